@@ -1,0 +1,121 @@
+/**
+ * The contract every resource kind implements, in the spirit of mgmt's CheckApply and controller-runtime's
+ * Reconcile: `observe` the host, a **pure** `plan` from spec + observation to printable changes, `apply` them,
+ * `verify`, and `finalize` on delete (remove exactly the inventory, nothing else). `diff` and dry runs come from
+ * `plan` for free, and `plan(spec, observe-after-apply)` must be empty: the machine checks that after every apply.
+ *
+ * Reconcilers are level-based: they receive the whole desired spec and re-read the live state every time,
+ * never an event. Throw `StalledError` for problems only a human (or a spec change) can fix; anything else is
+ * retried with backoff.
+ */
+import type { Logger } from 'pino';
+import type { Host } from '../host/host.js';
+import type { Resource } from './resource.js';
+
+/** Something a resource created on a host, recorded so that prune removes exactly it. */
+export interface InventoryItem {
+  /** What it is: `file`, `directory`, `config-line`, `container`, `mount`, ... */
+  type: string;
+  /** Host name it lives on. */
+  host: string;
+  /** Identity within type + host: a path, a container id, `path#line`. */
+  id: string;
+  /** What finalize needs to remove it, and what `describe` shows. Never a secret. */
+  detail?: Record<string, unknown>;
+}
+
+/** One printable step of a plan. */
+export interface Change {
+  /** A verb: `create`, `write`, `update`, `delete`, `restart`, `heartbeat`, ... */
+  action: string;
+  /** What it acts on, e.g. `pve:/etc/cron.d/homeostat-hdd`. */
+  target: string;
+  /** One line for `diff`, events and logs. Never a secret. */
+  summary: string;
+  /** Optional detail lines for `diff`, prefixed `+ ` / `- ` / `  `. */
+  details?: string[];
+}
+
+/** A condition a reconciler reports about the live state (besides Ready/Reconciling/Stalled, which the runtime owns). */
+export interface ReportedCondition {
+  type: 'Degraded';
+  reason: string;
+  message: string;
+}
+
+export interface Plan<C extends Change = Change> {
+  changes: C[];
+  /** The resource works but not as declared (e.g. disk not mounted). Not an error: no backoff. */
+  degraded?: ReportedCondition;
+  /** Reconcile again after this long even without drift (e.g. the next heartbeat). */
+  requeueAfterMs?: number;
+}
+
+/** What a pure `plan` may know besides spec and observation. */
+export interface PlanInput {
+  name: string;
+  /** Milliseconds since the epoch, fixed for the whole run. */
+  now: number;
+  inventory: readonly InventoryItem[];
+  /** What the reconciler remembered from earlier runs (see ReconcileContext.memo). */
+  memo: Readonly<Record<string, unknown>>;
+}
+
+export interface ReconcileContext<Spec = unknown> {
+  resource: Resource<Spec>;
+  host: Host;
+  /** Aborts when the controller shuts down or the resource is deleted mid-run: pass it to I/O. */
+  signal: AbortSignal;
+  now: number;
+  /** Inventory as recorded before this run. */
+  inventory: readonly InventoryItem[];
+  /** Record or forget inventory immediately (written through to the state store). */
+  recordInventory(item: InventoryItem): void;
+  forgetInventory(item: Pick<InventoryItem, 'type' | 'host' | 'id'>): void;
+  /** Small JSON-able values kept between runs in the state store (not in git, never secrets). */
+  memo: Record<string, unknown>;
+  /** Status fields shown by `describe` and the API (e.g. `lastHeartbeat`, `forwardedPort`). Merged, persisted. */
+  setStatus(fields: Record<string, unknown>): void;
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+  log: Logger;
+}
+
+export interface VerifyResult {
+  degraded?: ReportedCondition;
+}
+
+export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change = Change> {
+  readonly kind: string;
+  /** The Host a resource acts on (`spec.host`, default `local`). */
+  hostOf(spec: Spec): string;
+  /**
+   * Checks the schema cannot express (pure). Each problem names the field path from the spec, e.g.
+   * `spec.interval`. A problem makes the resource Stalled/InvalidSpec until the spec changes.
+   */
+  validate?(spec: Spec): Array<{ path: string; message: string }>;
+  observe(ctx: ReconcileContext<Spec>): Promise<Observed>;
+  plan(spec: Spec, observed: Observed, input: PlanInput): Plan<C>;
+  apply(changes: C[], observed: Observed, ctx: ReconcileContext<Spec>): Promise<void>;
+  /** Extra checks after a converged plan (e.g. the device exists inside the container). */
+  verify?(observed: Observed, ctx: ReconcileContext<Spec>): Promise<VerifyResult>;
+  /** Remove what `ctx.inventory` lists (and only that), forgetting each item as it goes. */
+  finalize(ctx: ReconcileContext<Spec>): Promise<void>;
+  /** Host paths whose change should trigger a reconcile (drift). */
+  watchTargets?(spec: Spec): string[];
+}
+
+/** Needs a human or a spec change; not retried. */
+export class StalledError extends Error {
+  override readonly name = 'StalledError';
+  constructor(
+    readonly reason: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isStalledError(err: unknown): err is StalledError {
+  return err instanceof StalledError;
+}
