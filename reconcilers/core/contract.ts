@@ -87,7 +87,7 @@ export interface VerifyResult {
 export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change = Change> {
   readonly kind: string;
   /** The Host a resource acts on (`spec.host`, default `local`). */
-  hostOf(spec: Spec): string;
+  hostOf(spec: Spec, name: string): string;
   /**
    * Checks the schema cannot express (pure). Each problem names the field path from the spec, e.g.
    * `spec.interval`. A problem makes the resource Stalled/InvalidSpec until the spec changes.

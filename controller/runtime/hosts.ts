@@ -1,0 +1,69 @@
+/**
+ * The Hosts in force: one connection per Host resource, shared by every resource on it. `local` (this machine,
+ * root `/`) exists implicitly unless a manifest defines a Host with that name. A Host whose spec changes is
+ * closed and rebuilt; the controller then requeues the resources on it.
+ */
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Resource } from '../../reconcilers/core/resource.js';
+import { createHost, type Host } from '../../reconcilers/host/index.js';
+
+export type HostSpecInput = Parameters<typeof createHost>[1];
+
+export const IMPLICIT_LOCAL = 'local';
+
+interface Entry {
+  generation: string;
+  host: Host;
+  spec: HostSpecInput;
+}
+
+export class HostPool {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly opts: { manifestsDir: string; stateDir: string; log: Logger }) {}
+
+  /** Brings the pool in line with the Host resources in force; returns the names whose connection changed. */
+  async update(hostResources: Resource<HostSpecInput>[]): Promise<string[]> {
+    const wanted = new Map<string, { generation: string; spec: HostSpecInput; baseDir: string }>();
+    for (const r of hostResources) {
+      wanted.set(r.metadata.name, {
+        generation: r.generation,
+        spec: r.spec,
+        baseDir: dirname(join(this.opts.manifestsDir, r.source.file)),
+      });
+    }
+    if (!wanted.has(IMPLICIT_LOCAL)) {
+      wanted.set(IMPLICIT_LOCAL, { generation: 'implicit', spec: { root: '/' } as HostSpecInput, baseDir: this.opts.manifestsDir });
+    }
+    const changed: string[] = [];
+    for (const [name, entry] of this.entries) {
+      const next = wanted.get(name);
+      if (!next || next.generation !== entry.generation) {
+        this.entries.delete(name);
+        changed.push(name);
+        await entry.host.close().catch((err: unknown) => this.opts.log.warn({ err, host: name }, 'closing host failed'));
+      }
+    }
+    for (const [name, next] of wanted) {
+      if (this.entries.has(name)) continue;
+      const host = createHost(name, next.spec, { baseDir: next.baseDir, stateDir: this.opts.stateDir, log: this.opts.log });
+      this.entries.set(name, { generation: next.generation, host, spec: next.spec });
+      if (!changed.includes(name)) changed.push(name);
+    }
+    return changed;
+  }
+
+  get(name: string): Host | undefined {
+    return this.entries.get(name)?.host;
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.entries.values()].map((e) => e.host.close()));
+    this.entries.clear();
+  }
+}

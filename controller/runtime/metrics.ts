@@ -1,0 +1,60 @@
+/**
+ * The controller's own metrics, on the process-wide registry that `/metrics` serves: reconcile totals and
+ * durations by kind and result, queue depth, and how many resources of each kind are Ready.
+ */
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { metricsRegistry } from '../../reconcilers/core/metrics.js';
+
+function once<T>(name: string, make: () => T): T {
+  return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? make();
+}
+
+export const reconcileTotal = once(
+  'homeostat_reconcile_total',
+  () =>
+    new Counter({
+      name: 'homeostat_reconcile_total',
+      help: 'Reconcile runs by kind and result (converged, failed, stalled, finalized).',
+      labelNames: ['kind', 'result'],
+      registers: [metricsRegistry],
+    }),
+);
+
+export const reconcileErrors = once(
+  'homeostat_reconcile_errors_total',
+  () =>
+    new Counter({
+      name: 'homeostat_reconcile_errors_total',
+      help: 'Reconcile runs that failed or stalled, by kind and reason.',
+      labelNames: ['kind', 'reason'],
+      registers: [metricsRegistry],
+    }),
+);
+
+export const reconcileDuration = once(
+  'homeostat_reconcile_duration_seconds',
+  () =>
+    new Histogram({
+      name: 'homeostat_reconcile_duration_seconds',
+      help: 'Duration of reconcile runs, by kind.',
+      labelNames: ['kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [metricsRegistry],
+    }),
+);
+
+export const queueDepth = once(
+  'homeostat_queue_depth',
+  () => new Gauge({ name: 'homeostat_queue_depth', help: 'Keys waiting in the work queue.', registers: [metricsRegistry] }),
+);
+
+export const readyResources = once(
+  'homeostat_resources_ready',
+  () =>
+    new Gauge({
+      name: 'homeostat_resources_ready',
+      help: 'Resources by kind and Ready status (True, False, Unknown).',
+      labelNames: ['kind', 'status'],
+      registers: [metricsRegistry],
+    }),
+);
