@@ -101,7 +101,7 @@ export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change
   /** Remove what `ctx.inventory` lists (and only that), forgetting each item as it goes. */
   finalize(ctx: ReconcileContext<Spec>): Promise<void>;
   /** Host paths whose change should trigger a reconcile (drift). */
-  watchTargets?(spec: Spec): string[];
+  watchTargets?(spec: Spec, name: string): string[];
 }
 
 /** Needs a human or a spec change; not retried. */

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { durationMs, formatMs, parseDuration } from './duration.js';
+
+describe('parseDuration', () => {
+  it.each([
+    ['0ms', 0],
+    ['250ms', 250],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['', '5', 'm', '5 m', '1.5s', '-1s', '5d', '5M', ' 5m', '5m ', '1e3s', '99999999999999999h'])(
+    'rejects %j',
+    (text) => {
+      expect(parseDuration(text)).toBeNull();
+    },
+  );
+
+  it('durationMs throws with the offending text', () => {
+    expect(() => durationMs('5 minutes')).toThrow(/"5 minutes" is not a duration/);
+  });
+});
+
+describe('formatMs', () => {
+  it.each([
+    [12.4, '12 ms'],
+    [2_430, '2.4 s'],
+    [303_000, '5m 3s'],
+    [300_000, '5m'],
+    [7_500_000, '2h 5m'],
+    [3_600_000, '1h'],
+  ])('%d ms reads %s', (ms, text) => {
+    expect(formatMs(ms)).toBe(text);
+  });
+});
