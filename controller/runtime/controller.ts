@@ -42,6 +42,14 @@ export interface ControllerOptions {
 
 type ReconcileActor = ActorRefFrom<typeof reconcileMachine>;
 
+/** What listeners of `onSettled` hear after each run's status is written. */
+export interface SettledRun {
+  key: ResourceKey;
+  generation: string;
+  result: RunOutcome['result'] | 'deleted';
+  ready: string;
+}
+
 export class Controller {
   readonly desired = new DesiredState();
   readonly hosts: HostPool;
@@ -53,6 +61,7 @@ export class Controller {
   private readonly forced = new Set<ResourceKey>();
   private readonly ready = new Map<ResourceKey, string>();
   private revision: Revision = { commit: null, dirty: false };
+  private readonly settledListeners = new Set<(run: SettledRun) => void>();
   private started = false;
   private readonly log: Logger;
 
@@ -121,6 +130,22 @@ export class Controller {
     this.forced.add(key);
     this.queue.add(key);
     return true;
+  }
+
+  /** Calls `listener` after every run's status is written (tests, benchmarks). Returns an unsubscribe. */
+  onSettled(listener: (run: SettledRun) => void): () => void {
+    this.settledListeners.add(listener);
+    return () => this.settledListeners.delete(listener);
+  }
+
+  private emitSettled(run: SettledRun): void {
+    for (const listener of this.settledListeners) {
+      try {
+        listener(run);
+      } catch (err) {
+        this.log.error({ err }, 'settled listener failed');
+      }
+    }
   }
 
   /** Resolves when no key is queued or running. */
@@ -236,6 +261,7 @@ export class Controller {
     this.opts.store.deleteResource(kind, name);
     this.updateReadyGauge();
     this.log.info({ resource: key }, 'deleted');
+    this.emitSettled({ key, generation: resource.generation, result: 'deleted', ready: 'Unknown' });
     if (kind === 'Host') await this.syncHosts();
   }
 
@@ -255,7 +281,10 @@ export class Controller {
       host,
       signal,
       now: Date.now(),
-      inventory: store.listInventory(kind, name),
+      // Live: what apply records is visible to the confirming plan of the same run.
+      get inventory() {
+        return store.listInventory(kind, name);
+      },
       recordInventory: (item: InventoryItem) => store.recordInventory(kind, name, item),
       forgetInventory: (item) => store.forgetInventory(kind, name, item),
       memo: { ...status.memo },
@@ -330,8 +359,10 @@ export class Controller {
     status.conditions = conditions;
     status.lastReconcileTime = now.toISOString();
     this.opts.store.putStatus(kind, name, status);
-    this.ready.set(key, conditions.find((c) => c.type === 'Ready')?.status ?? 'Unknown');
+    const ready = conditions.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+    this.ready.set(key, ready);
     this.updateReadyGauge();
+    this.emitSettled({ key, generation: gen, result: outcome.result, ready });
   }
 
   private writeSuspended(resource: Resource, status: ResourceStatus): void {
@@ -383,7 +414,7 @@ export class Controller {
   }
 
   private ensureWatch(key: ResourceKey, resource: Resource, reconciler: Reconciler<any, any, Change>, host: Host): void {
-    const targets = reconciler.watchTargets?.(resource.spec) ?? [];
+    const targets = reconciler.watchTargets?.(resource.spec, resource.metadata.name) ?? [];
     const identity = `${host.name}|${targets.join('|')}`;
     const existing = this.watches.get(key);
     if (existing?.identity === identity) return;

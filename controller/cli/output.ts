@@ -1,0 +1,69 @@
+/**
+ * Rendering for `get` and `describe`: kubectl-like tables, and JSON/YAML of the same views.
+ */
+import { stringify } from 'yaml';
+import { formatAge, formatRevision, type ResourceDetail, type ResourceView } from '../status/views.js';
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n');
+}
+
+export function renderGet(views: ResourceView[], output: string): string {
+  if (output === 'json') return JSON.stringify({ items: views }, null, 2);
+  if (output === 'yaml') return stringify({ items: views });
+  const wide = output === 'wide';
+  const header = ['KIND', 'NAME', 'HOST', 'READY', 'STATUS', 'AGE', ...(wide ? ['GENERATION', 'REVISION', 'MESSAGE'] : [])];
+  const rows = views.map((v) => [
+    v.kind,
+    v.name,
+    v.host,
+    v.ready,
+    v.status,
+    formatAge(v.createdAt),
+    ...(wide
+      ? [
+          v.observedGeneration === v.generation ? v.generation : `${v.generation} (observed ${v.observedGeneration ?? '-'})`,
+          formatRevision(v.lastAppliedRevision),
+          v.message.split('\n')[0] ?? '',
+        ]
+      : []),
+  ]);
+  return table([header, ...rows]);
+}
+
+export function renderDescribe(d: ResourceDetail): string {
+  const lines: string[] = [];
+  lines.push(`Name:         ${d.name}`, `Kind:         ${d.kind}`, `Host:         ${d.host}`, `File:         ${d.file}`);
+  lines.push(`Generation:   ${d.generation} (observed: ${d.observedGeneration ?? '-'})`);
+  lines.push(`Revision:     ${formatRevision(d.lastAppliedRevision)}`, `Last run:     ${d.lastReconcileTime ?? '-'}`);
+  const annotations = Object.entries(d.annotations);
+  if (annotations.length) lines.push('Annotations:', ...annotations.map(([k, v]) => `  ${k}: ${v}`));
+  lines.push('Spec:', ...stringify(d.spec).trimEnd().split('\n').map((l) => `  ${l}`));
+  const fields = Object.entries(d.fields);
+  if (fields.length) lines.push('Status:', ...fields.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
+  lines.push('Conditions:');
+  lines.push(
+    ...table([
+      ['TYPE', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'],
+      ...d.conditions.map((c) => [c.type, c.status, c.reason, formatAge(c.lastTransitionTime), c.message.split('\n')[0] ?? '']),
+    ])
+      .split('\n')
+      .map((l) => `  ${l}`),
+  );
+  lines.push('Inventory:');
+  if (d.inventory.length === 0) lines.push('  (nothing created)');
+  for (const item of d.inventory) lines.push(`  ${item.type}  ${item.host}:${item.id}`);
+  lines.push('Events:');
+  if (d.events.length === 0) lines.push('  (none)');
+  else
+    lines.push(
+      ...table([
+        ['TYPE', 'REASON', 'AGE', 'COUNT', 'MESSAGE'],
+        ...d.events.map((e) => [e.type, e.reason, formatAge(e.time), String(e.count), e.message]),
+      ])
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
+  return lines.join('\n');
+}

@@ -1,0 +1,68 @@
+/**
+ * The controller's HTTP endpoint (node:http, 127.0.0.1 by default): `/healthz`, `/readyz`, `/metrics`
+ * (prom-client), `GET /api/v1/resources`, `POST /api/v1/reconcile/KIND/NAME`, `POST /api/v1/prune/confirm`.
+ * The CLI's `reconcile` and `prune --confirm` talk to a running daemon through it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { metricsRegistry } from '../../reconcilers/core/metrics.js';
+import type { StateStore } from '../state/store.js';
+import { listResourceViews } from '../status/views.js';
+
+export interface HttpControls {
+  store: StateStore;
+  isReady(): boolean;
+  reconcileNow(key: string): boolean;
+  confirmPrune(): string[];
+}
+
+export interface HttpEndpoint {
+  url: string;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = type === 'application/json' ? JSON.stringify(body, null, 2) + '\n' : String(body);
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function route(controls: HttpControls, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  if (req.method === 'GET' && path === '/healthz') return send(res, 200, 'ok\n', 'text/plain');
+  if (req.method === 'GET' && path === '/readyz') {
+    return controls.isReady() ? send(res, 200, 'ready\n', 'text/plain') : send(res, 503, 'starting\n', 'text/plain');
+  }
+  if (req.method === 'GET' && path === '/metrics') {
+    return send(res, 200, await metricsRegistry.metrics(), metricsRegistry.contentType);
+  }
+  if (req.method === 'GET' && path === '/api/v1/resources') {
+    return send(res, 200, { items: listResourceViews(controls.store), controller: controls.store.listControllerConditions() });
+  }
+  const reconcile = /^\/api\/v1\/reconcile\/([^/]+)\/([^/]+)$/.exec(path);
+  if (req.method === 'POST' && reconcile) {
+    const key = `${decodeURIComponent(reconcile[1]!)}/${decodeURIComponent(reconcile[2]!)}`;
+    return controls.reconcileNow(key) ? send(res, 202, { queued: key }) : send(res, 404, { error: `no resource ${key}` });
+  }
+  if (req.method === 'POST' && path === '/api/v1/prune/confirm') {
+    return send(res, 200, { pruned: controls.confirmPrune() });
+  }
+  return send(res, 404, { error: `no route ${req.method} ${path}` });
+}
+
+export async function startHttp(controls: HttpControls, listen: { host: string; port: number }): Promise<HttpEndpoint> {
+  const server: Server = createServer((req, res) => {
+    route(controls, req, res).catch((err: unknown) => send(res, 500, { error: err instanceof Error ? err.message : String(err) }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())).then(() => undefined),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * `homeostat run`: the long-running controller. Takes the state-directory lock, opens the state store,
+ * watches the manifests, serves HTTP on loopback, and on SIGINT/SIGTERM shuts down in order: stop taking
+ * manifest changes, let running applies finish (or abort them after the drain time; every write is atomic,
+ * so an abort never leaves a half-written file), close hosts, the store and the lock.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
+import { formatRevision } from '../../reconcilers/core/resource.js';
+import { startHttp, type HttpEndpoint } from '../http/server.js';
+import { formatManifestError, ManifestSource, type ManifestError } from '../manifests/index.js';
+import type { Condition } from '../state/conditions.js';
+import { acquireStateLock } from '../state/lock.js';
+import { StateStore } from '../state/store.js';
+import { Controller } from './controller.js';
+
+export interface DaemonOptions {
+  manifestsDir: string;
+  stateDir: string;
+  log: Logger;
+  reconcilers: Reconciler<any, any, Change>[];
+  listen: { host: string; port: number };
+  resyncMs?: number;
+  drainMs?: number;
+}
+
+export interface Daemon {
+  controller: Controller;
+  store: StateStore;
+  http: HttpEndpoint;
+  /** Resolves after a clean shutdown. */
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { log } = opts;
+  const lock = acquireStateLock(opts.stateDir);
+  const store = new StateStore(opts.stateDir);
+  const controller = new Controller({
+    manifestsDir: opts.manifestsDir,
+    stateDir: opts.stateDir,
+    store,
+    log,
+    reconcilers: opts.reconcilers,
+    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
+    ...(opts.drainMs !== undefined ? { drainMs: opts.drainMs } : {}),
+  });
+  let ready = false;
+  const source = new ManifestSource(opts.manifestsDir);
+  const reportErrors = (errors: readonly ManifestError[]) => {
+    for (const e of errors) log.error({ file: e.file, line: e.line }, formatManifestError(e));
+    const condition: Condition = {
+      type: 'ManifestsValid',
+      status: errors.length === 0 ? 'True' : 'False',
+      reason: errors.length === 0 ? 'Valid' : 'InvalidManifests',
+      message: errors.map(formatManifestError).join('\n'),
+      observedGeneration: null,
+      lastTransitionTime: new Date().toISOString(),
+    };
+    store.putControllerCondition(condition);
+  };
+
+  let chain = Promise.resolve();
+  source.onSnapshot((snapshot) => {
+    chain = chain
+      .then(async () => {
+        reportErrors(snapshot.errors);
+        log.info({ resources: snapshot.resources.size, revision: formatRevision(snapshot.revision) }, 'manifests changed');
+        await controller.accept(snapshot);
+      })
+      .catch((err: unknown) => log.error({ err }, 'applying a manifest snapshot failed'));
+  });
+  let http: HttpEndpoint | undefined;
+  try {
+    const first = await source.start();
+    reportErrors(first.errors);
+    await controller.accept(first);
+    http = await startHttp(
+      {
+        store,
+        isReady: () => ready,
+        reconcileNow: (key) => controller.reconcileNow(key),
+        confirmPrune: () => controller.confirmPrune(),
+      },
+      opts.listen,
+    );
+  } catch (err) {
+    await source.close();
+    await controller.stop();
+    store.close();
+    lock.release();
+    throw err;
+  }
+  const daemonFile = join(opts.stateDir, 'daemon.json');
+  writeFileSync(daemonFile, JSON.stringify({ pid: process.pid, url: http.url }) + '\n', { mode: 0o600 });
+  ready = true;
+  log.info({ url: http.url, manifests: opts.manifestsDir, state: opts.stateDir }, 'homeostat controller running');
+
+  let stopping: Promise<void> | undefined;
+  const endpoint = http;
+  return {
+    controller,
+    store,
+    http: endpoint,
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        await source.close();
+        await chain;
+        await controller.stop();
+        await endpoint.close();
+        store.close();
+        rmSync(daemonFile, { force: true });
+        lock.release();
+        log.info('homeostat controller stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Runs until SIGINT/SIGTERM, then shuts down cleanly and resolves. */
+export async function runUntilSignalled(opts: DaemonOptions): Promise<void> {
+  const daemon = await startDaemon(opts);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      opts.log.info({ signal }, 'shutting down');
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      daemon.stop().then(resolve, (err: unknown) => {
+        opts.log.error({ err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,8 @@
+/**
+ * Every resource kind this build of homeostat reconciles. A kind with a CRD but no entry here (yet) is
+ * accepted by validation and reported as Stalled/KindNotImplemented instead of being silently ignored.
+ */
+import type { Change, Reconciler } from './core/contract.js';
+import { storageKeepaliveReconciler } from './storage-keepalive/index.js';
+
+export const allReconcilers: Reconciler<any, any, Change>[] = [storageKeepaliveReconciler as Reconciler<any, any, Change>];
