@@ -1,0 +1,15 @@
+/**
+ * Manifests: the desired state as YAML files, validated against the CRDs in crds/.
+ * `loadManifestDir` reads a directory once (validate, diff, apply); `ManifestSource` watches it and publishes
+ * consistent snapshots (run); `explain` documents the schema; errors print as `FILE:LINE:COL kind/name: message`.
+ */
+export { explain } from './explain.js';
+export { generationOf } from './generation.js';
+export { loadManifestDir, type LoadedManifests } from './load.js';
+export { compareManifestErrors, formatManifestError, type ManifestError } from './manifest-error.js';
+export { parseManifestFile, type ParsedManifestFile } from './parse.js';
+export { readRevision } from './revision.js';
+export { defaultSchemas, findCrdDir, SchemaRegistry, type KindSchema, type SchemaNode } from './schema.js';
+export { ManifestSource, type ManifestSnapshot, type ManifestSourceOptions } from './source.js';
+export { isKind, type KindResource } from './typed.js';
+export type * from '../../crds/types.js';
