@@ -1,0 +1,101 @@
+/**
+ * The `homeostat` command as a user runs it (the built bin, a real process): exit codes and output of
+ * validate, explain, diff, apply, get and describe, on a sandbox root with a real tmpfs disk.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { canMount, integration } from '../support/integration.js';
+import { createLab, hostManifest, keepaliveManifest, type TestLab } from '../support/lab.js';
+
+const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
+const built = integration('built CLI', existsSync(BIN), 'run `npm run build` first (npm test does)');
+const mounts = integration('mount', canMount(), 'tmpfs mounts need root on Linux');
+
+let lab: TestLab;
+
+function homeostat(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, HOMEOSTAT_STATE_DIR: lab.state } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeEach(() => {
+  lab = createLab();
+  lab.writeManifest('host.yaml', hostManifest('local', lab.root));
+});
+afterEach(() => lab.cleanup());
+
+built.describe('homeostat CLI', () => {
+  it('validate: exit 0 on valid manifests, 1 with one FILE:LINE:COL line per error', () => {
+    lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd' }));
+    const ok = homeostat('validate', '--manifests', lab.manifests);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('2 resource(s) valid');
+
+    lab.writeManifest('bad.yaml', keepaliveManifest('bad', { path: '/mnt/hdd', interval: 'often', bogus: 'x' }));
+    lab.writeManifest('dup.yaml', keepaliveManifest('hdd', { path: '/mnt/other' }));
+    const bad = homeostat('validate', '--manifests', lab.manifests);
+    expect(bad.code).toBe(1);
+    const lines = bad.stdout.trim().split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:\d+:\d+ StorageKeepalive\/bad: spec\.interval: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:\d+:\d+ StorageKeepalive\/bad: spec\.bogus: unknown field/));
+    expect(lines.some((l) => /^dup\.yaml:\d+:\d+ StorageKeepalive\/hdd: .*hdd\.yaml/.test(l))).toBe(true);
+  });
+
+  it('explain prints a field with its type and default; an unknown field exits 1', () => {
+    const r = homeostat('explain', 'StorageKeepalive.spec.mode');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('controller');
+    expect(r.stdout).toContain('cron');
+    expect(homeostat('explain', 'StorageKeepalive.spec.nope').code).toBe(1);
+  });
+
+  mounts.it('diff shows the changes (exit 1), apply converges (exit 0), diff then reports none (exit 0)', () => {
+    lab.mountDisk('/mnt/hdd');
+    lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd', mode: 'cron' }));
+    const before = homeostat('diff', '--manifests', lab.manifests);
+    expect(before.code).toBe(1);
+    expect(before.stdout).toContain('~ StorageKeepalive/hdd (local):');
+    expect(before.stdout).toContain('/etc/cron.d/homeostat-hdd');
+    expect(existsSync(lab.real('/etc/cron.d/homeostat-hdd'))).toBe(false); // diff changes nothing
+
+    const apply = homeostat('apply', '--manifests', lab.manifests);
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    expect(readFileSync(lab.real('/etc/cron.d/homeostat-hdd'), 'utf8')).toContain('mountpoint -q');
+
+    const after = homeostat('diff', '--manifests', lab.manifests);
+    expect(after.stdout).toContain('no changes');
+    expect(after.code).toBe(0);
+
+    const get = homeostat('get', 'StorageKeepalive');
+    expect(get.code).toBe(0);
+    expect(get.stdout).toMatch(/^KIND\s+NAME\s+HOST\s+READY\s+STATUS\s+AGE$/m);
+    expect(get.stdout).toMatch(/^StorageKeepalive\s+hdd\s+local\s+True\s+Succeeded\s+\d+s$/m);
+    const json = JSON.parse(homeostat('get', '-o', 'json').stdout) as { items: Array<{ name: string }> };
+    expect(json.items.map((i) => i.name).sort()).toEqual(['hdd', 'local']);
+
+    const describeOut = homeostat('describe', 'StorageKeepalive/hdd');
+    expect(describeOut.code).toBe(0);
+    expect(describeOut.stdout).toContain('file  local:/etc/cron.d/homeostat-hdd');
+    expect(describeOut.stdout).toMatch(/Ready\s+True/);
+    expect(homeostat('describe', 'StorageKeepalive/nope').code).toBe(1);
+  });
+
+  mounts.it('apply exits 1 when a resource is not Ready (disk not mounted), and diff says why', () => {
+    lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd' }));
+    const apply = homeostat('apply', '--manifests', lab.manifests);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toMatch(/StorageKeepalive\s+hdd\s+local\s+False\s+NotMounted/);
+    const diff = homeostat('diff', '--manifests', lab.manifests);
+    expect(diff.stdout).toContain('degraded: NotMounted');
+  });
+
+  it('diff exits 2 on invalid manifests, naming the file', () => {
+    lab.writeManifest('hdd.yaml', 'kind: StorageKeepalive\nmetadata: { name: hdd }\nspec: {}\n');
+    const r = homeostat('diff', '--manifests', lab.manifests);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^hdd\.yaml:\d+:\d+/m);
+  });
+});
