@@ -61,9 +61,10 @@ function describe(error: SchemaError, at: PathSegment[]): SchemaViolation {
     }
     case 'type': {
       const expected = String(params.type);
+      // YAML reads `100`, `0775`, `on` and `true` as numbers and booleans.
       const quote =
         expected === 'string' && (typeof error.data === 'number' || typeof error.data === 'boolean')
-          ? `; put it in quotes: "${String(error.data)}"`
+          ? ' (put it in quotes)'
           : '';
       return { at, part: 'value', message: `${field}: must be ${article(expected)}, got ${show(error.data)}${quote}` };
     }
@@ -72,8 +73,12 @@ function describe(error: SchemaError, at: PathSegment[]): SchemaViolation {
       const what = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`;
       return { at, part: 'value', message: `${field}: must be ${what}${got}` };
     }
-    case 'pattern':
-      return { at, part: 'value', message: `${field}: must match pattern ${String(params.pattern)}${got}` };
+    case 'pattern': {
+      // The regexp alone is hard to read: the field's description says the rule in words.
+      const rule = (error.parentSchema as SchemaNode | undefined)?.description?.trim();
+      const message = `${field}: must match pattern ${String(params.pattern)}${got}${rule ? ` - ${rule}` : ''}`;
+      return { at, part: 'value', message };
+    }
     case 'minLength':
       return {
         at,

@@ -22,6 +22,8 @@ import { WorkQueue } from './queue.js';
 export interface ManifestSnapshot {
   resources: ReadonlyMap<ResourceKey, Resource>;
   revision: Revision;
+  /** Errors naming a `kind/name` keep that resource in force as it was (never pruned because of an error). */
+  errors?: ReadonlyArray<{ ref?: string }>;
 }
 
 export interface ControllerOptions {
@@ -88,7 +90,8 @@ export class Controller {
       this.started = true;
       for (const row of this.opts.store.listResources()) known.set(`${row.kind}/${row.name}`, row.resource);
     }
-    const change = this.desired.accept(snapshot.resources, known);
+    const disputed = new Set((snapshot.errors ?? []).flatMap((e) => (e.ref ? [e.ref] : [])));
+    const change = this.desired.accept(snapshot.resources, known, disputed);
     for (const key of change.changed) {
       const resource = this.desired.get(key)!;
       this.opts.store.upsertResource({

@@ -44,7 +44,12 @@ export class DesiredState {
    * *before* the reload, so replacing every resource by new ones also counts as a mass deletion. `known` are keys that exist outside the manifests (in the state
    * store from an earlier run) and count as in force for the guard; `confirm` releases held deletions.
    */
-  accept(snapshot: ReadonlyMap<ResourceKey, Resource>, known: ReadonlyMap<ResourceKey, Resource> = new Map()): DesiredChange {
+  accept(
+    snapshot: ReadonlyMap<ResourceKey, Resource>,
+    known: ReadonlyMap<ResourceKey, Resource> = new Map(),
+    /** Keys named by a manifest error (e.g. claimed by two files): absent from the snapshot, but never pruned. */
+    disputed: ReadonlySet<ResourceKey> = new Set(),
+  ): DesiredChange {
     for (const [key, resource] of known) if (!this.inForce.has(key)) this.inForce.set(key, resource);
 
     const inForceBefore = this.inForce.size;
@@ -56,7 +61,7 @@ export class DesiredState {
       this.inForce.set(key, resource);
     }
 
-    const missing = [...this.inForce.keys()].filter((key) => !snapshot.has(key));
+    const missing = [...this.inForce.keys()].filter((key) => !snapshot.has(key) && !disputed.has(key));
     if (wouldTripGuard(inForceBefore, missing.length)) {
       for (const key of missing) this.heldKeys.add(key);
       return { changed, deleted: [], held: this.held() };

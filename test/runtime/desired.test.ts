@@ -65,3 +65,13 @@ describe('DesiredState and the mass-deletion guard', () => {
     );
   });
 });
+
+describe('DesiredState and manifest errors', () => {
+  it('never prunes a key that a manifest error names (claimed twice, or broken)', () => {
+    const d = new DesiredState();
+    d.accept(snap(res('a'), res('b'), res('c')));
+    const change = d.accept(snap(res('a'), res('b')), new Map(), new Set(['StorageKeepalive/c']));
+    expect(change.deleted).toEqual([]);
+    expect(d.get('StorageKeepalive/c')?.generation).toBe('g1');
+  });
+});

@@ -1,0 +1,9 @@
+/**
+ * `npm run bench`: runs the benchmarks and prints their medians, p99s and ratios as JSON. Benchmarks are
+ * measurements, not tests: nothing here passes or fails on a number.
+ */
+import { benchManifestToReady } from './manifest-to-ready.js';
+
+const samples = Number(process.env.BENCH_SAMPLES ?? 40);
+const results = { manifestToReady: await benchManifestToReady(samples) };
+process.stdout.write(JSON.stringify(results, null, 2) + '\n');

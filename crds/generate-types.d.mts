@@ -1,0 +1,2 @@
+/** Types for generate-types.mjs (imported by test/manifests/types.test.ts). */
+export declare function generateTypes(crdDir?: string): string;

@@ -1,0 +1,375 @@
+/**
+ * The spec type of every kind, generated from the CRDs in crds/*.yaml by crds/generate-types.mjs: do not edit,
+ * run `npm run gen:types`. A field with a default is not optional here: validation fills it in.
+ */
+
+/** Where the host is, how to reach it, and which toolchains it has. */
+export interface HostSpec {
+  /**
+   * The container toolchain on the host: `proxmox` (pct, configs in /etc/pve/lxc/<vmid>.conf) or `lxc` (plain LXC:
+   * lxc-* commands, configs in /var/lib/lxc/<name>/config).
+   * @default "proxmox"
+   */
+  platform: 'proxmox' | 'lxc';
+  /**
+   * Confine every path under this folder (a sandbox): a path `/x` on the host becomes `<root>/x`, and nothing may
+   * escape it. A relative folder is relative to the folder of the manifest file that declares the Host.
+   * @default "/"
+   */
+  root: string;
+  /**
+   * Reach the host over SSH (one connection shared by every resource). Without it the host is this machine. The host
+   * key must be known (`knownHostsFile`) or pinned (`hostKeyFingerprint`), unless `trustOnFirstUse` is set.
+   */
+  ssh?: HostSshSpec;
+  /** The host's Docker endpoint: a Unix socket (over SSH when `ssh` is set) or TCP (`host` and `port`). */
+  docker?: HostDockerSpec;
+}
+
+/** Which container gets which devices, and how the config grants them. */
+export interface LxcDeviceSpec {
+  /**
+   * The name of the Host that runs the container.
+   * @default "local"
+   */
+  host: string;
+  /** The container: its VMID on Proxmox (e.g. "100", quoted), or its name on plain LXC. */
+  container: string;
+  /**
+   * The devices to pass through. Each entry names either a `preset` or a `path`. Device numbers are read from the
+   * host (stat of the device node), never hard-coded.
+   */
+  devices: LxcDeviceEntry[];
+  /**
+   * How the config grants devices: `raw` writes lxc.cgroup2.devices.allow and lxc.mount.entry lines; `dev` writes
+   * Proxmox 8.1+ `devN: /dev/...,gid=,uid=,mode=` entries (Proxmox only).
+   * @default "raw"
+   */
+  style: 'raw' | 'dev';
+  /**
+   * Style `dev`: the group id, inside the container, that owns the device nodes (e.g. its render or video group, such
+   * as 104).
+   */
+  gid?: number;
+  /** Style `dev`: the user id, inside the container, that owns the device nodes. */
+  uid?: number;
+  /** Style `dev`: the device nodes' permission bits, in octal and quoted (e.g. "0660"). */
+  mode?: string;
+  /**
+   * A running container only sees config changes after a restart: `if-running` restarts it after a change; `never`
+   * leaves it running and reports Degraded/PendingRestart until someone restarts it.
+   * @default "never"
+   */
+  restart: 'never' | 'if-running';
+}
+
+/** Which disk to keep awake, how often, and how. */
+export interface StorageKeepaliveSpec {
+  /**
+   * The name of the Host the disk is attached to.
+   * @default "local"
+   */
+  host: string;
+  /**
+   * The disk's mountpoint (or a folder on it): an absolute, normalized path without whitespace, quotes, %, $,
+   * backticks, or `.`/`..` segments (it also ends up in a cron line).
+   */
+  path: string;
+  /**
+   * Time between heartbeats, a number with a unit (ms, s, m or h), e.g. 30s or 5m.
+   * @default "5m"
+   */
+  interval: string;
+  /**
+   * How a heartbeat reaches the disk: `write-fsync` writes the file and fsyncs it (reaches the disk at once); `touch`
+   * only updates the timestamp (may stay in the page cache for ~30 s, or 24 h with lazytime).
+   * @default "write-fsync"
+   */
+  method: 'write-fsync' | 'touch';
+  /**
+   * Who writes the heartbeat: `controller` (homeostat itself, measuring each heartbeat's latency) or `cron`
+   * (homeostat keeps /etc/cron.d/homeostat-<name> on the host, and removes it on delete).
+   * @default "controller"
+   */
+  mode: 'controller' | 'cron';
+  /**
+   * Never write when `path` is not a mountpoint (an unplugged disk leaves an empty folder on the root filesystem):
+   * report Degraded/NotMounted instead, and resume when the disk returns.
+   * @default true
+   */
+  requireMountpoint: boolean;
+  /**
+   * The heartbeat file's name, created directly under `path` (a name, not a path).
+   * @default ".homeostat-keepalive"
+   */
+  file: string;
+  /**
+   * A heartbeat slower than this means the disk had spun down (event DiskWokeUp, metric). A number with a unit (ms,
+   * s, m or h).
+   * @default "2s"
+   */
+  slowThreshold: string;
+}
+
+/** The tree's root, its folders, their ownership, and the containers it is shared into. */
+export interface UnifiedNamespaceSpec {
+  /**
+   * The name of the Host the tree lives on.
+   * @default "local"
+   */
+  host: string;
+  /**
+   * The tree's root folder (e.g. /data): an absolute, normalized path other than `/`, without whitespace, quotes, %,
+   * $, backticks, or `.`/`..` segments.
+   */
+  root: string;
+  /**
+   * A preset set of folders: `trash` (TRaSH Guides: torrents/, usenet/incomplete/, usenet/complete/ and media/, each
+   * with movies, tv, music and books) or `none`.
+   * @default "none"
+   */
+  layout: 'none' | 'trash';
+  /**
+   * More folders to keep, relative to `root` (e.g. backups or media/photos).
+   * @default []
+   */
+  directories: string[];
+  /** The numeric owner of `root` and every folder in the tree. Without it, ownership is left alone. */
+  owner?: UnifiedNamespaceOwner;
+  /**
+   * The folders' permission bits, in octal and quoted. The default "2775" (setgid) makes new files keep the group;
+   * run the apps with umask 002.
+   * @default "2775"
+   */
+  mode: string;
+  /**
+   * Every folder must be on the same filesystem as `root` (checked by device id and by a hardlink probe); a separate
+   * mount or a symlink to another filesystem makes the resource Stalled/CrossDevice.
+   * @default true
+   */
+  requireSameFilesystem: boolean;
+  /**
+   * Containers that get the whole tree as one bind mount (Proxmox `mpN`, or `lxc.mount.entry` on plain LXC). Several
+   * mounts into the tree in one container are flagged (SplitMounts: hardlinks fail between them).
+   * @default []
+   */
+  shareInto: UnifiedNamespaceShare[];
+}
+
+/** The gateway container and its dependents. */
+export interface VpnSidecarSpec {
+  /**
+   * The name of the Host whose Docker engine runs the containers (it needs `docker`).
+   * @default "local"
+   */
+  host: string;
+  /**
+   * Take over containers with a declared name that homeostat did not create (they are recreated). Off by default:
+   * such a container is left alone and the resource is Stalled.
+   * @default false
+   */
+  adopt: boolean;
+  /**
+   * The VPN container. It gets NET_ADMIN, /dev/net/tun, its env and secret env, and the dependents' ports published;
+   * it is recreated when this changes, and must be healthy before the dependents start.
+   */
+  gateway: VpnGateway;
+  /**
+   * The app containers that share the gateway's network stack. They may not set the options that mode forbids
+   * (hostname, DNS, extra hosts, MAC address, networks, published ports on themselves).
+   * @default []
+   */
+  dependents: VpnDependent[];
+}
+
+/** The host's Docker endpoint: a Unix socket (over SSH when `ssh` is set) or TCP (`host` and `port`). */
+export interface HostDockerSpec {
+  /** Path of the Docker socket on the host (e.g. /var/run/docker.sock). */
+  socketPath?: string;
+  /** Host name or IP address of a Docker daemon listening on TCP. */
+  host?: string;
+  /** TCP port of the Docker daemon (with `host`). */
+  port?: number;
+}
+
+/**
+ * Reach the host over SSH (one connection shared by every resource). Without it the host is this machine. The host
+ * key must be known (`knownHostsFile`) or pinned (`hostKeyFingerprint`), unless `trustOnFirstUse` is set.
+ */
+export interface HostSshSpec {
+  /** Host name or IP address of the SSH server. */
+  address: string;
+  /**
+   * TCP port of the SSH server.
+   * @default 22
+   */
+  port: number;
+  /**
+   * User to log in as.
+   * @default "root"
+   */
+  user: string;
+  /** Private key file on the controller's machine (e.g. /root/.ssh/id_ed25519). */
+  identityFile?: string;
+  /**
+   * Authenticate with the SSH agent at $SSH_AUTH_SOCK (an alternative to identityFile).
+   * @default false
+   */
+  agent: boolean;
+  /** An OpenSSH known_hosts file that must list the host's key (e.g. /root/.ssh/known_hosts). */
+  knownHostsFile?: string;
+  /**
+   * The host key's pinned SHA256 fingerprint, as `ssh-keygen -lf` prints it (SHA256:<43 base64 chars>); an
+   * alternative to knownHostsFile.
+   */
+  hostKeyFingerprint?: string;
+  /**
+   * Accept an unknown host key the first time and pin it from then on. Off by default: an unknown key is refused.
+   * @default false
+   */
+  trustOnFirstUse: boolean;
+}
+
+/**
+ * One device to pass through.
+ * Exactly one of: preset, path.
+ */
+export interface LxcDeviceEntry {
+  /**
+   * A named set of device paths: `intel-quicksync` (/dev/dri: the card and render nodes) or `tun` (/dev/net/tun, for
+   * WireGuard/Tailscale inside the container).
+   */
+  preset?: 'intel-quicksync' | 'tun';
+  /**
+   * Any character or block device node under /dev/ (e.g. /dev/ttyUSB0): normalized, without `..`, whitespace, quotes
+   * or commas.
+   */
+  path?: string;
+  /**
+   * Skip this entry while its device is missing on the host, instead of reporting the resource Stalled.
+   * @default false
+   */
+  optional: boolean;
+}
+
+/** Set qBittorrent's listening port through its WebUI API. */
+export interface QbittorrentPortForwarding {
+  /** The WebUI's base URL as the controller reaches it (e.g. http://127.0.0.1:8080). */
+  url: string;
+  /**
+   * The WebUI user name.
+   * @default "admin"
+   */
+  username: string;
+  /** The WebUI password. */
+  password: SecretFileRef;
+}
+
+export interface SecretFileRef {
+  /**
+   * Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value
+   * never appears in logs, status, events or diff output.
+   */
+  file: string;
+}
+
+/** The numeric owner of `root` and every folder in the tree. Without it, ownership is left alone. */
+export interface UnifiedNamespaceOwner {
+  /** The owning user id, as the host sees it (e.g. 1000, or 101000 for an unprivileged container's 1000). */
+  uid: number;
+  /** The owning group id, as the host sees it. */
+  gid: number;
+}
+
+/** One container that gets the tree. */
+export interface UnifiedNamespaceShare {
+  /** The container on the same host - its VMID on Proxmox (e.g. "100", quoted), or its name on plain LXC. */
+  container: string;
+  /** Where the tree appears inside the container: an absolute, normalized path. Default: the same path as `root`. */
+  path?: string;
+}
+
+/** gluetun's HTTP control server, where the forwarded port is read (GET /v1/portforward). */
+export interface VpnControlServer {
+  /**
+   * The control server's port inside the gateway's network namespace.
+   * @default 8000
+   */
+  port: number;
+  /** The control server's API key (sent as X-API-Key), if it requires one. */
+  apiKey?: SecretFileRef;
+}
+
+/** One app container behind the gateway. */
+export interface VpnDependent {
+  /** The container's name (e.g. qbittorrent). */
+  name: string;
+  /** The image reference (e.g. lscr.io/linuxserver/qbittorrent:latest). */
+  image: string;
+  /**
+   * Environment variables (e.g. PUID, PGID, UMASK). Values are strings.
+   * @default {}
+   */
+  env: Record<string, string>;
+  /**
+   * Environment variables whose values are read from secret files.
+   * @default {}
+   */
+  secretEnv: Record<string, SecretFileRef>;
+  /**
+   * Bind mounts and named volumes, as `SOURCE:TARGET[:OPTIONS]` (e.g. /data:/data or config:/config:ro).
+   * @default []
+   */
+  volumes: string[];
+  /**
+   * Ports to publish, as `[IP:]HOST:CONTAINER[/tcp|udp]` (e.g. 8080:8080). They are published on the gateway:
+   * container network mode forbids ports on the dependent.
+   * @default []
+   */
+  ports: string[];
+  /** Deliver the VPN's forwarded port to this app whenever it changes. */
+  portForwarding?: VpnPortForwarding;
+}
+
+/**
+ * The VPN container. It gets NET_ADMIN, /dev/net/tun, its env and secret env, and the dependents' ports published; it
+ * is recreated when this changes, and must be healthy before the dependents start.
+ */
+export interface VpnGateway {
+  /** The container's name (e.g. gluetun). */
+  name: string;
+  /** The image reference (e.g. qmcgaw/gluetun:v3.40.0). */
+  image: string;
+  /**
+   * Environment variables (e.g. VPN_SERVICE_PROVIDER, SERVER_COUNTRIES). Values are strings.
+   * @default {}
+   */
+  env: Record<string, string>;
+  /**
+   * Environment variables whose values are read from secret files (e.g. WIREGUARD_PRIVATE_KEY).
+   * @default {}
+   */
+  secretEnv: Record<string, SecretFileRef>;
+  /**
+   * gluetun's HTTP control server, where the forwarded port is read (GET /v1/portforward).
+   * @default {}
+   */
+  controlServer: VpnControlServer;
+}
+
+/** Deliver the VPN's forwarded port to this app whenever it changes. */
+export interface VpnPortForwarding {
+  /** Set qBittorrent's listening port through its WebUI API. */
+  qbittorrent: QbittorrentPortForwarding;
+}
+
+/** The spec type of each kind. */
+export interface SpecsByKind {
+  Host: HostSpec;
+  LxcDevice: LxcDeviceSpec;
+  StorageKeepalive: StorageKeepaliveSpec;
+  UnifiedNamespace: UnifiedNamespaceSpec;
+  VpnSidecar: VpnSidecarSpec;
+}
+
+export type KindName = keyof SpecsByKind;
