@@ -2,12 +2,14 @@
  * The `homeostat` command as a user runs it (the built bin, a real process): exit codes and output of
  * validate, explain, diff, apply, get and describe, on a sandbox root with a real tmpfs disk.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { canMount, integration } from '../support/integration.js';
 import { createLab, hostManifest, keepaliveManifest, type TestLab } from '../support/lab.js';
+import { waitUntil } from '../support/wait.js';
 
 const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
 const built = integration('built CLI', existsSync(BIN), 'run `npm run build` first (npm test does)');
@@ -98,4 +100,33 @@ built.describe('homeostat CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^hdd\.yaml:\d+:\d+/m);
   });
+
+  it('run: serves while up, takes `reconcile` and `get`, refuses a second controller, exits 0 on SIGTERM leaving no temp files', async () => {
+    lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd', mode: 'cron', requireMountpoint: false }));
+    const child = spawn(process.execPath, [BIN, 'run', '--manifests', lab.manifests, '--listen', '127.0.0.1:0'], {
+      env: { ...process.env, HOMEOSTAT_STATE_DIR: lab.state },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitUntil('the daemon announces itself', () => existsSync(join(lab.state, 'daemon.json')), 10_000);
+      await waitUntil('the cron file', () => existsSync(lab.real('/etc/cron.d/homeostat-hdd')), 10_000);
+      const second = homeostat('run', '--manifests', lab.manifests, '--listen', '127.0.0.1:0');
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/another homeostat controller \(pid \d+/);
+      const reconcile = homeostat('reconcile', 'StorageKeepalive/hdd');
+      expect(reconcile.stdout).toContain('queued');
+      expect(reconcile.code).toBe(0);
+      expect(homeostat('get').stdout).toMatch(/StorageKeepalive\s+hdd\s+local\s+True/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(log).toContain('homeostat controller stopped');
+    expect(existsSync(join(lab.state, 'controller.lock'))).toBe(false);
+    expect(readdirSync(lab.real('/etc/cron.d')).filter((f) => f.includes('.tmp'))).toEqual([]);
+  }, 30_000);
 });
