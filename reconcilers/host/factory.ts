@@ -1,0 +1,66 @@
+/**
+ * `createHost`: a Host resource's spec → a `Host`. No `ssh` section means this machine (`LocalHost`).
+ * Relative local paths (`root`, `identityFile`, `knownHostsFile`) resolve against the folder of the manifest
+ * that declared the Host; trust-on-first-use without a `knownHostsFile` records keys in `<stateDir>/known_hosts`.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Host } from './host.js';
+import { LocalHost } from './local.js';
+import { SshHost } from './ssh.js';
+
+export interface HostSshSpec {
+  address: string;
+  port?: number;
+  user?: string;
+  identityFile?: string;
+  agent?: boolean;
+  knownHostsFile?: string;
+  hostKeyFingerprint?: string;
+  trustOnFirstUse?: boolean;
+}
+
+export interface HostSpec {
+  platform?: 'proxmox' | 'lxc';
+  /**
+   * Sandbox folder every path is confined to. Local hosts: relative to the manifest's folder when not
+   * absolute. SSH hosts: an absolute path on the remote machine.
+   */
+  root?: string;
+  ssh?: HostSshSpec;
+  /** Docker endpoint; used by the Docker client, not by the Host itself. */
+  docker?: Record<string, unknown>;
+}
+
+export interface CreateHostContext {
+  /** Folder of the manifest that declared the Host (relative paths resolve against it). */
+  baseDir: string;
+  /** homeostat's state directory (TOFU known_hosts lives there by default). */
+  stateDir: string;
+  log?: Logger;
+}
+
+/** Builds the Host (no connection is opened until the first operation). */
+export function createHost(name: string, spec: HostSpec, ctx: CreateHostContext): Host {
+  const log = ctx.log?.child({ host: name });
+  const root = spec.root === undefined || isAbsolute(spec.root) ? spec.root : resolve(ctx.baseDir, spec.root);
+  if (!spec.ssh) return new LocalHost({ name, root, log });
+  const ssh = spec.ssh;
+  const fromBase = (file: string | undefined): string | undefined =>
+    file === undefined ? undefined : isAbsolute(file) ? file : resolve(ctx.baseDir, file);
+  const knownHostsFile = fromBase(ssh.knownHostsFile) ?? (ssh.trustOnFirstUse ? join(ctx.stateDir, 'known_hosts') : undefined);
+  return new SshHost({
+    name,
+    // On a remote machine the root is a path there: it cannot be relative to a local manifest folder.
+    root: spec.root,
+    address: ssh.address,
+    port: ssh.port,
+    user: ssh.user,
+    identityFile: fromBase(ssh.identityFile),
+    agent: ssh.agent,
+    knownHostsFile,
+    hostKeyFingerprint: ssh.hostKeyFingerprint,
+    trustOnFirstUse: ssh.trustOnFirstUse,
+    log,
+  });
+}

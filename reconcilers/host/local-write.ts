@@ -1,0 +1,97 @@
+/**
+ * Atomic, optionally compare-and-swap, file replacement on this machine: a temp file beside the target
+ * (`NAME.tmp.<pid>.<random>`), written, fsynced, given the right mode and owner, renamed over the target,
+ * then the directory is fsynced. The temp file is removed on any failure; the target is never half-written.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { HostError, type WriteOptions } from './host.js';
+import { throwIfAborted, toHostError } from './errors.js';
+
+/** `NAME.tmp.<pid>.<random>` — recognizable leftovers, unique per writer. */
+export function tempNameFor(target: string): string {
+  return join(dirname(target), `${basename(target)}.tmp.${process.pid}.${randomBytes(6).toString('hex')}`);
+}
+
+async function readIfExists(realPath: string): Promise<Buffer | null> {
+  try {
+    return await readFile(realPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+async function statIfExists(realPath: string) {
+  try {
+    return await stat(realPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+async function fsyncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some filesystems (pmxcfs, FUSE) cannot fsync a directory; the rename itself is still atomic there.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+export async function writeFileAtomicLocal(
+  hostName: string,
+  hostPath: string,
+  realPath: string,
+  data: Buffer | string,
+  opts: WriteOptions = {},
+): Promise<void> {
+  const { signal } = opts;
+  const fsync = opts.fsync ?? true;
+  let tempPath: string | undefined;
+  try {
+    throwIfAborted(signal, hostName, 'write', hostPath);
+    if (opts.expected !== undefined) {
+      const current = await readIfExists(realPath);
+      const holds = opts.expected === null ? current === null : current !== null && current.equals(opts.expected);
+      if (!holds) {
+        const what = current === null ? 'does not exist' : opts.expected === null ? 'already exists' : 'has changed';
+        throw new HostError('ECONFLICT', `write ${hostPath}: the file ${what} (compare-and-swap refused)`, hostName, hostPath);
+      }
+    }
+    const existing = await statIfExists(realPath);
+    tempPath = tempNameFor(realPath);
+    // Private until its mode is set; with keepDefaultMode the filesystem's default (umask) applies instead.
+    const handle = await open(tempPath, 'wx', opts.keepDefaultMode ? 0o666 : 0o600);
+    try {
+      await handle.writeFile(data);
+      if (!opts.keepDefaultMode) {
+        const mode = opts.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+        const uid = opts.uid ?? existing?.uid;
+        const gid = opts.gid ?? existing?.gid;
+        const temp = await handle.stat();
+        if ((uid !== undefined && uid !== temp.uid) || (gid !== undefined && gid !== temp.gid)) {
+          await handle.chown(uid ?? -1, gid ?? -1);
+        }
+        // chmod after chown: chown clears setuid/setgid bits.
+        await handle.chmod(mode);
+      }
+      if (fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    throwIfAborted(signal, hostName, 'write', hostPath);
+    await rename(tempPath, realPath);
+    tempPath = undefined;
+    if (fsync) await fsyncDirectory(dirname(realPath));
+  } catch (err) {
+    throw toHostError(err, hostName, 'write', hostPath);
+  } finally {
+    if (tempPath !== undefined) await unlink(tempPath).catch(() => undefined);
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * Watching paths on an SSH host. All `watch()` registrations of a host share one remote `inotifywait`
+ * stream (see `ssh-watch-stream.ts`), re-armed when the set of paths changes or the shape of the tree does
+ * (a missing path appears, a watched directory goes away); a new stream is established before the old one
+ * is stopped, so no change falls between them. When the stream breaks (connection lost) every path gets an
+ * event, since anything may have changed meanwhile. Without inotifywait (exit 127), or when forced, it
+ * polls `stat` every `pollIntervalMs` and emits `poll` events on differences.
+ */
+import { posix } from 'node:path';
+import type { Logger } from 'pino';
+import type { ClientChannel } from 'ssh2';
+import type { FileStat, WatchEvent } from './host.js';
+import type { WatchHandle } from './watch-handle.js';
+import { WatchStream, type ArmedPath, type RawWatchEvent } from './ssh-watch-stream.js';
+
+export interface WatchTarget {
+  hostPath: string;
+  realPath: string;
+}
+
+export interface SshWatchDeps {
+  log?: Logger;
+  /** Opens a long-lived exec channel for the watch script with these paths; `attach` runs synchronously. */
+  openStream(realPaths: string[], attach: (channel: ClientChannel, release: () => void) => void): Promise<void>;
+  /** Kills a remote process by pid (best effort, never rejects). */
+  killRemote(pid: number): Promise<void>;
+  /** stat (following symlinks) of many real paths at once; `null` for missing ones. */
+  statMany(targets: WatchTarget[]): Promise<(FileStat | null)[]>;
+  forcePolling: boolean;
+  pollIntervalMs: number;
+}
+
+interface Registration {
+  targets: WatchTarget[];
+  onEvent: (event: WatchEvent) => void;
+  resolveReady: () => void;
+  ready: boolean;
+}
+
+const BACKOFF_MS = [100, 250, 1000, 2500, 5000, 10_000];
+const SELF_GONE = new Set(['DELETE_SELF', 'MOVE_SELF', 'UNMOUNT', 'IGNORED']);
+
+function kindOf(events: string[]): WatchEvent['kind'] {
+  if (events.includes('UNMOUNT')) return 'unmount';
+  if (events.every((e) => e === 'MODIFY' || e === 'ATTRIB' || e === 'ISDIR')) return 'change';
+  return 'rename';
+}
+
+function signature(stat: FileStat | null): string {
+  if (!stat) return 'missing';
+  return [stat.type, stat.mode, stat.uid, stat.gid, stat.size, stat.mtimeMs, stat.dev, stat.ino, stat.nlink].join(':');
+}
+
+export class SshWatchHub {
+  private readonly registrations = new Set<Registration>();
+  private mode: 'inotify' | 'poll';
+  private stream: WatchStream | undefined;
+  private armed = new Map<string, ArmedPath>();
+  private arming = false;
+  private armAgain = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pollSnapshot = new Map<string, string>();
+  private closed = false;
+  /** The last stream died and no new one is established yet: changes may have gone unseen. */
+  private blind = false;
+
+  constructor(private readonly deps: SshWatchDeps) {
+    this.mode = deps.forcePolling ? 'poll' : 'inotify';
+  }
+
+  get watchMode(): 'inotify' | 'poll' {
+    return this.mode;
+  }
+
+  add(targets: WatchTarget[], onEvent: (event: WatchEvent) => void): WatchHandle {
+    let resolveReady!: () => void;
+    const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+    const registration: Registration = { targets, onEvent, resolveReady, ready: false };
+    this.registrations.add(registration);
+    this.requestArm();
+    return {
+      ready,
+      close: () => {
+        if (!this.registrations.delete(registration)) return;
+        registration.resolveReady();
+        this.requestArm();
+      },
+    };
+  }
+
+  /** Stops everything; resolves once the remote inotifywait has been killed (at most ~2 s). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.pollTimer);
+    const stopped = this.stream?.stop();
+    this.stream = undefined;
+    for (const r of this.registrations) r.resolveReady();
+    this.registrations.clear();
+    if (stopped) await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  }
+
+  private allRealPaths(): string[] {
+    const paths = new Set<string>();
+    for (const r of this.registrations) for (const t of r.targets) paths.add(t.realPath);
+    return [...paths].sort();
+  }
+
+  private emit(registration: Registration, event: WatchEvent): void {
+    try {
+      registration.onEvent(event);
+    } catch (err) {
+      this.deps.log?.error({ err, path: event.path }, 'watch: event callback threw');
+    }
+  }
+
+  /** Every path gets an event: used when the watch was blind for a while. */
+  private emitAll(kind: WatchEvent['kind']): void {
+    for (const r of [...this.registrations]) for (const t of r.targets) this.emit(r, { path: t.hostPath, kind });
+  }
+
+  private requestArm(delayMs = 0): void {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.arm(), delayMs);
+  }
+
+  private async arm(): Promise<void> {
+    if (this.closed) return;
+    if (this.arming) {
+      this.armAgain = true;
+      return;
+    }
+    this.arming = true;
+    try {
+      do {
+        this.armAgain = false;
+        if (this.mode === 'poll') await this.armPolling();
+        else await this.armInotify();
+      } while (this.armAgain && !this.closed);
+    } finally {
+      this.arming = false;
+    }
+  }
+
+  private async armInotify(): Promise<void> {
+    const paths = this.allRealPaths();
+    if (paths.length === 0) {
+      void this.stream?.stop();
+      this.stream = undefined;
+      return;
+    }
+    const waiting = [...this.registrations].filter((r) => !r.ready);
+    const outcome = await this.startStream(paths);
+    if (this.closed) return;
+    if (outcome === 'unavailable') {
+      this.deps.log?.warn({ pollIntervalMs: this.deps.pollIntervalMs }, 'watch: inotifywait is not installed; polling instead');
+      this.mode = 'poll';
+      void this.stream?.stop();
+      this.stream = undefined;
+      await this.armPolling();
+      return;
+    }
+    if (outcome === 'failed') {
+      const delay = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)] ?? 10_000;
+      this.failures++;
+      this.requestArm(delay);
+      return;
+    }
+    this.failures = 0;
+    for (const r of waiting) {
+      r.ready = true;
+      r.resolveReady();
+    }
+  }
+
+  /** Starts a stream for `paths`; once it is established it replaces the current one. */
+  private startStream(paths: string[]): Promise<'established' | 'unavailable' | 'failed'> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (value: 'established' | 'unavailable' | 'failed'): void => {
+        if (!settled) {
+          settled = true;
+          resolve(value);
+        }
+      };
+      const callbacks = (stream: () => WatchStream) => ({
+        onEstablished: (armed: Map<string, ArmedPath>) => {
+          if (this.closed) {
+            void stream().stop();
+            return settle('failed');
+          }
+          const previous = this.stream;
+          this.stream = stream();
+          this.armed = armed;
+          void previous?.stop();
+          if (this.blind) {
+            // The previous stream died: whatever changed while nothing was watching gets an event now.
+            this.blind = false;
+            this.emitAll('rename');
+          }
+          settle('established');
+        },
+        onEvent: (event: RawWatchEvent) => {
+          if (this.stream === stream()) this.dispatch(event);
+        },
+        onEnd: (code: number | undefined, stderr: string) => {
+          if (code === 127 && !settled) return settle('unavailable');
+          if (!settled) {
+            this.deps.log?.warn({ code, stderr: stderr.trim() }, 'watch: inotifywait could not start');
+            return settle('failed');
+          }
+          if (this.stream === stream() && !this.closed) {
+            this.stream = undefined;
+            this.blind = true;
+            this.deps.log?.warn({ code }, 'watch: inotifywait stream ended; re-arming');
+            this.emitAll('rename');
+            this.requestArm(BACKOFF_MS[0]);
+          }
+        },
+      });
+      this.deps
+        .openStream(paths, (channel, release) => {
+          const stream: WatchStream = new WatchStream(paths, channel, release, callbacks(() => stream), (pid) => this.deps.killRemote(pid));
+          if (this.closed) {
+            stream.abandon();
+            settle('failed');
+          }
+        })
+        .catch((err: unknown) => {
+          this.deps.log?.warn({ err: (err as Error).message }, 'watch: cannot open the watch stream');
+          settle('failed');
+        });
+    });
+  }
+
+  private dispatch(event: RawWatchEvent): void {
+    const kind = kindOf(event.events);
+    const selfGone = event.events.some((e) => SELF_GONE.has(e));
+    let rearm = false;
+    for (const r of [...this.registrations]) {
+      for (const t of r.targets) {
+        const armed = this.armed.get(t.realPath);
+        if (!armed) continue;
+        if (event.path === t.realPath) {
+          this.emit(r, { path: t.hostPath, kind });
+          // A directory went away or one appeared where there was none: the watch set must change.
+          if (armed.kind === 'd' ? kind !== 'change' : event.events.includes('ISDIR')) rearm = true;
+        } else if (armed.kind === 'd' && posix.dirname(event.path) === t.realPath && !selfGone) {
+          this.emit(r, { path: posix.join(t.hostPath, posix.basename(event.path)), kind });
+        } else if (armed.kind === '-' && posix.dirname(event.path) === armed.anchor && t.realPath.startsWith(`${event.path}/`)) {
+          this.emit(r, { path: t.hostPath, kind: 'rename' });
+          rearm = true;
+        } else if (event.path === armed.anchor && selfGone) {
+          this.emit(r, { path: t.hostPath, kind });
+          rearm = true;
+        }
+      }
+    }
+    if (selfGone || rearm) this.requestArm();
+  }
+
+  private async armPolling(): Promise<void> {
+    clearTimeout(this.pollTimer);
+    if (this.registrations.size === 0 || this.closed) return;
+    await this.pollOnce(true);
+  }
+
+  private async pollOnce(baseline: boolean): Promise<void> {
+    const registrations = [...this.registrations];
+    const targets = new Map<string, WatchTarget>();
+    for (const r of registrations) for (const t of r.targets) targets.set(t.realPath, t);
+    try {
+      const list = [...targets.values()];
+      const stats = await this.deps.statMany(list);
+      const next = new Map(list.map((t, i) => [t.realPath, signature(stats[i] ?? null)]));
+      for (const r of registrations) {
+        if (!this.registrations.has(r)) continue;
+        for (const t of r.targets) {
+          const before = this.pollSnapshot.get(t.realPath);
+          if (before !== undefined && before !== next.get(t.realPath) && r.ready) this.emit(r, { path: t.hostPath, kind: 'poll' });
+        }
+        if (!r.ready) {
+          r.ready = true;
+          r.resolveReady();
+        }
+      }
+      this.pollSnapshot = next;
+    } catch (err) {
+      if (!baseline) this.deps.log?.debug({ err: (err as Error).message }, 'watch: poll failed; trying again next round');
+    }
+    if (this.closed || this.registrations.size === 0) return;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => void this.pollOnce(false), this.deps.pollIntervalMs);
+  }
+}
