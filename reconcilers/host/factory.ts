@@ -5,32 +5,14 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { HostSpec as CrdHostSpec, HostSshSpec as CrdHostSshSpec } from '../../crds/types.js';
 import type { Host } from './host.js';
 import { LocalHost } from './local.js';
 import { SshHost } from './ssh.js';
 
-export interface HostSshSpec {
-  address: string;
-  port?: number;
-  user?: string;
-  identityFile?: string;
-  agent?: boolean;
-  knownHostsFile?: string;
-  hostKeyFingerprint?: string;
-  trustOnFirstUse?: boolean;
-}
-
-export interface HostSpec {
-  platform?: 'proxmox' | 'lxc';
-  /**
-   * Sandbox folder every path is confined to. Local hosts: relative to the manifest's folder when not
-   * absolute. SSH hosts: an absolute path on the remote machine.
-   */
-  root?: string;
-  ssh?: HostSshSpec;
-  /** Docker endpoint; used by the Docker client, not by the Host itself. */
-  docker?: Record<string, unknown>;
-}
+/** The Host spec as the CRD defines it (generated types); fields with defaults may be left out (tests, implicit `local`). */
+export type HostSshSpec = Partial<CrdHostSshSpec> & Pick<CrdHostSshSpec, 'address'>;
+export type HostSpec = Partial<Omit<CrdHostSpec, 'ssh'>> & { ssh?: HostSshSpec };
 
 export interface CreateHostContext {
   /** Folder of the manifest that declared the Host (relative paths resolve against it). */

@@ -7,5 +7,6 @@ export type { WatchHandle } from './watch-handle.js';
 export { LocalHost, type LocalHostOptions } from './local.js';
 export { SshHost, type SshHostOptions } from './ssh.js';
 export { createHost, type CreateHostContext, type HostSpec, type HostSshSpec } from './factory.js';
+export { createDockerClient } from './docker.js';
 export { shellQuote, shellCommand } from './quote.js';
 export { sshFingerprint, normalizeFingerprint } from './known-hosts.js';
