@@ -1,19 +1,38 @@
 /**
- * A Host's Docker endpoint (`spec.docker`) as a dockerode client: a Unix socket on this machine, or TCP.
- * Docker over SSH (docker-modem's ssh protocol, with the Host's verified host key) comes with VpnSidecar.
+ * A Host's Docker endpoint (`spec.docker`) as a dockerode client, created on first use: a Unix socket on
+ * this machine, or TCP. Docker through an SSH Host (docker-modem's ssh protocol with the Host's verified
+ * host key) is not supported yet: such a Host must publish the engine another way.
  */
 import Docker from 'dockerode';
+import type { HostDockerSpec } from '../../crds/types.js';
 import { HostError } from './host.js';
-import type { HostSpec } from './factory.js';
 
-export function createDockerClient(hostName: string, spec: HostSpec): Docker {
-  const docker = spec.docker;
-  if (!docker || (!docker.socketPath && !docker.host)) {
+export class DockerEndpoint {
+  private cached: Docker | undefined;
+
+  constructor(
+    private readonly hostName: string,
+    private readonly spec: HostDockerSpec | undefined,
+    private readonly transport: 'local' | 'ssh',
+  ) {}
+
+  client(): Docker {
+    this.cached ??= createDockerClient(this.hostName, this.spec, this.transport);
+    return this.cached;
+  }
+}
+
+export function createDockerClient(hostName: string, spec: HostDockerSpec | undefined, transport: 'local' | 'ssh' = 'local'): Docker {
+  if (!spec || (!spec.socketPath && !spec.host)) {
     throw new HostError('ENOENT', `Host "${hostName}" declares no Docker endpoint (spec.docker.socketPath or spec.docker.host)`, hostName);
   }
-  if (docker.host) return new Docker({ host: docker.host, port: docker.port ?? 2375, protocol: 'http' });
-  if (spec.ssh) {
-    throw new HostError('EIO', `Host "${hostName}": Docker over SSH is not supported yet; publish the socket on the host or run homeostat there`, hostName);
+  if (spec.host) return new Docker({ host: spec.host, port: spec.port ?? 2375, protocol: 'http' });
+  if (transport === 'ssh') {
+    throw new HostError(
+      'EIO',
+      `Host "${hostName}": a Docker socket behind SSH is not supported yet; declare spec.docker.host/port, or run homeostat on that machine`,
+      hostName,
+    );
   }
-  return new Docker({ socketPath: docker.socketPath! });
+  return new Docker({ socketPath: spec.socketPath! });
 }

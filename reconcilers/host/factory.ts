@@ -26,7 +26,7 @@ export interface CreateHostContext {
 export function createHost(name: string, spec: HostSpec, ctx: CreateHostContext): Host {
   const log = ctx.log?.child({ host: name });
   const root = spec.root === undefined || isAbsolute(spec.root) ? spec.root : resolve(ctx.baseDir, spec.root);
-  if (!spec.ssh) return new LocalHost({ name, root, log });
+  if (!spec.ssh) return new LocalHost({ name, root, log, platform: spec.platform, docker: spec.docker });
   const ssh = spec.ssh;
   const fromBase = (file: string | undefined): string | undefined =>
     file === undefined ? undefined : isAbsolute(file) ? file : resolve(ctx.baseDir, file);
@@ -43,6 +43,8 @@ export function createHost(name: string, spec: HostSpec, ctx: CreateHostContext)
     knownHostsFile,
     hostKeyFingerprint: ssh.hostKeyFingerprint,
     trustOnFirstUse: ssh.trustOnFirstUse,
+    platform: spec.platform,
+    docker: spec.docker,
     log,
   });
 }

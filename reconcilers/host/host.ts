@@ -75,11 +75,21 @@ export interface Disposable {
   close(): void;
 }
 
+/** Which container toolchain a host has: Proxmox's `pct` and `/etc/pve`, or plain LXC (`lxc-*`, `/var/lib/lxc`). */
+export type HostPlatform = 'proxmox' | 'lxc';
+
 export interface Host {
   /** The Host resource's name (`local` for the implicit one). */
   readonly name: string;
   /** `local` or `ssh`. */
   readonly transport: 'local' | 'ssh';
+  /** The Host's `spec.platform` (default `proxmox`). */
+  readonly platform: HostPlatform;
+  /**
+   * The Host's Docker endpoint (`spec.docker`) as a dockerode client, created on first use. Rejects with a
+   * HostError (`ENOENT`) when the Host declares none.
+   */
+  docker(): import('dockerode');
 
   readFile(path: string, opts?: { signal?: AbortSignal }): Promise<Buffer>;
   /** Read, or `null` when the file does not exist. */

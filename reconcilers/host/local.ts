@@ -4,6 +4,10 @@
  * (`EESCAPE`). Symlinks inside the root are followed as the kernel follows them: the root confines the
  * paths homeostat names, it is not a chroot.
  */
+import type Docker from 'dockerode';
+import type { HostDockerSpec } from '../../crds/types.js';
+import { DockerEndpoint } from './docker.js';
+import type { HostPlatform } from './host.js';
 import { chmod, lchown, link, lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Disposable, ExecOptions, ExecResult, FileStat, Host, WatchEvent, WriteOptions } from './host.js';
@@ -21,6 +25,10 @@ export interface LocalHostOptions {
   name?: string;
   /** Absolute sandbox folder every host path is mapped under. */
   root?: string;
+  /** `spec.platform` of the Host resource. Default `proxmox`. */
+  platform?: HostPlatform;
+  /** `spec.docker` of the Host resource. */
+  docker?: HostDockerSpec;
   log?: Logger;
 }
 
@@ -32,13 +40,21 @@ export class LocalHost implements Host {
   readonly name: string;
   readonly transport = 'local' as const;
   readonly root: string | undefined;
+  readonly platform: HostPlatform;
+  private readonly dockerEndpoint: DockerEndpoint;
   private readonly log: Logger | undefined;
   private readonly watches = new Set<Disposable>();
 
   constructor(opts: LocalHostOptions = {}) {
     this.name = opts.name ?? 'local';
     this.root = normalizeRoot(opts.root);
+    this.platform = opts.platform ?? 'proxmox';
+    this.dockerEndpoint = new DockerEndpoint(this.name, opts.docker, 'local');
     this.log = opts.log;
+  }
+
+  docker(): Docker {
+    return this.dockerEndpoint.client();
   }
 
   resolvePath(path: string): string {

@@ -4,6 +4,10 @@
  * (batched per tick), lchown of symlinks, watching (inotifywait, else polling). Every operation has a
  * timeout (`ETIMEDOUT`); a dropped connection is re-established on the next call, with backoff.
  */
+import type Docker from 'dockerode';
+import type { HostDockerSpec } from '../../crds/types.js';
+import { DockerEndpoint } from './docker.js';
+import type { HostPlatform } from './host.js';
 import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import type { SFTPWrapper, Stats } from 'ssh2';
@@ -51,6 +55,10 @@ export interface SshHostOptions {
   pollIntervalMs?: number;
   /** Concurrent exec channels (keep well below sshd's MaxSessions, default 10). Default 5. */
   maxExecChannels?: number;
+  /** `spec.platform` of the Host resource. Default `proxmox`. */
+  platform?: HostPlatform;
+  /** `spec.docker` of the Host resource. */
+  docker?: HostDockerSpec;
   log?: Logger;
 }
 
@@ -60,6 +68,8 @@ export class SshHost implements Host {
   readonly name: string;
   readonly transport = 'ssh' as const;
   readonly root: string | undefined;
+  readonly platform: HostPlatform;
+  private readonly dockerEndpoint: DockerEndpoint;
   private readonly connection: SshConnection;
   private readonly stats: StatBatcher;
   private readonly watches: SshWatchHub;
@@ -69,6 +79,8 @@ export class SshHost implements Host {
   constructor(opts: SshHostOptions) {
     this.name = opts.name;
     this.root = normalizeRoot(opts.root);
+    this.platform = opts.platform ?? 'proxmox';
+    this.dockerEndpoint = new DockerEndpoint(this.name, opts.docker, 'ssh');
     this.operationTimeoutMs = opts.operationTimeoutMs ?? 30_000;
     this.log = opts.log;
     const port = opts.port ?? 22;
@@ -101,6 +113,10 @@ export class SshHost implements Host {
       killRemote: (pid) => killRemote(this.connection, pid, false),
       statMany: (targets) => Promise.all(targets.map((t) => this.stats.stat(t.realPath, t.hostPath, true))),
     });
+  }
+
+  docker(): Docker {
+    return this.dockerEndpoint.client();
   }
 
   resolvePath(path: string): string {

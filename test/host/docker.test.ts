@@ -3,7 +3,7 @@
  */
 import { existsSync } from 'node:fs';
 import { expect } from 'vitest';
-import { createDockerClient } from '../../reconcilers/host/index.js';
+import { createHost, LocalHost } from '../../reconcilers/host/index.js';
 import { isHostError } from '../../reconcilers/host/host.js';
 import { integration } from '../support/integration.js';
 
@@ -12,7 +12,9 @@ const dockerd = integration('dockerd', existsSync(SOCKET), `no Docker engine soc
 
 dockerd.describe('Host docker endpoint', () => {
   dockerd.it('talks to the engine through the declared socket', async () => {
-    const docker = createDockerClient('local', { docker: { socketPath: SOCKET } });
+    const host = createHost('local', { docker: { socketPath: SOCKET } }, { baseDir: '/', stateDir: '/tmp' });
+    const docker = host.docker();
+    expect(host.docker()).toBe(docker); // one client per Host
     expect(String(await docker.ping())).toBe('OK');
     const version = await docker.version();
     expect(version.ApiVersion).toMatch(/^\d+\.\d+$/);
@@ -21,7 +23,7 @@ dockerd.describe('Host docker endpoint', () => {
   dockerd.it('a Host without a Docker endpoint is a clear error naming it', () => {
     let error: unknown;
     try {
-      createDockerClient('pve', {});
+      new LocalHost({ name: 'pve' }).docker();
     } catch (err) {
       error = err;
     }

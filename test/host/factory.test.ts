@@ -12,6 +12,11 @@ import { integration } from '../support/integration.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
 
 describe('createHost (local)', () => {
+  it('carries the platform (default proxmox) for the reconcilers that need it', () => {
+    expect(createHost('pve', {}, { baseDir: '/', stateDir: '/tmp' }).platform).toBe('proxmox');
+    expect(createHost('box', { platform: 'lxc' }, { baseDir: '/', stateDir: '/tmp' }).platform).toBe('lxc');
+  });
+
   it('builds a LocalHost, resolving a relative root against the manifest folder', () => {
     const host = createHost('sandbox', { root: '../sandbox-root' }, { baseDir: '/srv/manifests/lab', stateDir: '/var/lib/homeostat' });
     expect(host).toBeInstanceOf(LocalHost);
