@@ -5,13 +5,11 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { allReconcilers } from '../../reconcilers/index.js';
-import { silentLogger } from '../../reconcilers/core/log.js';
-import { startDaemon, type Daemon } from '../../controller/runtime/daemon.js';
+import type { Daemon } from '../../controller/runtime/daemon.js';
 import { StateLockError } from '../../controller/state/lock.js';
-import { listResourceViews, type ResourceView } from '../../controller/status/views.js';
+import type { ResourceView } from '../../controller/status/views.js';
 import { canMount, integration } from '../support/integration.js';
-import { createLab, hostManifest, keepaliveManifest, type TestLab } from '../support/lab.js';
+import { createLab, hostManifest, keepaliveManifest, startLabDaemon, viewOf, type TestLab } from '../support/lab.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
 const mounts = integration('mount', canMount(), 'tmpfs mounts need root on Linux');
@@ -20,20 +18,12 @@ let lab: TestLab;
 let daemon: Daemon | undefined;
 
 async function start(): Promise<Daemon> {
-  daemon = await startDaemon({
-    manifestsDir: lab.manifests,
-    stateDir: lab.state,
-    log: silentLogger,
-    reconcilers: allReconcilers,
-    listen: { host: '127.0.0.1', port: 0 },
-    resyncMs: 60_000,
-    drainMs: 2_000,
-  });
+  daemon = await startLabDaemon(lab);
   return daemon;
 }
 
 function view(key: string): ResourceView | undefined {
-  return listResourceViews(daemon!.store).find((v) => `${v.kind}/${v.name}` === key);
+  return viewOf(daemon!, key);
 }
 
 async function waitForView(key: string, predicate: (v: ResourceView) => boolean, what: string, timeoutMs = 4000): Promise<ResourceView> {
@@ -200,15 +190,7 @@ mounts.describe('controller on real files and tmpfs disks', () => {
     expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/hdd`, { method: 'POST' })).status).toBe(202);
     expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/nope`, { method: 'POST' })).status).toBe(404);
 
-    await expect(
-      startDaemon({
-        manifestsDir: lab.manifests,
-        stateDir: lab.state,
-        log: silentLogger,
-        reconcilers: allReconcilers,
-        listen: { host: '127.0.0.1', port: 0 },
-      }),
-    ).rejects.toThrow(StateLockError);
+    await expect(startLabDaemon(lab)).rejects.toThrow(StateLockError);
   });
 
   mounts.it('reports a resource on an unknown host as Stalled, and recovers when the Host appears', async () => {

@@ -4,12 +4,10 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { startDaemon, type Daemon } from '../../controller/runtime/daemon.js';
-import { listResourceViews, type ResourceView } from '../../controller/status/views.js';
-import { silentLogger } from '../../reconcilers/core/log.js';
-import { allReconcilers } from '../../reconcilers/index.js';
+import type { Daemon } from '../../controller/runtime/daemon.js';
+import type { ResourceView } from '../../controller/status/views.js';
 import { integration } from '../support/integration.js';
-import { createLab, hostManifest, keepaliveManifest, type TestLab } from '../support/lab.js';
+import { createLab, hostManifest, keepaliveManifest, startLabDaemon, viewOf, type TestLab } from '../support/lab.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -25,19 +23,11 @@ function sshHost(root: string, ssh: Record<string, string | number | boolean>): 
 }
 
 function view(key: string): ResourceView | undefined {
-  return listResourceViews(daemon!.store).find((v) => `${v.kind}/${v.name}` === key);
+  return viewOf(daemon!, key);
 }
 
 async function start(): Promise<Daemon> {
-  daemon = await startDaemon({
-    manifestsDir: lab.manifests,
-    stateDir: lab.state,
-    log: silentLogger,
-    reconcilers: allReconcilers,
-    listen: { host: '127.0.0.1', port: 0 },
-    resyncMs: 60_000,
-    drainMs: 2_000,
-  });
+  daemon = await startLabDaemon(lab);
   return daemon;
 }
 

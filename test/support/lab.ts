@@ -7,6 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { startDaemon, type Daemon, type DaemonOptions } from '../../controller/runtime/daemon.js';
+import { listResourceViews, type ResourceView } from '../../controller/status/views.js';
+import { silentLogger } from '../../reconcilers/core/log.js';
+import { allReconcilers } from '../../reconcilers/index.js';
 
 export interface TestLab {
   dir: string;
@@ -99,4 +103,23 @@ export function keepaliveManifest(name: string, spec: Record<string, string | bo
     ...specLines,
     '',
   ].join('\n');
+}
+
+/** Starts the real daemon on a lab (all reconcilers, silent logs, HTTP on a free loopback port). */
+export async function startLabDaemon(lab: TestLab, overrides: Partial<DaemonOptions> = {}): Promise<Daemon> {
+  return startDaemon({
+    manifestsDir: lab.manifests,
+    stateDir: lab.state,
+    log: silentLogger,
+    reconcilers: allReconcilers,
+    listen: { host: '127.0.0.1', port: 0 },
+    resyncMs: 60_000,
+    drainMs: 2_000,
+    ...overrides,
+  });
+}
+
+/** The status view of one resource (`KIND/NAME`) as `homeostat get` shows it, or undefined. */
+export function viewOf(daemon: Daemon, key: string): ResourceView | undefined {
+  return listResourceViews(daemon.store).find((v) => `${v.kind}/${v.name}` === key);
 }
