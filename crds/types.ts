@@ -56,8 +56,9 @@ export interface LxcDeviceSpec {
   /** Style `dev`: the device nodes' permission bits, in octal and quoted (e.g. "0660"). */
   mode?: string;
   /**
-   * A running container only sees config changes after a restart: `if-running` restarts it after a change; `never`
-   * leaves it running and reports Degraded/PendingRestart until someone restarts it.
+   * A running container only sees config changes after a restart: `if-running` restarts it after homeostat changed
+   * its config (`pct reboot`, or `lxc-stop` + `lxc-start` on plain LXC); `never` leaves it running and reports
+   * Degraded/PendingRestart while a device is missing inside it.
    * @default "never"
    */
   restart: 'never' | 'if-running';
@@ -124,8 +125,8 @@ export interface UnifiedNamespaceSpec {
    */
   root: string;
   /**
-   * A preset set of folders: `trash` (TRaSH Guides: torrents/, usenet/incomplete/, usenet/complete/ and media/, each
-   * with movies, tv, music and books) or `none`.
+   * A preset set of folders: `trash` (the TRaSH Guides tree: torrents/{books,movies,music,tv}, usenet/incomplete,
+   * usenet/complete/{books,movies,music,tv} and media/{books,movies,music,tv}) or `none`.
    * @default "none"
    */
   layout: 'none' | 'trash';
@@ -143,14 +144,17 @@ export interface UnifiedNamespaceSpec {
    */
   mode: string;
   /**
-   * Every folder must be on the same filesystem as `root` (checked by device id and by a hardlink probe); a separate
-   * mount or a symlink to another filesystem makes the resource Stalled/CrossDevice.
+   * Every folder must be on the same filesystem and mount as `root` (checked by device id, the mount table and a
+   * hardlink probe); a separate mount (even a bind mount of the same filesystem) or a symlink to another filesystem
+   * makes the resource Stalled/CrossDevice, and a mount deeper inside the tree makes it Degraded/MountInsideTree.
    * @default true
    */
   requireSameFilesystem: boolean;
   /**
-   * Containers that get the whole tree as one bind mount (Proxmox `mpN`, or `lxc.mount.entry` on plain LXC). Several
-   * mounts into the tree in one container are flagged (SplitMounts: hardlinks fail between them).
+   * Containers that get the whole tree as one bind mount (Proxmox `mpN` at the first free index, or `lxc.mount.entry`
+   * on plain LXC), seen from the container's next start. Several mounts into the tree in one container are flagged
+   * (Degraded/SplitMounts: hardlinks fail between them); another mount at the same path makes the resource
+   * Stalled/MountPathTaken.
    * @default []
    */
   shareInto: UnifiedNamespaceShare[];
@@ -236,8 +240,9 @@ export interface HostSshSpec {
  */
 export interface LxcDeviceEntry {
   /**
-   * A named set of device paths: `intel-quicksync` (/dev/dri: the card and render nodes) or `tun` (/dev/net/tun, for
-   * WireGuard/Tailscale inside the container).
+   * A named set of device paths: `intel-quicksync` (the card* and renderD* nodes found in the host's /dev/dri, with
+   * the /dev/dri folder bind-mounted `optional`) or `tun` (/dev/net/tun, for WireGuard/Tailscale inside the
+   * container).
    */
   preset?: 'intel-quicksync' | 'tun';
   /**
@@ -246,7 +251,8 @@ export interface LxcDeviceEntry {
    */
   path?: string;
   /**
-   * Skip this entry while its device is missing on the host, instead of reporting the resource Stalled.
+   * Skip this entry while its device is missing on the host, instead of reporting the resource Stalled
+   * (DeviceNotFound); its bind mount is written `optional`, so the container still starts without it.
    * @default false
    */
   optional: boolean;
@@ -292,10 +298,22 @@ export interface UnifiedNamespaceShare {
 /** gluetun's HTTP control server, where the forwarded port is read (GET /v1/portforward). */
 export interface VpnControlServer {
   /**
-   * The control server's port inside the gateway's network namespace.
+   * The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by
+   * default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the
+   * control server can reconfigure the VPN) when a dependent uses port forwarding, and reaches it there.
    * @default 8000
    */
   port: number;
+  /**
+   * Where the controller reaches the control server instead (e.g. http://10.0.0.5:8000 when Docker runs on another
+   * machine). With a url, homeostat publishes nothing for the control server.
+   */
+  url?: string;
+  /**
+   * How often the forwarded port is read (the VPN may change it at any reconnect; no Docker event says so). A
+   * duration such as 15s; 15s when omitted.
+   */
+  pollInterval?: string;
   /** The control server's API key (sent as X-API-Key), if it requires one. */
   apiKey?: SecretFileRef;
 }
@@ -323,10 +341,27 @@ export interface VpnDependent {
   volumes: string[];
   /**
    * Ports to publish, as `[IP:]HOST:CONTAINER[/tcp|udp]` (e.g. 8080:8080). They are published on the gateway:
-   * container network mode forbids ports on the dependent.
+   * container network mode forbids ports on the dependent. As with `docker run -p`, no IP means every interface of
+   * the Docker host; write 127.0.0.1:8080:8080 to keep a port on loopback. A host port may be published once per
+   * protocol and address.
    * @default []
    */
   ports: string[];
+  /**
+   * Not allowed: a dependent shares the gateway's network stack, hostname included (set it on the gateway). Accepted
+   * by the schema only so that the resource can say why.
+   */
+  hostname?: string;
+  /** Not allowed: DNS servers come from the gateway (gluetun's DNS over TLS). */
+  dns?: string[];
+  /** Not allowed: /etc/hosts entries belong to the gateway's network stack. */
+  extraHosts?: string[];
+  /** Not allowed: a dependent has no network interface of its own. */
+  macAddress?: string;
+  /** Not allowed: homeostat sets container:<gateway id>; anything else bypasses the kill switch. */
+  networkMode?: string;
+  /** Not allowed: a dependent joins no network of its own (that would bypass the kill switch). */
+  networks?: string[];
   /** Deliver the VPN's forwarded port to this app whenever it changes. */
   portForwarding?: VpnPortForwarding;
 }

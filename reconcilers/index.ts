@@ -3,6 +3,12 @@
  * accepted by validation and reported as Stalled/KindNotImplemented instead of being silently ignored.
  */
 import type { Change, Reconciler } from './core/contract.js';
+import { lxcDeviceReconciler } from './lxc-device/index.js';
 import { storageKeepaliveReconciler } from './storage-keepalive/index.js';
+import { unifiedNamespaceReconciler } from './unified-namespace/index.js';
 
-export const allReconcilers: Reconciler<any, any, Change>[] = [storageKeepaliveReconciler as Reconciler<any, any, Change>];
+export const allReconcilers: Reconciler<any, any, Change>[] = [
+  storageKeepaliveReconciler as Reconciler<any, any, Change>,
+  lxcDeviceReconciler as Reconciler<any, any, Change>,
+  unifiedNamespaceReconciler as Reconciler<any, any, Change>,
+];

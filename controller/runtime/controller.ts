@@ -418,19 +418,44 @@ export class Controller {
 
   private ensureWatch(key: ResourceKey, resource: Resource, reconciler: Reconciler<any, any, Change>, host: Host): void {
     const targets = reconciler.watchTargets?.(resource.spec, resource.metadata.name) ?? [];
-    const identity = `${host.name}|${targets.join('|')}`;
+    // A reconciler's own watch (e.g. Docker events) depends on the whole spec: renew it when the generation changes.
+    const identity = `${host.name}|${targets.join('|')}${reconciler.watch ? `|gen:${resource.generation}` : ''}`;
     const existing = this.watches.get(key);
     if (existing?.identity === identity) return;
     existing?.handle.close();
-    if (targets.length === 0) {
+    if (targets.length === 0 && !reconciler.watch) {
       this.watches.delete(key);
       return;
     }
-    const handle = host.watch(targets, (event) => {
-      this.log.debug({ resource: key, path: event.path, kind: event.kind }, 'drift event');
-      this.queue.add(key);
-    });
-    this.watches.set(key, { identity, handle });
+    const handles: Disposable[] = [];
+    if (targets.length > 0) {
+      handles.push(
+        host.watch(targets, (event) => {
+          this.log.debug({ resource: key, path: event.path, kind: event.kind }, 'drift event');
+          this.queue.add(key);
+        }),
+      );
+    }
+    if (reconciler.watch) {
+      const { kind, name } = parseKey(key);
+      try {
+        handles.push(
+          reconciler.watch(resource.spec, name, {
+            host,
+            log: this.log.child({ resource: key }),
+            trigger: (event) => {
+              if (event) this.event(kind, name, event.type, event.reason, event.message);
+              this.log.debug({ resource: key }, 'drift event');
+              this.queue.add(key);
+            },
+          }),
+        );
+      } catch (err) {
+        // The run itself reports what is wrong (e.g. no Docker endpoint); the resync still covers drift.
+        this.log.warn({ resource: key, err }, 'cannot watch for drift');
+      }
+    }
+    this.watches.set(key, { identity, handle: { close: () => handles.forEach((h) => h.close()) } });
   }
 
   private unwatch(key: ResourceKey): void {

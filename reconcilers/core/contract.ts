@@ -9,7 +9,7 @@
  * retried with backoff.
  */
 import type { Logger } from 'pino';
-import type { Host } from '../host/host.js';
+import type { Disposable, Host } from '../host/host.js';
 import type { Resource } from './resource.js';
 
 /** Something a resource created on a host, recorded so that prune removes exactly it. */
@@ -102,6 +102,23 @@ export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change
   finalize(ctx: ReconcileContext<Spec>): Promise<void>;
   /** Host paths whose change should trigger a reconcile (drift). */
   watchTargets?(spec: Spec, name: string): string[];
+  /**
+   * Drift that is not a host file (e.g. the Docker events stream): subscribe, and call `drift.trigger()` when the
+   * live state may have changed. The controller calls it when the resource's host or generation changes (closing
+   * the previous subscription) and closes it on suspend, delete and shutdown. It may run alongside watchTargets.
+   */
+  watch?(spec: Spec, name: string, drift: DriftWatch): Disposable;
+}
+
+/** What a reconciler's `watch` gets from the controller. */
+export interface DriftWatch {
+  host: Host;
+  log: Logger;
+  /**
+   * Queue a reconcile of the resource. With an event, record it first (for what the watch itself did at once,
+   * e.g. stopping a container that leaks traffic around a kill switch). Never put a secret in it.
+   */
+  trigger(event?: { type: 'Normal' | 'Warning'; reason: string; message: string }): void;
 }
 
 /** Needs a human or a spec change; not retried. */

@@ -1,0 +1,53 @@
+/**
+ * Proxmox / LXC container config editing, shared by LxcDevice and UnifiedNamespace: parse with the owning
+ * tool's semantics (pve-container's Config.pm, lxc.container.conf(5)), edit only the main section keeping every
+ * other byte, and read / compare-and-swap write through `Host` under pct's lock.
+ */
+export { splitLines, joinLines, dominantEnding, type Line, type LineEnding } from './lines.js';
+export { classifyLine, formatEntry, isRepeatableKey, type ConfigFlavor, type LineKind } from './syntax.js';
+export {
+  parseConfig,
+  mainEntries,
+  sectionEntries,
+  sectionNames,
+  mainValue,
+  lockOf,
+  mainLineTexts,
+  type ConfigDocument,
+  type ConfigEntry,
+} from './document.js';
+export { editMainSection, type LineEdit, type EditResult } from './edit.js';
+export { parsePropertyString, formatPropertyString, indexedKey, firstFreeIndex, type PropertyMap } from './property-string.js';
+export { parseMountEntry, formatMountEntry, containerPathOf, isBindMount, mountExposes, type MountEntry } from './mount-entry.js';
+export {
+  parseDeviceRule,
+  formatDeviceRule,
+  ruleAllows,
+  CGROUP1_ALLOW_KEY,
+  CGROUP2_ALLOW_KEY,
+  type DeviceRule,
+  type DeviceType,
+} from './cgroup-rule.js';
+export {
+  configLocation,
+  proxmoxConfigLocation,
+  lxcConfigLocation,
+  isProxmoxVmid,
+  isLxcName,
+  PVE_LXC_DIR,
+  PVE_LOCK_DIR,
+  DEFAULT_LXC_PATH,
+  type ConfigLocation,
+} from './paths.js';
+export {
+  readConfig,
+  writeConfig,
+  assertEditable,
+  sha256Hex,
+  ConfigError,
+  MAX_CONFIG_BYTES,
+  LOCK_TIMEOUT_SECONDS,
+  type ConfigSnapshot,
+  type ConfigErrorReason,
+} from './io.js';
+export { updateConfig, type UpdateResult } from './update.js';

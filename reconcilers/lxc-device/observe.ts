@@ -1,0 +1,171 @@
+/**
+ * LxcDevice's observation: the container's config (refusing too large ones), the spec's devices as the host
+ * has them (type and numbers from `stat`, QuickSync's nodes from listing /dev/dri), the device cgroup key the
+ * host's LXC enforces, whether the container runs, and the configs of containers the inventory still has lines
+ * in. Problems only a human can fix are Stalled: a container that does not exist, a device missing on the host,
+ * a spec the platform cannot carry.
+ */
+import { StalledError, type ReconcileContext } from '../core/contract.js';
+import { isHostError, type Host } from '../host/host.js';
+import {
+  CGROUP1_ALLOW_KEY,
+  CGROUP2_ALLOW_KEY,
+  ConfigError,
+  configLocation,
+  isProxmoxVmid,
+  readConfig,
+  type ConfigLocation,
+  type ConfigSnapshot,
+} from '../lxc-config/index.js';
+import { containerTools } from './container.js';
+import { linesByPath } from './inventory.js';
+import type { DeviceMount, HostDevice, LxcDeviceObserved, ResolvedDevices } from './model.js';
+import { PRESETS } from './presets.js';
+import type { LxcDeviceSpec } from './spec.js';
+
+type Ctx = ReconcileContext<LxcDeviceSpec>;
+
+export async function observeLxcDevice(ctx: Ctx): Promise<LxcDeviceObserved> {
+  const spec = ctx.resource.spec;
+  const host = ctx.host;
+  const location = locationFor(spec, host);
+  const config = await readOrStall(host, location, ctx.signal);
+  if (config === null) {
+    throw new StalledError(
+      'ContainerNotFound',
+      `container ${spec.container} does not exist on host ${host.name}: ${location.path} is missing`,
+    );
+  }
+  const devices = await resolveDevices(spec, host);
+  const cgroupKey = await deviceCgroupKey(host, ctx.signal);
+  const container = await containerTools(host, host.platform, spec.container).state(ctx.signal);
+
+  const otherConfigs: Record<string, ConfigSnapshot | null> = {};
+  for (const path of linesByPath(ctx.inventory, host.name).keys()) {
+    if (path === location.path) continue;
+    otherConfigs[path] = await readOrStall(host, locationOfPath(path), ctx.signal);
+  }
+  return { platform: host.platform, config, devices, cgroupKey, container, otherConfigs };
+}
+
+/** The config of `spec.container` on this host's platform; Stalled/InvalidSpec when it cannot be one. */
+export function locationFor(spec: LxcDeviceSpec, host: Pick<Host, 'name' | 'platform'>): ConfigLocation {
+  if (host.platform === 'proxmox' && !isProxmoxVmid(spec.container)) {
+    throw new StalledError(
+      'InvalidSpec',
+      `spec.container: "${spec.container}" is not a Proxmox VMID (host ${host.name} is a Proxmox host: use the number, e.g. "100")`,
+    );
+  }
+  if (host.platform === 'lxc' && spec.style === 'dev') {
+    throw new StalledError(
+      'InvalidSpec',
+      `spec.style: dev writes Proxmox devN entries, but host ${host.name} is plain LXC (platform: lxc): use style raw`,
+    );
+  }
+  try {
+    return configLocation(host.platform, spec.container);
+  } catch (err) {
+    throw new StalledError('InvalidSpec', `spec.container: ${(err as Error).message}`);
+  }
+}
+
+/** Inventory paths name their config: `/etc/pve/lxc/<vmid>.conf` or `/var/lib/lxc/<name>/config`. */
+export function locationOfPath(path: string): ConfigLocation {
+  const pve = /^\/etc\/pve\/lxc\/(\d+)\.conf$/.exec(path);
+  if (pve) return configLocation('proxmox', pve[1]!);
+  const lxc = /^\/var\/lib\/lxc\/([^/]+)\/config$/.exec(path);
+  if (lxc) return configLocation('lxc', lxc[1]!);
+  throw new Error(`inventory names ${path}, which is not a container config homeostat knows`);
+}
+
+export async function readOrStall(host: Host, location: ConfigLocation, signal?: AbortSignal): Promise<ConfigSnapshot | null> {
+  try {
+    return await readConfig(host, location, { signal });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StalledError(err.reason, err.message);
+    throw err;
+  }
+}
+
+/** Each spec entry's device nodes and the mounts that show them in the container. */
+export async function resolveDevices(spec: LxcDeviceSpec, host: Host): Promise<ResolvedDevices> {
+  const nodes: HostDevice[] = [];
+  const mounts: DeviceMount[] = [];
+  const skipped: string[] = [];
+  for (const [i, entry] of spec.devices.entries()) {
+    const at = `spec.devices[${i}]`;
+    const preset = entry.preset !== undefined ? PRESETS[entry.preset] : undefined;
+    if (entry.preset !== undefined && !preset) throw new StalledError('InvalidSpec', `${at}.preset: unknown preset "${entry.preset}"`);
+    let paths: string[];
+    if (preset?.dir) {
+      const { path: dir, match } = preset.dir;
+      paths = (await readdirIfExists(host, dir)).filter((name) => match.test(name)).map((name) => `${dir}/${name}`);
+      if (paths.length === 0) {
+        if (entry.optional) {
+          skipped.push(dir);
+          continue;
+        }
+        throw new StalledError(
+          'DeviceNotFound',
+          `${at} (preset ${entry.preset}): no ${match.source} nodes in ${dir} on host ${host.name} (is the GPU driver loaded?)`,
+        );
+      }
+    } else {
+      paths = preset?.paths ?? [entry.path!];
+    }
+    const found: HostDevice[] = [];
+    for (const path of paths) {
+      const st = await host.stat(path);
+      if (st === null) {
+        if (entry.optional) {
+          skipped.push(path);
+          continue;
+        }
+        throw new StalledError('DeviceNotFound', `${at}: ${path} does not exist on host ${host.name}`);
+      }
+      if (st.type !== 'char' && st.type !== 'block') {
+        throw new StalledError('NotADevice', `${at}: ${path} on host ${host.name} is a ${st.type}, not a character or block device`);
+      }
+      found.push({ path, type: st.type === 'char' ? 'c' : 'b', major: st.rdevMajor, minor: st.rdevMinor });
+    }
+    for (const device of found) if (!nodes.some((n) => n.path === device.path)) nodes.push(device);
+    const covers = found.map((d) => d.path);
+    if (found.length === 0) continue;
+    if (preset?.mountDir && preset.dir) {
+      // The lab's line: the whole folder, optional, so that a missing driver never keeps the container down.
+      addMount(mounts, { source: preset.dir.path, create: 'dir', optional: true, covers });
+    } else {
+      for (const path of covers) addMount(mounts, { source: path, create: 'file', optional: entry.optional, covers: [path] });
+    }
+  }
+  return { nodes, mounts, skipped };
+}
+
+function addMount(mounts: DeviceMount[], mount: DeviceMount): void {
+  const same = mounts.find((m) => m.source === mount.source);
+  if (!same) mounts.push(mount);
+  else {
+    same.optional &&= mount.optional;
+    for (const c of mount.covers) if (!same.covers.includes(c)) same.covers.push(c);
+  }
+}
+
+async function readdirIfExists(host: Host, dir: string): Promise<string[]> {
+  try {
+    return await host.readdir(dir);
+  } catch (err) {
+    if (isHostError(err, 'ENOENT') || isHostError(err, 'ENOTDIR')) return [];
+    throw err;
+  }
+}
+
+/**
+ * Proxmox VE 7+ runs cgroup v2 only: `lxc.cgroup2.devices.allow`. Plain LXC enforces whichever hierarchy the
+ * host's devices controller is on: v2 when /sys/fs/cgroup is cgroup2fs, else v1's `lxc.cgroup.devices.allow`.
+ */
+async function deviceCgroupKey(host: Host, signal?: AbortSignal): Promise<string> {
+  if (host.platform === 'proxmox') return CGROUP2_ALLOW_KEY;
+  const result = await host.exec(['stat', '-f', '-c', '%T', '/sys/fs/cgroup'], { signal, timeoutMs: 10_000 });
+  if (result.code !== 0) return CGROUP2_ALLOW_KEY;
+  return result.stdout.trim() === 'cgroup2fs' ? CGROUP2_ALLOW_KEY : CGROUP1_ALLOW_KEY;
+}

@@ -1,0 +1,9 @@
+/**
+ * UnifiedNamespace's public face: the reconciler the controller registers, the types of its spec, observation
+ * and changes, and the pure pieces other code may reuse (the TRaSH layout, validation).
+ */
+export { unifiedNamespaceReconciler } from './reconciler.js';
+export { TRASH_LAYOUT, declaredFolders } from './layout.js';
+export { validateSpec } from './validate.js';
+export type { UnifiedNamespaceSpec, UnifiedNamespaceShare, UnifiedNamespaceOwner } from './spec.js';
+export type { UnifiedNamespaceChange, UnifiedNamespaceObserved } from './model.js';

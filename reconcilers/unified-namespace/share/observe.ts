@@ -1,0 +1,34 @@
+/**
+ * Reads the config of every container the tree is shared into, and of every container holding a line this
+ * resource wrote earlier (so that it can be removed when the spec stops wanting it). Read-only.
+ */
+import type { ReconcileContext } from '../../core/contract.js';
+import { ConfigError, configLocation, readConfig, type ConfigLocation } from '../../lxc-config/index.js';
+import type { UnifiedNamespaceSpec } from '../spec.js';
+import { CONFIG_LINE_ITEM, type ObservedConfig } from './model.js';
+
+export async function observeShares(ctx: ReconcileContext<UnifiedNamespaceSpec>): Promise<ObservedConfig[]> {
+  const containers = new Set(ctx.resource.spec.shareInto.map((s) => s.container));
+  for (const item of ctx.inventory) {
+    if (item.type === CONFIG_LINE_ITEM && item.host === ctx.host.name && typeof item.detail?.container === 'string') {
+      containers.add(item.detail.container);
+    }
+  }
+  return Promise.all([...containers].sort().map((container) => observeConfig(ctx, container)));
+}
+
+async function observeConfig(ctx: ReconcileContext<UnifiedNamespaceSpec>, container: string): Promise<ObservedConfig> {
+  let location: ConfigLocation;
+  try {
+    location = configLocation(ctx.host.platform, container);
+  } catch (err) {
+    return { container, location: null, snapshot: null, problem: { reason: 'InvalidContainer', message: (err as Error).message } };
+  }
+  try {
+    const snapshot = await readConfig(ctx.host, location, { signal: ctx.signal });
+    return { container, location, snapshot, problem: null };
+  } catch (err) {
+    if (err instanceof ConfigError) return { container, location, snapshot: null, problem: { reason: err.reason, message: err.message } };
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The Proxmox config write over SSH (a real sshd on 127.0.0.1): the same `flock ... sh -c` exec, with the new
+ * content on stdin, waits for pct's lock, compares and swaps, and keeps mode 0640 on the remote machine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { isHostError } from '../../reconcilers/host/host.js';
+import { SshHost } from '../../reconcilers/host/ssh.js';
+import { editMainSection, proxmoxConfigLocation, readConfig, writeConfig } from '../../reconcilers/lxc-config/index.js';
+import { integration } from '../support/integration.js';
+import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
+
+const sshd = integration('sshd', sshdAvailable(), 'openssh-server is not installed, or not root');
+
+let server: TestSshd;
+let root: string;
+let host: SshHost;
+let holder: ChildProcess | undefined;
+const loc = proxmoxConfigLocation('100');
+const CONF = 'arch: amd64\ncores: 1\n\n[snap]\ncores: 2\n';
+
+sshd.describe('writeConfig over SSH', () => {
+  beforeAll(async () => {
+    server = await startSshd();
+    root = await mkdtemp(join(tmpdir(), 'homeostat-pve-ssh-'));
+    host = new SshHost({
+      name: 'pve',
+      address: '127.0.0.1',
+      port: server.port,
+      user: server.user,
+      identityFile: server.identityFile,
+      knownHostsFile: server.knownHostsFile,
+      root,
+      platform: 'proxmox',
+    });
+  });
+
+  afterAll(async () => {
+    if (holder?.pid !== undefined && holder.exitCode === null) process.kill(-holder.pid, 'SIGKILL');
+    await host?.close();
+    await server?.stop();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  sshd.it('waits for the pct lock, writes atomically with mode 0640, and refuses a stale snapshot', async () => {
+    const real = join(root, loc.path);
+    mkdirSync(dirname(real), { recursive: true });
+    writeFileSync(real, CONF);
+    chmodSync(real, 0o640);
+    const snapshot = (await readConfig(host, loc))!;
+    const text = editMainSection(snapshot.doc, { add: ['lxc.cgroup2.devices.allow: c 10:200 rwm'], remove: [] }).text;
+
+    const lock = join(root, loc.lockPath!);
+    mkdirSync(dirname(lock), { recursive: true });
+    holder = spawn('flock', [lock, 'sh', '-c', 'echo locked; sleep 1'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    await new Promise((resolve) => holder!.stdout!.once('data', resolve));
+    const started = Date.now();
+    await writeConfig(host, snapshot, text);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    expect(readFileSync(real, 'utf8')).toBe('arch: amd64\ncores: 1\nlxc.cgroup2.devices.allow: c 10:200 rwm\n\n[snap]\ncores: 2\n');
+    expect(statSync(real).mode & 0o7777).toBe(0o640);
+
+    const stale = await writeConfig(host, snapshot, CONF).catch((e: unknown) => e);
+    expect(isHostError(stale, 'ECONFLICT')).toBe(true);
+    expect(readFileSync(real, 'utf8')).toContain('10:200');
+  });
+});
