@@ -1,9 +1,13 @@
 /**
  * `npm run bench`: runs the benchmarks and prints their medians, p99s and ratios as JSON. Benchmarks are
- * measurements, not tests: nothing here passes or fails on a number.
+ * measurements, not tests: nothing here passes or fails on a number. `BENCH_SAMPLES` sets the sample count.
  */
 import { benchManifestToReady } from './manifest-to-ready.js';
+import { benchVpnHeal } from './vpn-heal.js';
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 40);
-const results = { manifestToReady: await benchManifestToReady(samples) };
+const results = {
+  manifestToReady: await benchManifestToReady(samples),
+  vpnHeal: await benchVpnHeal(Math.max(5, Math.round(samples / 2))),
+};
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

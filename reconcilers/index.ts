@@ -6,9 +6,11 @@ import type { Change, Reconciler } from './core/contract.js';
 import { lxcDeviceReconciler } from './lxc-device/index.js';
 import { storageKeepaliveReconciler } from './storage-keepalive/index.js';
 import { unifiedNamespaceReconciler } from './unified-namespace/index.js';
+import { vpnSidecarReconciler } from './vpn-sidecar/index.js';
 
 export const allReconcilers: Reconciler<any, any, Change>[] = [
   storageKeepaliveReconciler as Reconciler<any, any, Change>,
   lxcDeviceReconciler as Reconciler<any, any, Change>,
   unifiedNamespaceReconciler as Reconciler<any, any, Change>,
+  vpnSidecarReconciler as Reconciler<any, any, Change>,
 ];

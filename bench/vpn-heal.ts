@@ -1,0 +1,91 @@
+/**
+ * Benchmark: how fast VpnSidecar heals through the real daemon and the Docker events stream. Two disruptions
+ * are repeated on a busybox gateway with one dependent (images imported from busybox-static, no registry):
+ * `docker restart` of the gateway (time until the dependent runs in the gateway's new network namespace), and
+ * `docker rm -f` of the dependent (time until it runs again behind the gateway). Each sample is timed from the
+ * moment the Docker command returned. Reports median and p99 (target: under 2 s). Skipped without Docker.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type Docker from 'dockerode';
+import { startDaemon } from '../controller/runtime/daemon.js';
+import { listResourceViews } from '../controller/status/views.js';
+import { silentLogger } from '../reconcilers/core/log.js';
+import { allReconcilers } from '../reconcilers/index.js';
+import { ownerOf } from '../reconcilers/vpn-sidecar/labels.js';
+import { DOCKER_SOCKET, ensureTestImages, netnsOf, removeTestContainers, TEST_APP_IMAGE, TEST_IMAGE, testDocker, uniqueSuffix } from '../test/support/docker.js';
+import { createLab } from '../test/support/lab.js';
+import { waitUntil } from '../test/support/wait.js';
+
+export interface HealSummary {
+  samples: number;
+  medianMs: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+function summarize(samples: number[]): HealSummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return { samples: sorted.length, medianMs: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1]!) };
+}
+
+/** The dependent runs on the gateway's current id and in its current network namespace. */
+async function healed(docker: Docker, gateway: string, app: string): Promise<boolean> {
+  try {
+    const [gw, dep] = await Promise.all([docker.getContainer(gateway).inspect(), docker.getContainer(app).inspect()]);
+    if (!gw.State.Running || !dep.State.Running || dep.HostConfig.NetworkMode !== `container:${gw.Id}`) return false;
+    const [a, b] = await Promise.all([netnsOf(docker, gateway), netnsOf(docker, app)]);
+    return a !== null && a === b;
+  } catch {
+    return false;
+  }
+}
+
+async function timeHeal(docker: Docker, gateway: string, app: string, disrupt: () => void): Promise<number> {
+  disrupt();
+  const t0 = performance.now();
+  await waitUntil('healed', () => healed(docker, gateway, app), 10_000, 5);
+  return performance.now() - t0;
+}
+
+export async function benchVpnHeal(samples = 20): Promise<Record<string, unknown>> {
+  if (!existsSync(DOCKER_SOCKET)) return { skipped: `no Docker engine at ${DOCKER_SOCKET}` };
+  ensureTestImages();
+  const docker = testDocker();
+  const suffix = uniqueSuffix();
+  const resource = `bench-vpn-${suffix}`;
+  const gateway = `hs-bench-gw-${suffix}`;
+  const app = `hs-bench-app-${suffix}`;
+  const lab = createLab();
+  lab.writeManifest('host.yaml', `apiVersion: homeostat.dev/v1alpha1\nkind: Host\nmetadata: { name: docker-local }\nspec: { platform: lxc, docker: { socketPath: ${DOCKER_SOCKET} } }\n`);
+  const spec = {
+    host: 'docker-local',
+    gateway: { name: gateway, image: TEST_IMAGE },
+    dependents: [{ name: app, image: TEST_APP_IMAGE }],
+  };
+  lab.writeManifest('vpn.yaml', `apiVersion: homeostat.dev/v1alpha1\nkind: VpnSidecar\nmetadata: { name: ${resource} }\nspec: ${JSON.stringify(spec)}\n`);
+  const daemon = await startDaemon({
+    manifestsDir: lab.manifests,
+    stateDir: lab.state,
+    log: silentLogger,
+    reconcilers: allReconcilers,
+    listen: { host: '127.0.0.1', port: 0 },
+    resyncMs: 3_600_000,
+  });
+  try {
+    await waitUntil('VpnSidecar Ready', () => listResourceViews(daemon.store, 'VpnSidecar').find((v) => v.name === resource && v.ready === 'True'), 30_000);
+    const restarts: number[] = [];
+    const removals: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      restarts.push(await timeHeal(docker, gateway, app, () => execFileSync('docker', ['restart', '-t', '1', gateway], { stdio: 'ignore' })));
+      removals.push(await timeHeal(docker, gateway, app, () => execFileSync('docker', ['rm', '-f', '-v', app], { stdio: 'ignore' })));
+    }
+    return { gatewayRestarted: summarize(restarts), dependentRemoved: summarize(removals), targetMs: 2_000 };
+  } finally {
+    await daemon.stop();
+    await removeTestContainers(docker, { owners: [ownerOf(resource)], names: [gateway, app] });
+    lab.cleanup();
+  }
+}

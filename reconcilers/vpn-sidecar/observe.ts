@@ -1,0 +1,116 @@
+/**
+ * VpnSidecar's observation: the containers with the declared names and those labelled as this resource's,
+ * as plain data (env values hashed on the spot), their network namespaces (through the Host's /proc when the
+ * engine is on that machine), which images are present, the hashes of the secret files, and, when a dependent
+ * uses port forwarding and the gateway runs, the forwarded port and the app's listening port. Reads only.
+ */
+import type Docker from 'dockerode';
+import type { ContainerInspectInfo } from 'dockerode';
+import type { ReconcileContext } from '../core/contract.js';
+import type { Host } from '../host/host.js';
+import { controlServerUrl, usesPortForwarding } from './desired.js';
+import { dockerOf, explainDockerError, imagePresent, inspectById, inspectByName, isLocalSocket, toObserved } from './docker.js';
+import { LABELS, ownerOf } from './labels.js';
+import type { ObservedApp, ObservedContainer, ObservedPortForwarding, VpnObserved } from './model.js';
+import { HttpApiError, QbittorrentSession, readForwardedPort } from './port-forwarding.js';
+import { readSecret, readSecretHashes, secretRefs } from './secrets.js';
+import type { VpnSidecarSpec } from './spec.js';
+
+type Ctx = ReconcileContext<VpnSidecarSpec>;
+
+export async function observeVpn(ctx: Ctx): Promise<VpnObserved> {
+  const spec = ctx.resource.spec;
+  const secrets = await readSecretHashes(secretRefs(spec));
+  const docker = dockerOf(ctx.host);
+  let containers: Omit<VpnObserved, 'secrets' | 'portForwarding'>;
+  try {
+    containers = await observeContainers(docker, ctx.host, spec, ctx.resource.metadata.name, ctx.signal);
+  } catch (err) {
+    throw explainDockerError(ctx.host.name, docker, err);
+  }
+  const gw = containers.gateway;
+  const portForwarding = usesPortForwarding(spec) && gw?.status === 'running' ? await observePortForwarding(spec, ctx.signal) : null;
+  return { ...containers, secrets, portForwarding };
+}
+
+async function observeContainers(
+  docker: Docker,
+  host: Host,
+  spec: VpnSidecarSpec,
+  name: string,
+  signal: AbortSignal,
+): Promise<Omit<VpnObserved, 'secrets' | 'portForwarding'>> {
+  const declared = [spec.gateway.name, ...spec.dependents.map((d) => d.name)];
+  const images = [...new Set([spec.gateway.image, ...spec.dependents.map((d) => d.image)])];
+  const [byName, labelled, present] = await Promise.all([
+    Promise.all(declared.map((n) => inspectByName(docker, n, signal))),
+    docker.listContainers({ all: true, filters: { label: [`${LABELS.owner}=${ownerOf(name)}`] }, abortSignal: signal } as object),
+    Promise.all(images.map((image) => imagePresent(docker, image, signal))),
+  ]);
+  const strayInfos = await Promise.all(
+    labelled
+      .filter((c) => !c.Names.some((n) => declared.includes(n.replace(/^\//, ''))))
+      .map((c) => inspectById(docker, c.Id, signal)),
+  );
+  const local = isLocalSocket(docker);
+  const complete = (info: ContainerInspectInfo | null) => (info ? withNamespace(info, host, local) : Promise.resolve(null));
+  const all = await Promise.all(byName.map(complete));
+  const strays = (await Promise.all(strayInfos.map(complete))).filter((c): c is ObservedContainer => c !== null);
+  const gateway = all[0] ?? null;
+  const dependents: Record<string, ObservedContainer | null> = {};
+  spec.dependents.forEach((d, i) => (dependents[d.name] = all[i + 1] ?? null));
+  for (const c of [...all, ...strays]) if (c) c.peer = await peerOf(docker, c, gateway, signal);
+  return { gateway, dependents, strays, images: Object.fromEntries(images.map((image, i) => [image, present[i]!])) };
+}
+
+async function withNamespace(info: ContainerInspectInfo, host: Host, localEngine: boolean): Promise<ObservedContainer> {
+  const c = toObserved(info);
+  let netns: number | null = null;
+  if (localEngine && c.status === 'running' && c.pid > 0) {
+    try {
+      netns = (await host.stat(`/proc/${c.pid}/ns/net`))?.ino ?? null;
+    } catch {
+      netns = null; // no /proc through this Host (a sandbox root): fall back to start times
+    }
+  }
+  return { ...c, netns, peer: null };
+}
+
+async function peerOf(docker: Docker, c: ObservedContainer, gateway: ObservedContainer | null, signal: AbortSignal): Promise<ObservedContainer['peer']> {
+  if (!c.networkMode.startsWith('container:')) return null;
+  const id = c.networkMode.slice('container:'.length);
+  if (gateway && (id === gateway.id || id === gateway.name)) return { id: gateway.id, running: gateway.status === 'running' };
+  const info = await inspectById(docker, id, signal);
+  return { id: info?.Id ?? id, running: info?.State.Status === 'running' };
+}
+
+async function observePortForwarding(spec: VpnSidecarSpec, signal: AbortSignal): Promise<ObservedPortForwarding> {
+  const result: ObservedPortForwarding = { forwardedPort: null, apps: {} };
+  try {
+    const apiKeyRef = spec.gateway.controlServer.apiKey;
+    const apiKey = apiKeyRef ? await readSecret({ field: 'spec.gateway.controlServer.apiKey', file: apiKeyRef.file }) : undefined;
+    result.forwardedPort = await readForwardedPort(controlServerUrl(spec), apiKey, signal);
+  } catch (err) {
+    result.error = describe(err);
+  }
+  await Promise.all(
+    spec.dependents.map(async (dependent, i) => {
+      const qbt = dependent.portForwarding?.qbittorrent;
+      if (!qbt) return;
+      const app: ObservedApp = { listenPort: null };
+      try {
+        const password = await readSecret({ field: `spec.dependents[${i}].portForwarding.qbittorrent.password`, file: qbt.password.file });
+        const session = await QbittorrentSession.login(qbt.url, qbt.username, password, signal);
+        app.listenPort = await session.listenPort(signal);
+      } catch (err) {
+        app.error = describe(err);
+      }
+      result.apps[dependent.name] = app;
+    }),
+  );
+  return result;
+}
+
+function describe(err: unknown): string {
+  return err instanceof HttpApiError || err instanceof Error ? err.message : String(err);
+}

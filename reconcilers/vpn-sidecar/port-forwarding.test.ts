@@ -1,0 +1,36 @@
+/**
+ * The gluetun control-server client against a loopback stand-in speaking its route (gluetun cannot run offline;
+ * the qBittorrent client is tested against the real qbittorrent-nox in test/vpn-sidecar/port-forwarding.test.ts).
+ */
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readForwardedPort, shownUrl } from './port-forwarding.js';
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+/** A loopback HTTP server answering with `handler`; resolves to its base URL. */
+function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  server = createServer(handler);
+  return new Promise((resolve) => server!.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server!.address() as { port: number }).port}`)));
+}
+
+describe('the control server client', () => {
+  it('sends the API key and reads the port; says when the key is refused, without the key', async () => {
+    const url = await serve((req, res) => {
+      if (req.headers['x-api-key'] !== 'k3y') return res.writeHead(401).end('{}');
+      res.end(JSON.stringify({ port: 45678, ports: [45678] }));
+    });
+    expect(await readForwardedPort(url, 'k3y')).toBe(45678);
+    const refused = await readForwardedPort(url, 'wrong-key').catch((err: Error) => err.message);
+    expect(refused).toBe(`GET ${url}/v1/portforward: 401: the control server refused the API key (spec.gateway.controlServer.apiKey)`);
+  });
+
+  it('names an unreachable server and never shows credentials in a URL', async () => {
+    const url = await serve(() => undefined);
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = undefined;
+    expect(await readForwardedPort(url, undefined).catch((err: Error) => err.message)).toBe(`GET ${url}/v1/portforward: fetch failed (ECONNREFUSED)`);
+    expect(shownUrl('http://admin:hunter2@127.0.0.1:8080/api')).toBe('http://127.0.0.1:8080/api');
+  });
+});

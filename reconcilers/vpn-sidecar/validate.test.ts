@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { VpnDependent, VpnSidecarSpec } from './spec.js';
+import { validateSpec } from './validate.js';
+
+const dependent = (over: Partial<VpnDependent> = {}): VpnDependent => ({
+  name: 'qbittorrent',
+  image: 'lscr.io/linuxserver/qbittorrent:latest',
+  env: {},
+  secretEnv: {},
+  volumes: [],
+  ports: [],
+  ...over,
+});
+const spec = (dependents: VpnDependent[] = [dependent()], over: Partial<VpnSidecarSpec> = {}): VpnSidecarSpec => ({
+  host: 'local',
+  adopt: false,
+  gateway: { name: 'gluetun', image: 'qmcgaw/gluetun:v3.40.0', env: {}, secretEnv: {}, controlServer: { port: 8000 } },
+  dependents,
+  ...over,
+});
+
+describe('validateSpec', () => {
+  it('accepts the lab example', () => {
+    const qbt = dependent({
+      ports: ['8080:8080', '6881:6881', '6881:6881/udp'],
+      volumes: ['/data:/data', 'config:/config:ro'],
+      portForwarding: { qbittorrent: { url: 'http://127.0.0.1:8080', username: 'admin', password: { file: '/etc/qbt' } } },
+    });
+    expect(validateSpec(spec([qbt]))).toEqual([]);
+  });
+
+  it('names each option that container network mode forbids, and why', () => {
+    const problems = validateSpec(
+      spec([dependent({ hostname: 'qbt', dns: ['1.1.1.1'], extraHosts: ['a:1.2.3.4'], macAddress: '02:42:ac:11:00:02', networkMode: 'bridge', networks: ['media'] })]),
+    );
+    expect(problems.map((p) => p.path)).toEqual([
+      'spec.dependents[0].hostname',
+      'spec.dependents[0].dns',
+      'spec.dependents[0].extraHosts',
+      'spec.dependents[0].macAddress',
+      'spec.dependents[0].networkMode',
+      'spec.dependents[0].networks',
+    ]);
+    expect(problems[0]!.message).toMatch(/^not allowed on a dependent \(network mode container:gluetun\): .*set the hostname on the gateway/);
+    expect(problems[5]!.message).toContain('bypass the kill switch');
+  });
+
+  it('refuses a host port published twice, also against the control server', () => {
+    const pf = { qbittorrent: { url: 'http://127.0.0.1:8080', username: 'admin', password: { file: '/etc/qbt' } } };
+    const problems = validateSpec(
+      spec([dependent({ ports: ['8080:8080'], portForwarding: pf }), dependent({ name: 'web', ports: ['127.0.0.1:8080:80', '8000:8000'] })]),
+    );
+    expect(problems.map((p) => p.path)).toEqual(['spec.dependents[1].ports[0]', 'spec.gateway.controlServer.port (published on 127.0.0.1 for port forwarding)']);
+    expect(problems[0]!.message).toContain('already published by spec.dependents[0].ports[0]');
+  });
+
+  it('refuses duplicate names, a second port-forwarding app, bad images, env and volumes', () => {
+    const pf = { qbittorrent: { url: 'http://127.0.0.1:8080', username: 'admin', password: { file: '/etc/qbt' } } };
+    const problems = validateSpec(
+      spec([
+        dependent({ name: 'gluetun', image: 'Qbt:latest', portForwarding: pf }),
+        dependent({ name: 'b', env: { 'A=B': 'x', K: 'v' }, secretEnv: { K: { file: '/s' } }, volumes: ['./x:/x', 'v:/x', 'w:rel', 'z:/z:bogus'], portForwarding: pf }),
+      ]),
+    );
+    expect(problems).toEqual([
+      { path: 'spec.dependents[0].name', message: '"gluetun" is already the name of spec.gateway.name; container names must be distinct' },
+      { path: 'spec.dependents[0].image', message: 'not a valid image reference: "Qbt:latest": the repository name must be lowercase ("Qbt")' },
+      { path: 'spec.dependents[1].env', message: '"A=B" is not an environment variable name (no "=", no control characters)' },
+      { path: 'spec.dependents[1].secretEnv.K', message: 'K is also set in spec.dependents[1].env; declare it once' },
+      { path: 'spec.dependents[1].volumes[0]', message: expect.stringContaining('absolute host path or a volume name') },
+      { path: 'spec.dependents[1].volumes[1]', message: '/x is already mounted by spec.dependents[1].volumes[0]' },
+      { path: 'spec.dependents[1].volumes[2]', message: 'the target "rel" must be an absolute path in the container' },
+      { path: 'spec.dependents[1].volumes[3]', message: expect.stringContaining('unknown mount option "bogus"') },
+      { path: 'spec.dependents[1].portForwarding', message: expect.stringContaining('only one dependent can receive the forwarded port') },
+    ]);
+  });
+
+  it('publishes nothing for the control server when it has a url', () => {
+    const pf = { qbittorrent: { url: 'http://127.0.0.1:8080', username: 'admin', password: { file: '/etc/qbt' } } };
+    const s = spec([dependent({ ports: ['8000:8000'], portForwarding: pf })]);
+    expect(validateSpec(s)).toHaveLength(1);
+    s.gateway.controlServer.url = 'http://10.0.0.5:8000';
+    expect(validateSpec(s)).toEqual([]);
+  });
+});
