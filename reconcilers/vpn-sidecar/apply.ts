@@ -111,7 +111,11 @@ async function withFreshSecrets(
   const values: Record<string, string> = {};
   const hashes: Record<string, string> = {};
   for (const [key, s] of Object.entries(planned.secretEnv)) {
-    const field = planned.role === 'gateway' ? `spec.gateway.secretEnv.${key}` : `spec.dependents[${spec.dependents.findIndex((d) => d.name === planned.name)}].secretEnv.${key}`;
+    const field = s.format
+      ? 'spec.gateway.controlServer.apiKey'
+      : planned.role === 'gateway'
+        ? `spec.gateway.secretEnv.${key}`
+        : `spec.dependents[${spec.dependents.findIndex((d) => d.name === planned.name)}].secretEnv.${key}`;
     values[s.file] = await readSecret({ field, file: s.file });
     hashes[s.file] = sha256(values[s.file]!);
   }

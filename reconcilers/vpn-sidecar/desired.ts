@@ -17,6 +17,20 @@ export interface DesiredSecretEnv {
   file: string;
   /** sha256 of the value; '' when it could not be read (never happens after a successful observe). */
   hash: string;
+  /** How the file's value becomes the variable's value; default: as is. */
+  format?: 'gluetun-apikey-role';
+}
+
+/**
+ * gluetun (3.39.1 and later) refuses every control-server request until an auth method is configured. When the
+ * spec gives `controlServer.apiKey` and does not configure auth itself, the gateway gets this variable with
+ * `{"auth":"apikey","apikey":"<key>"}` (as a secret: the key never leaves the env).
+ */
+export const GLUETUN_AUTH_ENV = 'HTTP_CONTROL_SERVER_AUTH_DEFAULT_ROLE';
+
+/** The value a secret env variable gets from its file's value. */
+export function secretEnvValue(secret: DesiredSecretEnv, fileValue: string): string {
+  return secret.format === 'gluetun-apikey-role' ? JSON.stringify({ auth: 'apikey', apikey: fileValue }) : fileValue;
 }
 
 export interface DesiredContainer {
@@ -102,11 +116,17 @@ function finish(partial: Omit<DesiredContainer, 'fields' | 'specHash'>, shape: s
     image: shortHash(partial.image),
     env: shortHash(partial.env),
     // Names and value hashes: a changed secret changes this field without the value ever being stored.
-    secretEnv: shortHash(Object.fromEntries(Object.entries(partial.secretEnv).map(([k, s]) => [k, s.hash]))),
+    secretEnv: shortHash(Object.fromEntries(Object.entries(partial.secretEnv).map(([k, s]) => [k, s.format ? `${s.format}:${s.hash}` : s.hash]))),
     shape: shortHash(shape),
   };
   for (const [field, value] of Object.entries(extra)) fields[field] = shortHash(value);
   return { ...partial, fields, specHash: sha256(formatFieldHashes(fields)).slice(0, 16) };
+}
+
+function gluetunAuthEnv(spec: VpnSidecarSpec, hashes: SecretHashes): Record<string, DesiredSecretEnv> {
+  const apiKey = spec.gateway.controlServer.apiKey;
+  if (!apiKey || GLUETUN_AUTH_ENV in spec.gateway.env || GLUETUN_AUTH_ENV in spec.gateway.secretEnv) return {};
+  return { [GLUETUN_AUTH_ENV]: { file: apiKey.file, hash: hashes[apiKey.file] ?? '', format: 'gluetun-apikey-role' } };
 }
 
 export function desiredGateway(spec: VpnSidecarSpec, hashes: SecretHashes): DesiredContainer {
@@ -117,7 +137,7 @@ export function desiredGateway(spec: VpnSidecarSpec, hashes: SecretHashes): Desi
       name: spec.gateway.name,
       image: spec.gateway.image,
       env: { ...spec.gateway.env },
-      secretEnv: secretEnvOf(spec.gateway.secretEnv, hashes),
+      secretEnv: { ...secretEnvOf(spec.gateway.secretEnv, hashes), ...gluetunAuthEnv(spec, hashes) },
       ports,
       volumes: [],
     },

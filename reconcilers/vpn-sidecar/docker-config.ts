@@ -4,7 +4,7 @@
  * forbids. Secret values are passed in by apply (read at that moment) and only ever end up in `Env`.
  */
 import type { ContainerCreateOptions } from 'dockerode';
-import { labelsOf, type DesiredContainer } from './desired.js';
+import { labelsOf, secretEnvValue, type DesiredContainer } from './desired.js';
 import type { VolumeMount } from './model.js';
 import { dockerPorts } from './ports.js';
 
@@ -20,7 +20,7 @@ export function createOptions(
   for (const [k, s] of Object.entries(desired.secretEnv)) {
     const value = secretValues[s.file];
     if (value === undefined) throw new Error(`internal: the secret for ${k} (${s.file}) was not read`);
-    env.push(`${k}=${value}`);
+    env.push(`${k}=${secretEnvValue(s, value)}`);
   }
   const base: ContainerCreateOptions = {
     name: desired.name,
