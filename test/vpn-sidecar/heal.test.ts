@@ -76,6 +76,30 @@ dockerd.describe('VpnSidecar heals from Docker events', () => {
     expect(figures.dependentRemoved).toBeLessThan(2_000);
   });
 
+  dockerd.it('a dependent stuck in `created` on a gateway that is gone is recreated behind a new one', async () => {
+    await converged();
+    await lab!.stop();
+    lab = undefined;
+    // What a crash between create and start leaves: homeostat's dependent, created (never started) on the old gateway.
+    const [app, gw] = await Promise.all([inspect(fx.app), inspect(fx.gateway)]);
+    await fx.docker.getContainer(fx.app).remove({ force: true, v: true });
+    await fx.docker.createContainer({
+      name: fx.app,
+      Image: app.Config.Image,
+      Cmd: app.Config.Cmd,
+      Labels: app.Config.Labels,
+      HostConfig: { NetworkMode: `container:${gw.Id}` },
+    });
+    await fx.docker.getContainer(fx.gateway).remove({ force: true, v: true });
+    expect((await inspect(fx.app)).State.Status).toBe('created');
+
+    lab = await startVpnDaemon({ 'vpn.yaml': vpnManifest(fx.resource, fx.spec({})) });
+    await waitUntil('the dependent runs behind a new gateway', healed, 10_000);
+    expect((await inspect(fx.app)).State.Status).toBe('running');
+    expect((await inspect(fx.gateway)).Id).not.toBe(gw.Id);
+    await lab.waitFor(fx.resource, isReady, 'Ready');
+  });
+
   dockerd.it('a rotated secret file recreates the gateway (and its dependents) at once: secret files are watched', async () => {
     await converged();
     fx.secret('wg.key', 'a-rotated-wireguard-key');
