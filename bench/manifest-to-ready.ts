@@ -5,11 +5,9 @@
  * throwaway sandbox root.
  */
 import { writeFileSync } from 'node:fs';
+import type { Daemon } from '../controller/runtime/daemon.js';
 import { join } from 'node:path';
-import { startDaemon } from '../controller/runtime/daemon.js';
-import { silentLogger } from '../reconcilers/core/log.js';
-import { allReconcilers } from '../reconcilers/index.js';
-import { createLab, hostManifest, keepaliveManifest } from '../test/support/lab.js';
+import { createLab, hostManifest, keepaliveManifest, startLabDaemon } from '../test/support/lab.js';
 import { sshdAvailable, startSshd } from '../test/support/sshd.js';
 
 export interface Summary {
@@ -34,14 +32,7 @@ async function measure(hostYaml: (root: string) => string, samples: number): Pro
     lab.writeManifest('host.yaml', hostYaml(lab.root));
     const spec = (i: number) => ({ path: '/mnt/hdd', mode: 'cron', requireMountpoint: false, interval: INTERVALS[i % INTERVALS.length]! });
     lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', spec(0)));
-    const daemon = await startDaemon({
-      manifestsDir: lab.manifests,
-      stateDir: lab.state,
-      log: silentLogger,
-      reconcilers: allReconcilers,
-      listen: { host: '127.0.0.1', port: 0 },
-      resyncMs: 3_600_000,
-    });
+    const daemon = await startLabDaemon(lab, { resyncMs: 3_600_000 });
     try {
       await waitReady(daemon, null);
       const times: number[] = [];
@@ -63,7 +54,7 @@ async function measure(hostYaml: (root: string) => string, samples: number): Pro
 }
 
 /** Resolves with the new generation once StorageKeepalive/hdd is Ready at a generation other than `previous`. */
-function waitReady(daemon: Awaited<ReturnType<typeof startDaemon>>, previous: string | null): Promise<string> {
+function waitReady(daemon: Daemon, previous: string | null): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (off(), reject(new Error('no Ready within 10 s'))), 10_000);
     const off = daemon.controller.onSettled((run) => {

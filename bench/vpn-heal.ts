@@ -8,13 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { startDaemon } from '../controller/runtime/daemon.js';
 import { listResourceViews } from '../controller/status/views.js';
-import { silentLogger } from '../reconcilers/core/log.js';
-import { allReconcilers } from '../reconcilers/index.js';
 import { ownerOf } from '../reconcilers/vpn-sidecar/labels.js';
 import { DOCKER_SOCKET, ensureTestImages, netnsOf, removeTestContainers, TEST_APP_IMAGE, TEST_IMAGE, testDocker, uniqueSuffix } from '../test/support/docker.js';
-import { createLab } from '../test/support/lab.js';
+import { createLab, startLabDaemon } from '../test/support/lab.js';
 import { waitUntil } from '../test/support/wait.js';
 
 export interface HealSummary {
@@ -66,14 +63,7 @@ export async function benchVpnHeal(samples = 20): Promise<Record<string, unknown
     dependents: [{ name: app, image: TEST_APP_IMAGE }],
   };
   lab.writeManifest('vpn.yaml', `apiVersion: homeostat.dev/v1alpha1\nkind: VpnSidecar\nmetadata: { name: ${resource} }\nspec: ${JSON.stringify(spec)}\n`);
-  const daemon = await startDaemon({
-    manifestsDir: lab.manifests,
-    stateDir: lab.state,
-    log: silentLogger,
-    reconcilers: allReconcilers,
-    listen: { host: '127.0.0.1', port: 0 },
-    resyncMs: 3_600_000,
-  });
+  const daemon = await startLabDaemon(lab, { resyncMs: 3_600_000 });
   try {
     await waitUntil('VpnSidecar Ready', () => listResourceViews(daemon.store, 'VpnSidecar').find((v) => v.name === resource && v.ready === 'True'), 30_000);
     const restarts: number[] = [];

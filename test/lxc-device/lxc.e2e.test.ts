@@ -10,15 +10,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
-import { startDaemon, type Daemon } from '../../controller/runtime/daemon.js';
-import { listResourceViews, type ResourceView } from '../../controller/status/views.js';
-import { silentLogger } from '../../reconcilers/core/log.js';
-import { allReconcilers } from '../../reconcilers/index.js';
+import type { Daemon } from '../../controller/runtime/daemon.js';
+import type { ResourceView } from '../../controller/status/views.js';
 import { LocalHost } from '../../reconcilers/host/local.js';
 import { MemoryState } from '../storage-keepalive/context.js';
 import { finalizeOnce, lxcDevice, runOnce } from './run.js';
 import { integration } from '../support/integration.js';
-import { createLab, type TestLab } from '../support/lab.js';
+import { createLab, startLabDaemon, viewOf, type TestLab } from '../support/lab.js';
 import {
   createTestContainer,
   destroyAllTestContainers,
@@ -38,19 +36,11 @@ let daemon: Daemon | undefined;
 let savedEnv: { PATH?: string; PCT_STANDIN_ROOT?: string };
 
 async function start(): Promise<Daemon> {
-  daemon = await startDaemon({
-    manifestsDir: lab.manifests,
-    stateDir: lab.state,
-    log: silentLogger,
-    reconcilers: allReconcilers,
-    listen: { host: '127.0.0.1', port: 0 },
-    resyncMs: 60_000,
-    drainMs: 2_000,
-  });
+  daemon = await startLabDaemon(lab);
   return daemon;
 }
 
-const view = (key: string): ResourceView | undefined => listResourceViews(daemon!.store).find((v) => `${v.kind}/${v.name}` === key);
+const view = (key: string): ResourceView | undefined => viewOf(daemon!, key);
 const isReady = (v: ResourceView) => v.ready === 'True' && v.observedGeneration === v.generation;
 
 async function waitForView(key: string, predicate: (v: ResourceView) => boolean, what: string, timeoutMs = 40_000): Promise<ResourceView> {

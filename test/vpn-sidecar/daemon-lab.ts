@@ -3,13 +3,11 @@
  * real engine (root `/`, so that /proc is readable and namespaces are compared), a VpnSidecar manifest written
  * from a spec, the real daemon, and helpers to read what `homeostat get`/`describe` would show.
  */
-import { startDaemon, type Daemon } from '../../controller/runtime/daemon.js';
+import type { Daemon } from '../../controller/runtime/daemon.js';
 import { listResourceViews, type ResourceView } from '../../controller/status/views.js';
-import { silentLogger } from '../../reconcilers/core/log.js';
-import { allReconcilers } from '../../reconcilers/index.js';
 import type { VpnSidecarSpec } from '../../reconcilers/vpn-sidecar/spec.js';
 import { DOCKER_SOCKET } from '../support/docker.js';
-import { createLab, type TestLab } from '../support/lab.js';
+import { createLab, startLabDaemon, type TestLab } from '../support/lab.js';
 import { waitUntil } from '../support/wait.js';
 
 export const DOCKER_HOST = 'docker-local';
@@ -47,15 +45,7 @@ export async function startVpnDaemon(manifests: Record<string, string>, socketPa
   lab.writeManifest('docker-host.yaml', dockerHostManifest(socketPath));
   for (const [file, text] of Object.entries(manifests)) lab.writeManifest(file, text);
   const start = () =>
-    startDaemon({
-      manifestsDir: lab.manifests,
-      stateDir: lab.state,
-      log: silentLogger,
-      reconcilers: allReconcilers,
-      listen: { host: '127.0.0.1', port: 0 },
-      resyncMs: 600_000,
-      drainMs: 5_000,
-    });
+    startLabDaemon(lab, { resyncMs: 600_000, drainMs: 5_000 });
   let daemon: Daemon | null = await start();
   const running = () => {
     if (!daemon) throw new Error('the daemon is stopped');
