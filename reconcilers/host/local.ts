@@ -49,7 +49,7 @@ export class LocalHost implements Host {
     this.name = opts.name ?? 'local';
     this.root = normalizeRoot(opts.root);
     this.platform = opts.platform ?? 'proxmox';
-    this.dockerEndpoint = new DockerEndpoint(this.name, opts.docker, 'local');
+    this.dockerEndpoint = new DockerEndpoint(this.name, opts.docker);
     this.log = opts.log;
   }
 

@@ -196,6 +196,23 @@ export class SshConnection {
   }
 
   /**
+   * A stream to a Unix socket on the remote machine (OpenSSH's direct-streamlocal forwarding), over this shared
+   * connection: how the Docker engine of an SSH Host is reached, without a docker CLI on the remote.
+   */
+  async openStreamLocal(socketPath: string): Promise<ClientChannel> {
+    const client = await this.get();
+    return new Promise<ClientChannel>((resolve, reject) => {
+      client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
+        if (err) {
+          reject(new HostError('ECONNECTION', `ssh ${this.opts.address}: cannot reach ${socketPath}: ${err.message}`, this.opts.hostName, socketPath, { cause: err }));
+          return;
+        }
+        resolve(stream);
+      });
+    });
+  }
+
+  /**
    * Opens an exec channel for `command` (already quoted) and hands it to `attach` *synchronously*, before
    * any of its events can fire (output, exit status and close may arrive in the same packet as the
    * channel's confirmation). `long` channels (watch streams) do not take an exec slot. Resolves with

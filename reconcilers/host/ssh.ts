@@ -80,7 +80,7 @@ export class SshHost implements Host {
     this.name = opts.name;
     this.root = normalizeRoot(opts.root);
     this.platform = opts.platform ?? 'proxmox';
-    this.dockerEndpoint = new DockerEndpoint(this.name, opts.docker, 'ssh');
+    this.dockerEndpoint = new DockerEndpoint(this.name, opts.docker, (socketPath) => this.connection.openStreamLocal(socketPath));
     this.operationTimeoutMs = opts.operationTimeoutMs ?? 30_000;
     this.log = opts.log;
     const port = opts.port ?? 22;

@@ -1,11 +1,15 @@
 /**
- * A Host's Docker endpoint reaches the real Docker engine (started by .ci/run) through its Unix socket.
+ * A Host's Docker endpoint reaches the real Docker engine (started by .ci/run) through its Unix socket, locally
+ * and over SSH (the remote socket forwarded on the Host's shared, host-key-verified connection).
  */
+import Docker from 'dockerode';
 import { existsSync } from 'node:fs';
-import { expect } from 'vitest';
-import { createHost, LocalHost } from '../../reconcilers/host/index.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createHost, LocalHost, type Host } from '../../reconcilers/host/index.js';
 import { isHostError } from '../../reconcilers/host/host.js';
+import { ensureTestImages, TEST_IMAGE, uniqueSuffix } from '../support/docker.js';
 import { integration } from '../support/integration.js';
+import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
 
 const SOCKET = '/var/run/docker.sock';
 const dockerd = integration('dockerd', existsSync(SOCKET), `no Docker engine socket at ${SOCKET}`);
@@ -29,5 +33,45 @@ dockerd.describe('Host docker endpoint', () => {
     }
     expect(isHostError(error, 'ENOENT')).toBe(true);
     expect((error as Error).message).toContain('Host "pve" declares no Docker endpoint');
+  });
+});
+
+const sshd = integration('sshd + dockerd', sshdAvailable() && existsSync(SOCKET), 'needs openssh-server, root and a Docker engine');
+
+sshd.describe('Host docker endpoint over SSH (the remote socket forwarded on the shared connection)', () => {
+  let server: TestSshd;
+  let host: Host;
+  const created: string[] = [];
+  beforeAll(async () => {
+    await ensureTestImages();
+    server = await startSshd();
+    host = createHost(
+      'docker-ct',
+      {
+        ssh: { address: '127.0.0.1', port: server.port, user: server.user, identityFile: server.identityFile, knownHostsFile: server.knownHostsFile },
+        docker: { socketPath: SOCKET },
+      },
+      { baseDir: '/', stateDir: '/tmp' },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    const local = new Docker({ socketPath: SOCKET });
+    for (const id of created) await local.getContainer(id).remove({ force: true }).catch(() => undefined);
+    await host?.close();
+    await server?.stop();
+  });
+
+  sshd.it('pings, creates and inspects a container, and streams events, all through the SSH Host', async () => {
+    const docker = host.docker();
+    expect(String(await docker.ping())).toBe('OK');
+    const events = (await docker.getEvents({ filters: { type: ['container'], event: ['create'] } })) as NodeJS.ReadableStream;
+    const seen = new Promise<string>((resolve) => events.on('data', (chunk: Buffer) => resolve(chunk.toString())));
+    const container = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['sleep', '30'], name: `hs-test-ssh-docker-${uniqueSuffix()}` });
+    created.push(container.id);
+    expect((await container.inspect()).Config.Image).toBe(TEST_IMAGE);
+    expect(JSON.parse(await seen)).toMatchObject({ Action: 'create', id: container.id });
+    (events as unknown as { destroy(): void }).destroy();
+    // The same engine, seen through its local socket.
+    expect((await new Docker({ socketPath: SOCKET }).getContainer(container.id).inspect()).Id).toBe(container.id);
   });
 });
