@@ -131,6 +131,11 @@ export interface Host {
    * missed one; falls back to polling when the host cannot notify.
    */
   watch(paths: string[], onEvent: (event: WatchEvent) => void): Disposable;
+  /**
+   * A TCP connection to `hostname:port` *as the host sees it* (its loopback is its own): a plain socket on this
+   * machine, a forwarded channel over SSH. How homeostat reaches HTTP APIs published on a host's 127.0.0.1.
+   */
+  connectTcp(hostname: string, port: number): Promise<import('node:stream').Duplex>;
   /** Closes connections and watches. */
   close(): Promise<void>;
 }

@@ -8,5 +8,6 @@ export { LocalHost, type LocalHostOptions } from './local.js';
 export { SshHost, type SshHostOptions } from './ssh.js';
 export { createHost, type CreateHostContext, type HostSpec, type HostSshSpec } from './factory.js';
 export { createDockerClient } from './docker.js';
+export { hostFetch, type FetchLike } from './http.js';
 export { shellQuote, shellCommand } from './quote.js';
 export { sshFingerprint, normalizeFingerprint } from './known-hosts.js';

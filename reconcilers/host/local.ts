@@ -9,8 +9,10 @@ import type { HostDockerSpec } from '../../crds/types.js';
 import { DockerEndpoint } from './docker.js';
 import type { HostPlatform } from './host.js';
 import { chmod, lchown, link, lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Disposable, ExecOptions, ExecResult, FileStat, Host, WatchEvent, WriteOptions } from './host.js';
+import { HostError, type Disposable, type ExecOptions, type ExecResult, type FileStat, type Host, type WatchEvent, type WriteOptions } from './host.js';
 import { toHostError, throwIfAborted } from './errors.js';
 import { fileStatFromNode } from './file-stat.js';
 import { mapHostPath, normalizeHostPath, normalizeRoot } from './host-path.js';
@@ -183,6 +185,19 @@ export class LocalHost implements Host {
     };
     this.watches.add(handle);
     return handle;
+  }
+
+  connectTcp(hostname: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: hostname, port });
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(socket);
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new HostError('ECONNECTION', `${hostname}:${port}: ${err.code ?? err.message}`, this.name, undefined, { cause: err })),
+      );
+    });
   }
 
   async close(): Promise<void> {

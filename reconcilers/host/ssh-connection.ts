@@ -195,6 +195,20 @@ export class SshConnection {
     return session;
   }
 
+  /** A TCP connection from the remote machine to `hostname:port` (OpenSSH direct-tcpip), over this connection. */
+  async forwardTcp(hostname: string, port: number): Promise<ClientChannel> {
+    const client = await this.get();
+    return new Promise<ClientChannel>((resolve, reject) => {
+      client.forwardOut('127.0.0.1', 0, hostname, port, (err, stream) => {
+        if (err) {
+          reject(new HostError('ECONNECTION', `ssh ${this.opts.address}: cannot reach ${hostname}:${port} from there: ${err.message}`, this.opts.hostName, undefined, { cause: err }));
+          return;
+        }
+        resolve(stream);
+      });
+    });
+  }
+
   /**
    * A stream to a Unix socket on the remote machine (OpenSSH's direct-streamlocal forwarding), over this shared
    * connection: how the Docker engine of an SSH Host is reached, without a docker CLI on the remote.

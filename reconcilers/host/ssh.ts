@@ -9,6 +9,7 @@ import type { HostDockerSpec } from '../../crds/types.js';
 import { DockerEndpoint } from './docker.js';
 import type { HostPlatform } from './host.js';
 import { posix } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { HostError, type ExecOptions, type ExecResult, type FileStat, type Host, type WatchEvent, type WriteOptions } from './host.js';
@@ -386,6 +387,10 @@ export class SshHost implements Host {
   watch(paths: string[], onEvent: (event: WatchEvent) => void): WatchHandle {
     const targets = paths.map((hostPath) => ({ hostPath, realPath: this.resolvePath(hostPath) }));
     return this.watches.add(targets, onEvent);
+  }
+
+  connectTcp(hostname: string, port: number): Promise<Duplex> {
+    return this.connection.forwardTcp(hostname, port);
   }
 
   async close(): Promise<void> {

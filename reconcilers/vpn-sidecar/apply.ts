@@ -4,6 +4,7 @@
  * any dependent is created, started or restarted on its current id. Secrets are read from their files here,
  * at the moment a container is created. The inventory follows every container created or removed.
  */
+import { hostFetch } from '../host/http.js';
 import type Docker from 'dockerode';
 import { StalledError, type InventoryItem, type ReconcileContext } from '../core/contract.js';
 import { desiredDependent, desiredGateway, type DesiredContainer } from './desired.js';
@@ -130,7 +131,7 @@ async function setListenPort(spec: VpnSidecarSpec, dependentName: string, from: 
   const qbt = spec.dependents[index]?.portForwarding?.qbittorrent;
   if (!qbt) return;
   const password = await readSecret({ field: `spec.dependents[${index}].portForwarding.qbittorrent.password`, file: qbt.password.file });
-  const session = await QbittorrentSession.login(qbt.url, qbt.username, password, ctx.signal);
+  const session = await QbittorrentSession.login(hostFetch(ctx.host), qbt.url, qbt.username, password, ctx.signal);
   await session.setListenPort(to, ctx.signal);
   ctx.setStatus({ forwardedPort: to });
   ctx.event('Normal', 'PortForwarded', `${dependentName} listens on the VPN's forwarded port ${to} (was ${from})`);

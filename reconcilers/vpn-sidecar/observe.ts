@@ -12,6 +12,7 @@ import { controlServerUrl, usesPortForwarding } from './desired.js';
 import { dockerOf, explainDockerError, imagePresent, inspectById, inspectByName, isLocalSocket, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
 import type { ObservedApp, ObservedContainer, ObservedPortForwarding, VpnObserved } from './model.js';
+import { hostFetch, type FetchLike } from '../host/http.js';
 import { HttpApiError, QbittorrentSession, readForwardedPort } from './port-forwarding.js';
 import { readSecret, readSecretHashes, secretRefs } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
@@ -29,7 +30,7 @@ export async function observeVpn(ctx: Ctx): Promise<VpnObserved> {
     throw explainDockerError(ctx.host.name, docker, err);
   }
   const gw = containers.gateway;
-  const portForwarding = usesPortForwarding(spec) && gw?.status === 'running' ? await observePortForwarding(spec, ctx.signal) : null;
+  const portForwarding = usesPortForwarding(spec) && gw?.status === 'running' ? await observePortForwarding(spec, hostFetch(ctx.host), ctx.signal) : null;
   return { ...containers, secrets, portForwarding };
 }
 
@@ -84,12 +85,12 @@ async function peerOf(docker: Docker, c: ObservedContainer, gateway: ObservedCon
   return { id: info?.Id ?? id, running: info?.State.Status === 'running' };
 }
 
-async function observePortForwarding(spec: VpnSidecarSpec, signal: AbortSignal): Promise<ObservedPortForwarding> {
+async function observePortForwarding(spec: VpnSidecarSpec, fetch: FetchLike, signal: AbortSignal): Promise<ObservedPortForwarding> {
   const result: ObservedPortForwarding = { forwardedPort: null, apps: {} };
   try {
     const apiKeyRef = spec.gateway.controlServer.apiKey;
     const apiKey = apiKeyRef ? await readSecret({ field: 'spec.gateway.controlServer.apiKey', file: apiKeyRef.file }) : undefined;
-    result.forwardedPort = await readForwardedPort(controlServerUrl(spec), apiKey, signal);
+    result.forwardedPort = await readForwardedPort(fetch, controlServerUrl(spec), apiKey, signal);
   } catch (err) {
     result.error = describe(err);
   }
@@ -100,7 +101,7 @@ async function observePortForwarding(spec: VpnSidecarSpec, signal: AbortSignal):
       const app: ObservedApp = { listenPort: null };
       try {
         const password = await readSecret({ field: `spec.dependents[${i}].portForwarding.qbittorrent.password`, file: qbt.password.file });
-        const session = await QbittorrentSession.login(qbt.url, qbt.username, password, signal);
+        const session = await QbittorrentSession.login(fetch, qbt.url, qbt.username, password, signal);
         app.listenPort = await session.listenPort(signal);
       } catch (err) {
         app.error = describe(err);

@@ -4,7 +4,11 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hostFetch } from '../host/http.js';
+import { LocalHost } from '../host/local.js';
 import { readForwardedPort, shownUrl } from './port-forwarding.js';
+
+const fetchHere = hostFetch(new LocalHost());
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -21,8 +25,8 @@ describe('the control server client', () => {
       if (req.headers['x-api-key'] !== 'k3y') return res.writeHead(401).end('{}');
       res.end(JSON.stringify({ port: 45678, ports: [45678] }));
     });
-    expect(await readForwardedPort(url, 'k3y')).toBe(45678);
-    const refused = await readForwardedPort(url, 'wrong-key').catch((err: Error) => err.message);
+    expect(await readForwardedPort(fetchHere, url, 'k3y')).toBe(45678);
+    const refused = await readForwardedPort(fetchHere, url, 'wrong-key').catch((err: Error) => err.message);
     expect(refused).toBe(`GET ${url}/v1/portforward: 401: the control server refused the API key (spec.gateway.controlServer.apiKey)`);
   });
 
@@ -30,7 +34,7 @@ describe('the control server client', () => {
     const url = await serve(() => undefined);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = undefined;
-    expect(await readForwardedPort(url, undefined).catch((err: Error) => err.message)).toBe(`GET ${url}/v1/portforward: fetch failed (ECONNREFUSED)`);
+    expect(await readForwardedPort(fetchHere, url, undefined).catch((err: Error) => err.message)).toBe(`GET ${url}/v1/portforward: fetch failed (ECONNREFUSED)`);
     expect(shownUrl('http://admin:hunter2@127.0.0.1:8080/api')).toBe('http://127.0.0.1:8080/api');
   });
 });

@@ -3,7 +3,9 @@
  * `X-API-Key` header → `{"port":N}`), and qBittorrent's WebUI API (`/api/v2/auth/login` → `SID` cookie,
  * `/api/v2/app/preferences`, `/api/v2/app/setPreferences` with the form field `json={"listen_port":N}`).
  * Every request has a timeout; error messages name the URL and what went wrong, never a key or password.
+ * Requests go through `hostFetch(host)`: URLs mean what they mean on the Docker Host (its loopback is its own).
  */
+import type { FetchLike } from '../host/http.js';
 
 export const HTTP_TIMEOUT_MS = 3_000;
 
@@ -32,7 +34,7 @@ export class HttpApiError extends Error {
 }
 
 /** The port the VPN forwards now (0: none yet), from gluetun's control server. */
-export async function readForwardedPort(baseUrl: string, apiKey: string | undefined, signal?: AbortSignal): Promise<number> {
+export async function readForwardedPort(fetch: FetchLike, baseUrl: string, apiKey: string | undefined, signal?: AbortSignal): Promise<number> {
   const url = `${baseUrl}/v1/portforward`;
   const shown = shownUrl(url);
   let response: Response;
@@ -56,11 +58,12 @@ export async function readForwardedPort(baseUrl: string, apiKey: string | undefi
 /** One logged-in qBittorrent WebUI session. */
 export class QbittorrentSession {
   private constructor(
+    private readonly fetch: FetchLike,
     private readonly baseUrl: string,
     private readonly cookie: string | null,
   ) {}
 
-  static async login(baseUrl: string, username: string, password: string, signal?: AbortSignal): Promise<QbittorrentSession> {
+  static async login(fetch: FetchLike, baseUrl: string, username: string, password: string, signal?: AbortSignal): Promise<QbittorrentSession> {
     const base = baseUrl.replace(/\/+$/, '');
     const url = `${base}/api/v2/auth/login`;
     const shown = shownUrl(url);
@@ -81,7 +84,7 @@ export class QbittorrentSession {
       throw new HttpApiError(`POST ${shown}: qBittorrent refused the login of user "${username}" (HTTP ${response.status}); check the password file`);
     }
     const sid = /(?:^|[;,]\s*)SID=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
-    return new QbittorrentSession(base, sid ? `SID=${sid}` : null);
+    return new QbittorrentSession(fetch, base, sid ? `SID=${sid}` : null);
   }
 
   private async request(path: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
@@ -89,7 +92,7 @@ export class QbittorrentSession {
     const shown = shownUrl(url);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await this.fetch(url, {
         ...init,
         headers: { ...(this.cookie ? { Cookie: this.cookie } : {}) },
         signal: signalFor(signal),

@@ -16,6 +16,7 @@ import { controlServerUrl, pollIntervalMs, usesPortForwarding } from './desired.
 import { inspectById, inspectByName, stopContainer, toObserved } from './docker.js';
 import type { ObservedContainer } from './model.js';
 import { leaks } from './plan.js';
+import { hostFetch } from '../host/http.js';
 import { readForwardedPort } from './port-forwarding.js';
 import { readSecret, secretRefs } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
@@ -152,13 +153,14 @@ function pollForwardedPort(spec: VpnSidecarSpec, drift: DriftWatch): Disposable 
   let last: number | null | undefined;
   let busy = false;
   const controller = new AbortController();
+  const fetch = hostFetch(drift.host);
   const poll = async () => {
     if (busy) return;
     busy = true;
     try {
       const apiKeyRef = spec.gateway.controlServer.apiKey;
       const apiKey = apiKeyRef ? await readSecret({ field: 'spec.gateway.controlServer.apiKey', file: apiKeyRef.file }) : undefined;
-      const port = await readForwardedPort(controlServerUrl(spec), apiKey, controller.signal);
+      const port = await readForwardedPort(fetch, controlServerUrl(spec), apiKey, controller.signal);
       if (last !== undefined && port !== last) {
         drift.log.debug({ from: last, to: port }, 'forwarded port changed');
         drift.trigger();

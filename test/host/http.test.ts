@@ -1,0 +1,87 @@
+/**
+ * HTTP as a host sees it: `hostFetch` reaches a server on the host's own loopback, directly here and through
+ * the SSH Host's connection there (a real sshd on 127.0.0.1), with status, headers (cookies), form bodies and
+ * timeouts behaving like fetch.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostFetch, LocalHost, SshHost, type Host } from '../../reconcilers/host/index.js';
+import { integration } from '../support/integration.js';
+import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
+
+let server: Server;
+let base: string;
+const seen: Array<{ method: string; url: string; body: string; type: string | undefined }> = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, body, type: req.headers['content-type'] });
+      if (req.url === '/slow') return; // never answers
+      if (req.url === '/login') {
+        res.writeHead(200, { 'set-cookie': ['SID=abc123; HttpOnly; path=/', 'other=1'] });
+        return res.end('Ok.');
+      }
+      res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ port: 45678, via: req.socket.remoteAddress }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+function behavesLikeFetch(name: string, host: () => Host) {
+  it(`${name}: GET json, POST a form, read cookies, 404 as a status, a timeout as a TimeoutError`, async () => {
+    const fetch = hostFetch(host());
+    const ok = await fetch(`${base}/v1/portforward`, { headers: { 'X-API-Key': 'k' } });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { port: number }).port).toBe(45678);
+
+    const login = await fetch(`${base}/login`, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'p w' }) });
+    expect(await login.text()).toBe('Ok.');
+    expect(login.headers.get('set-cookie')).toContain('SID=abc123');
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/login', body: 'username=admin&password=p+w' });
+    expect(seen.at(-1)?.type).toMatch(/^application\/x-www-form-urlencoded/);
+
+    expect((await fetch(`${base}/missing`)).status).toBe(404);
+    const slow = await fetch(`${base}/slow`, { signal: AbortSignal.timeout(200) }).catch((err: Error) => err);
+    expect((slow as Error).name).toBe('TimeoutError');
+  });
+}
+
+describe('hostFetch on this machine', () => {
+  behavesLikeFetch('local', () => new LocalHost());
+
+  it('a refused connection names the cause, as fetch does', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const err = (await hostFetch(new LocalHost())(`http://127.0.0.1:${port}/`).catch((e: Error) => e)) as Error;
+    expect(err.message).toBe('fetch failed');
+    expect((err.cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
+  });
+});
+
+const sshd = integration('sshd', sshdAvailable(), 'openssh-server is not installed, or not root');
+
+sshd.describe('hostFetch through an SSH Host (the host\'s loopback, forwarded over its connection)', () => {
+  let ssh: TestSshd;
+  let host: SshHost;
+  beforeAll(async () => {
+    ssh = await startSshd();
+    host = new SshHost({ name: 'remote', address: '127.0.0.1', port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile });
+  }, 60_000);
+  afterAll(async () => {
+    await host?.close();
+    await ssh?.stop();
+  });
+  behavesLikeFetch('ssh', () => host);
+});
