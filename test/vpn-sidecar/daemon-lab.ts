@@ -12,8 +12,18 @@ import { waitUntil } from '../support/wait.js';
 
 export const DOCKER_HOST = 'docker-local';
 
-export function dockerHostManifest(socketPath = DOCKER_SOCKET): string {
-  return ['apiVersion: homeostat.dev/v1alpha1', 'kind: Host', `metadata: { name: ${DOCKER_HOST} }`, 'spec:', '  platform: lxc', `  docker: { socketPath: ${JSON.stringify(socketPath)} }`, ''].join('\n');
+/** The Docker Host: this machine, or (with `ssh`) the same engine reached through a real sshd. */
+export function dockerHostManifest(socketPath = DOCKER_SOCKET, ssh?: Record<string, string | number>): string {
+  return [
+    'apiVersion: homeostat.dev/v1alpha1',
+    'kind: Host',
+    `metadata: { name: ${DOCKER_HOST} }`,
+    'spec:',
+    '  platform: lxc',
+    `  docker: { socketPath: ${JSON.stringify(socketPath)} }`,
+    ...(ssh ? [`  ssh: ${JSON.stringify(ssh)}`] : []),
+    '',
+  ].join('\n');
 }
 
 export function vpnManifest(name: string, spec: VpnSidecarSpec, annotations: Record<string, string> = {}): string {
@@ -40,9 +50,13 @@ export interface VpnDaemonLab {
 
 export const isReady = (v: ResourceView) => v.ready === 'True' && v.observedGeneration === v.generation;
 
-export async function startVpnDaemon(manifests: Record<string, string>, socketPath = DOCKER_SOCKET): Promise<VpnDaemonLab> {
+export async function startVpnDaemon(
+  manifests: Record<string, string>,
+  socketPath = DOCKER_SOCKET,
+  ssh?: Record<string, string | number>,
+): Promise<VpnDaemonLab> {
   const lab = createLab();
-  lab.writeManifest('docker-host.yaml', dockerHostManifest(socketPath));
+  lab.writeManifest('docker-host.yaml', dockerHostManifest(socketPath, ssh));
   for (const [file, text] of Object.entries(manifests)) lab.writeManifest(file, text);
   const start = () =>
     startLabDaemon(lab, { resyncMs: 600_000, drainMs: 5_000 });
