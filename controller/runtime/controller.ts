@@ -61,6 +61,8 @@ export class Controller {
   private readonly watches = new Map<ResourceKey, { identity: string; handle: Disposable }>();
   private readonly deleting = new Map<ResourceKey, Resource>();
   private readonly forced = new Set<ResourceKey>();
+  /** Keys whose host state changed (a watch fired) since their last run: a Stalled one is looked at again. */
+  private readonly drifted = new Set<ResourceKey>();
   private readonly ready = new Map<ResourceKey, string>();
   private revision: Revision = { commit: null, dirty: false };
   private readonly settledListeners = new Set<(run: SettledRun) => void>();
@@ -203,9 +205,14 @@ export class Controller {
       });
     }
     this.ensureWatch(key, resource, reconciler, host);
-    const force = this.forced.delete(key);
+    // Stalled waits for a spec change, an explicit reconcile, or a change on the host where it is stuck (the human
+    // who unmounts the stray disk or removes the foreign container expects it to recover without a command).
+    const forced = this.forced.delete(key);
+    const drifted = this.drifted.delete(key);
     const current = actor.getSnapshot();
-    if (current.matches('stalled') && !force && current.context.stalledGeneration === resource.generation) return;
+    const stalledAsBefore = current.matches('stalled') && current.context.stalledGeneration === resource.generation;
+    if (stalledAsBefore && !forced && !drifted) return;
+    const force = forced || stalledAsBefore;
 
     const started = performance.now();
     const fields: Record<string, unknown> = {};
@@ -432,7 +439,7 @@ export class Controller {
       handles.push(
         host.watch(targets, (event) => {
           this.log.debug({ resource: key, path: event.path, kind: event.kind }, 'drift event');
-          this.queue.add(key);
+          this.drift(key);
         }),
       );
     }
@@ -446,7 +453,7 @@ export class Controller {
             trigger: (event) => {
               if (event) this.event(kind, name, event.type, event.reason, event.message);
               this.log.debug({ resource: key }, 'drift event');
-              this.queue.add(key);
+              this.drift(key);
             },
           }),
         );
@@ -456,6 +463,11 @@ export class Controller {
       }
     }
     this.watches.set(key, { identity, handle: { close: () => handles.forEach((h) => h.close()) } });
+  }
+
+  private drift(key: ResourceKey): void {
+    this.drifted.add(key);
+    this.queue.add(key);
   }
 
   private unwatch(key: ResourceKey): void {

@@ -65,6 +65,12 @@ function planInputOf(env: RunEnv) {
   return { name: ctx.resource.metadata.name, now: ctx.now, inventory: ctx.inventory, memo: ctx.memo };
 }
 
+/** An effect's error: a StalledError stalls (waits for a human), anything else fails (the queue retries it). */
+const FAIL = [
+  { guard: 'errorIsStalled', target: '#reconcile.stalled', actions: 'failWith' },
+  { target: '#reconcile.failed', actions: 'failWith' },
+] as const;
+
 export const reconcileMachine = setup({
   types: {
     context: {} as ReconcileMachineContext,
@@ -88,6 +94,8 @@ export const reconcileMachine = setup({
       event.type === 'RECONCILE' && (event.force === true || event.env.ctx.resource.generation !== context.stalledGeneration),
     specInvalid: ({ context }) => invalidProblems(context.env!).length > 0,
     planFailed: ({ context }) => context.planError !== null,
+    planFailedStalled: ({ context }) => isStalledError(context.planError),
+    errorIsStalled: ({ event }) => isStalledError((event as { error?: unknown }).error),
     hasChanges: ({ context }) => (context.plan?.changes.length ?? 0) > 0,
   },
   actions: {
@@ -159,11 +167,12 @@ export const reconcileMachine = setup({
             src: 'observe',
             input: ({ context }) => context.env!,
             onDone: { target: 'planning', actions: 'planFromObserved' },
-            onError: { target: '#reconcile.failed', actions: 'failWith' },
+            onError: FAIL,
           },
         },
         planning: {
           always: [
+            { guard: 'planFailedStalled', target: '#reconcile.stalled', actions: 'failWith' },
             { guard: 'planFailed', target: '#reconcile.failed', actions: 'failWith' },
             { guard: 'hasChanges', target: 'applying' },
             { target: 'verifying' },
@@ -174,7 +183,7 @@ export const reconcileMachine = setup({
             src: 'apply',
             input: ({ context }) => ({ env: context.env!, changes: context.plan!.changes, observed: context.observed }),
             onDone: { target: 'confirming' },
-            onError: { target: '#reconcile.failed', actions: 'failWith' },
+            onError: FAIL,
           },
         },
         confirming: {
@@ -221,7 +230,7 @@ export const reconcileMachine = setup({
                 }),
               },
             ],
-            onError: { target: '#reconcile.failed', actions: 'failWith' },
+            onError: FAIL,
           },
         },
         verifying: {
@@ -244,7 +253,7 @@ export const reconcileMachine = setup({
                 },
               }),
             },
-            onError: { target: '#reconcile.failed', actions: 'failWith' },
+            onError: FAIL,
           },
         },
       },

@@ -105,7 +105,11 @@ describe('reconcile machine', () => {
     const { reconciler } = counterWorld({ stall: true });
     const actor = createActor(reconcileMachine, { input: { key: 'Counter/c' } }).start();
     actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1') });
-    expect((await waitFor(actor, settled)).context.outcome).toMatchObject({ result: 'stalled', reason: 'Nope' });
+    const snap = await waitFor(actor, settled);
+    expect(snap.value).toBe('stalled');
+    expect(snap.context.outcome).toMatchObject({ result: 'stalled', reason: 'Nope' });
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1') });
+    expect(actor.getSnapshot().value).toBe('stalled'); // same generation, not forced: stays
     actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1'), force: true });
     expect(actor.getSnapshot().matches('running')).toBe(true);
   });

@@ -86,7 +86,7 @@ mounts.describe('UnifiedNamespace through the daemon', () => {
     await waitForView(isReady, 'Ready again');
   });
 
-  mounts.it('a tmpfs mounted over a declared folder makes it Stalled/CrossDevice, naming the folder and both devices', async () => {
+  mounts.it('a tmpfs mounted over a declared folder makes it Stalled/CrossDevice, naming both devices; unmounting it recovers', async () => {
     lab.mountDisk('/data');
     lab.mountDisk('/data/media/movies');
     lab.writeManifest('data.yaml', manifest());
@@ -96,6 +96,11 @@ mounts.describe('UnifiedNamespace through the daemon', () => {
     expect(stalled.conditions.find((c) => c.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'CrossDevice' });
     expect(stalled.message).toContain(`media/movies (/data/media/movies) is on device ${device('/data/media/movies')}, not on the root's device ${device('/data')} (/data)`);
     expect(existsSync(lab.real('/data/torrents'))).toBe(false); // nothing created while stalled
+
+    // The human fixes the layout: the watch sees it and the resource recovers, no `homeostat reconcile` needed.
+    lab.unmountDisk('/data/media/movies');
+    await waitForView(isReady, 'Ready once the stray mount is gone', 10_000);
+    expect(existsSync(lab.real('/data/torrents/movies'))).toBe(true);
   });
 
   mounts.it('deleting the resource removes only the empty folders it created', async () => {
