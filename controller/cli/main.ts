@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { allReconcilers } from '../../reconcilers/index.js';
 import { createLogger, silentLogger } from '../../reconcilers/core/log.js';
 import { parseKey } from '../../reconcilers/core/resource.js';
-import { explain, formatManifestError, loadManifestDir } from '../manifests/index.js';
+import { documentJsonSchema, explain, formatManifestError, kindJsonSchema, loadManifestDir } from '../manifests/index.js';
 import { runUntilSignalled } from '../runtime/daemon.js';
 import { applyOnce, diffOnce, ManifestsInvalid } from '../runtime/oneshot.js';
 import { StateLockError } from '../state/lock.js';
@@ -83,6 +83,18 @@ program
   .action((path: string) => {
     try {
       process.stdout.write(explain(path).trimEnd() + '\n');
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
+  });
+
+program
+  .command('schema')
+  .argument('[KIND]', 'one kind (default: any homeostat document, the kind chosen by `kind:`)')
+  .description('print a JSON Schema for editors (yaml-language-server), derived from the CRDs')
+  .action((kind: string | undefined) => {
+    try {
+      process.stdout.write(JSON.stringify(kind ? kindJsonSchema(kind) : documentJsonSchema(), null, 2) + '\n');
     } catch (err) {
       fail(err instanceof Error ? err.message : String(err));
     }

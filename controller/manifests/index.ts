@@ -4,6 +4,7 @@
  * consistent snapshots (run); `explain` documents the schema; errors print as `FILE:LINE:COL kind/name: message`.
  */
 export { explain } from './explain.js';
+export { documentJsonSchema, kindJsonSchema } from './json-schema.js';
 export { generationOf } from './generation.js';
 export { loadManifestDir, type LoadedManifests } from './load.js';
 export { compareManifestErrors, formatManifestError, type ManifestError } from './manifest-error.js';
