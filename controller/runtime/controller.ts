@@ -298,6 +298,7 @@ export class Controller {
       recordInventory: (item: InventoryItem) => store.recordInventory(kind, name, item),
       forgetInventory: (item) => store.forgetInventory(kind, name, item),
       memo: { ...status.memo },
+      cache: { load: () => store.loadCache(kind, name), save: (entries) => store.saveCache(kind, name, entries) },
       setStatus: (f) => Object.assign(fields, f),
       event: (type, reason, message) => this.event(kind, name, type, reason, message),
       log: this.log.child({ resource: `${kind}/${name}` }),

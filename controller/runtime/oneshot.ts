@@ -98,6 +98,8 @@ async function diffResource(
     recordInventory: () => {},
     forgetInventory: () => {},
     memo: { ...(status?.memo ?? {}) },
+    // diff changes nothing: what a reconciler would save is dropped.
+    cache: { load: () => store?.loadCache(resource.kind, resource.metadata.name) ?? new Map(), save: () => {} },
     setStatus: () => {},
     event: () => {},
     log,

@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
   reason TEXT NOT NULL, message TEXT NOT NULL, time TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS events_by_resource ON events (kind, name, seq);
+CREATE TABLE IF NOT EXISTS cache (
+  kind TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (kind, name, key));
 CREATE TABLE IF NOT EXISTS controller_conditions (
   type TEXT PRIMARY KEY, body TEXT NOT NULL);
 `;
@@ -123,6 +126,7 @@ export class StateStore {
       this.db.prepare('DELETE FROM resources WHERE kind = ? AND name = ?').run(kind, name);
       this.db.prepare('DELETE FROM status WHERE kind = ? AND name = ?').run(kind, name);
       this.db.prepare('DELETE FROM inventory WHERE kind = ? AND name = ?').run(kind, name);
+      this.db.prepare('DELETE FROM cache WHERE kind = ? AND name = ?').run(kind, name);
     })();
   }
 
@@ -163,6 +167,21 @@ export class StateStore {
     this.db
       .prepare('DELETE FROM inventory WHERE kind = ? AND name = ? AND type = ? AND host = ? AND id = ?')
       .run(kind, name, item.type, item.host, item.id);
+  }
+
+  // ── cache (per-resource key/value, for reconcilers) ─────────────────────
+
+  loadCache(kind: string, name: string): Map<string, string> {
+    const rows = this.db.prepare('SELECT key, value FROM cache WHERE kind = ? AND name = ?').all(kind, name) as Array<{ key: string; value: string }>;
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  saveCache(kind: string, name: string, entries: ReadonlyMap<string, string>): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM cache WHERE kind = ? AND name = ?').run(kind, name);
+      const insert = this.db.prepare('INSERT INTO cache (kind, name, key, value) VALUES (?, ?, ?, ?)');
+      for (const [key, value] of entries) insert.run(kind, name, key, value);
+    })();
   }
 
   // ── events ───────────────────────────────────────────────────────────────

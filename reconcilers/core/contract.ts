@@ -61,6 +61,13 @@ export interface PlanInput {
   memo: Readonly<Record<string, unknown>>;
 }
 
+/** A per-resource key/value table in the state store, for what is too big for `memo` (e.g. a content-hash index). Never secrets. */
+export interface ResourceCache {
+  load(): Map<string, string>;
+  /** Replaces every entry (atomically). */
+  save(entries: ReadonlyMap<string, string>): void;
+}
+
 export interface ReconcileContext<Spec = unknown> {
   resource: Resource<Spec>;
   host: Host;
@@ -74,6 +81,8 @@ export interface ReconcileContext<Spec = unknown> {
   forgetInventory(item: Pick<InventoryItem, 'type' | 'host' | 'id'>): void;
   /** Small JSON-able values kept between runs in the state store (not in git, never secrets). */
   memo: Record<string, unknown>;
+  /** Bigger data kept between runs, per resource; dropped with the resource. */
+  cache: ResourceCache;
   /** Status fields shown by `describe` and the API (e.g. `lastHeartbeat`, `forwardedPort`). Merged, persisted. */
   setStatus(fields: Record<string, unknown>): void;
   event(type: 'Normal' | 'Warning', reason: string, message: string): void;

@@ -48,7 +48,7 @@ export async function verifyNamespace(observed: UnifiedNamespaceObserved, ctx: C
 
   if (auditDue(memo, ctx.now)) {
     try {
-      ctx.setStatus({ audit: await runAudit(ctx.host, spec.root, memo, ctx.now, { signal: ctx.signal }) });
+      ctx.setStatus({ audit: await runAudit(ctx.host, spec.root, memo, ctx.cache, ctx.now, { signal: ctx.signal }) });
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       ctx.log.warn({ err }, 'copy audit failed');

@@ -53,6 +53,7 @@ function envFor(reconciler: Reconciler<any, any, Change>, spec: unknown, generat
     recordInventory: () => {},
     forgetInventory: () => {},
     memo: {},
+    cache: { load: () => new Map(), save: () => {} },
     setStatus: () => {},
     event: () => {},
     log: silentLogger,

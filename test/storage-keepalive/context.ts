@@ -1,6 +1,6 @@
 /**
  * A hand-built `ReconcileContext` for reconciler integration tests: an in-memory stand-in for the state store
- * (inventory, memo, status, events) that lives across runs, and `reconcileOnce`, which drives one
+ * (inventory, memo, cache, status, events) that lives across runs, and `reconcileOnce`, which drives one
  * observe → plan → apply → observe → plan pass the way the runtime does, with an injected `now`.
  */
 import type { Change, InventoryItem, Plan, ReconcileContext, Reconciler } from '../../reconcilers/core/contract.js';
@@ -21,6 +21,7 @@ const sameItem = (a: Pick<InventoryItem, 'type' | 'host' | 'id'>) => (b: Invento
 export class MemoryState {
   inventory: InventoryItem[] = [];
   memo: Record<string, unknown> = {};
+  cache = new Map<string, string>();
   status: Record<string, unknown> = {};
   events: RecordedEvent[] = [];
 
@@ -39,6 +40,12 @@ export class MemoryState {
         this.inventory = this.inventory.filter((i) => !sameItem(item)(i));
       },
       memo: this.memo,
+      cache: {
+        load: () => new Map(this.cache),
+        save: (entries) => {
+          this.cache = new Map(entries);
+        },
+      },
       setStatus: (fields) => Object.assign(this.status, fields),
       event: (type, reason, message) => this.events.push({ type, reason, message }),
       log: silentLogger,

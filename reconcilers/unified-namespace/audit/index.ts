@@ -3,13 +3,15 @@
  * or `usenet/` (same size and content, different inode) instead of hardlinks, and the bytes that wastes.
  * Incremental: a metadata walk (no content) at most every AUDIT_INTERVAL_MS; only files with a same-size
  * counterpart on the other side are ever hashed, each once per identity (dev, ino, size, mtime) thanks to the
- * hash index in the memo, within a byte budget per run.
+ * hash index kept in the resource's cache (a state-store table, so a large library stays incremental), within a
+ * byte budget per run.
  */
 import { posix } from 'node:path';
 import type { Host } from '../../host/host.js';
 import { findCopies, hashCandidates } from './copies.js';
 import { hashFiles } from './hash.js';
-import { identityKey, MAX_HASH_ENTRIES, type UnifiedNamespaceMemo } from './memo.js';
+import type { ResourceCache } from '../../core/contract.js';
+import { identityKey, type UnifiedNamespaceMemo } from './memo.js';
 import { walkFiles, type FileRecord } from './walk.js';
 
 export const AUDIT_INTERVAL_MS = 10 * 60_000;
@@ -44,6 +46,7 @@ export async function runAudit(
   host: Host,
   root: string,
   memo: UnifiedNamespaceMemo,
+  hashIndex: ResourceCache,
   now: number,
   opts: { signal?: AbortSignal; budgetBytes?: number } = {},
 ): Promise<AuditStatus> {
@@ -56,26 +59,21 @@ export async function runAudit(
     (a, b) => a.size - b.size || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
   );
 
-  const known = memo.hashes ?? {};
-  const missing = candidates.filter((f) => known[identityKey(f)] === undefined);
+  const known = hashIndex.load();
+  const missing = candidates.filter((f) => !known.has(identityKey(f)));
   const run = await hashFiles(host, missing, opts.budgetBytes ?? HASH_BUDGET_BYTES, opts.signal);
   const fresh = new Map([...run.hashes].map(([file, hash]) => [identityKey(file), hash]));
 
   // The new index holds exactly the current candidates' hashes: files that changed or went drop out.
-  const index: Record<string, string> = {};
-  let entries = 0;
+  const index = new Map<string, string>();
   for (const file of candidates) {
-    if (entries >= MAX_HASH_ENTRIES) break;
     const key = identityKey(file);
-    const hash = known[key] ?? fresh.get(key);
-    if (hash !== undefined && index[key] === undefined) {
-      index[key] = hash;
-      entries++;
-    }
+    const hash = known.get(key) ?? fresh.get(key);
+    if (hash !== undefined) index.set(key, hash);
   }
-  const hashOf = (f: FileRecord) => index[identityKey(f)] ?? fresh.get(identityKey(f));
+  const hashOf = (f: FileRecord) => index.get(identityKey(f));
   const findings = findCopies(library!.files, downloads, hashOf);
-  memo.hashes = index;
+  hashIndex.save(index);
   memo.audit = { at: now, pending: run.left };
 
   const rel = (p: string) => posix.relative(root, p);

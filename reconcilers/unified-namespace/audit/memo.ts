@@ -1,8 +1,9 @@
 /**
- * What UnifiedNamespace keeps in `ReconcileContext.memo` (JSON in the state store, written after every run, so
- * it stays small and bounded): when the hardlink probe last ran and on which folder identities, when the copy
- * audit last ran, and the audit's content-hash index, keyed by file identity (dev, ino, size, mtime), holding
- * only files that have a same-size counterpart on the other side (the only ones ever hashed).
+ * What UnifiedNamespace keeps between runs. In `ReconcileContext.memo` (small JSON, written after every run):
+ * when the hardlink probe last ran and on which folder identities, and when the copy audit last ran. In
+ * `ReconcileContext.cache` (a table in the state store, any size): the audit's content-hash index, keyed by file
+ * identity (dev, ino, size, mtime), holding only files that have a same-size counterpart on the other side (the
+ * only ones ever hashed).
  */
 
 export interface ProbeMemo {
@@ -20,12 +21,7 @@ export interface AuditMemo {
 export interface UnifiedNamespaceMemo {
   probe?: ProbeMemo;
   audit?: AuditMemo;
-  /** `identityKey(file)` → truncated sha256 of the content. At most `MAX_HASH_ENTRIES`. */
-  hashes?: Record<string, string>;
 }
-
-/** ~50 bytes of JSON each: the index stays under half a megabyte. */
-export const MAX_HASH_ENTRIES = 8192;
 
 /** The identity a hash stays valid for: same device, inode, size and mtime means same content (as rsync assumes). */
 export function identityKey(file: { dev: number; ino: number; size: number; mtimeMs: number }): string {
