@@ -9,6 +9,7 @@ import { applyLxcDevice, finalizeLxcDevice } from './apply.js';
 import type { LxcDeviceChange, LxcDeviceObserved } from './model.js';
 import { observeLxcDevice } from './observe.js';
 import { planLxcDevice } from './plan.js';
+import { isPreset, PRESETS } from './presets.js';
 import type { LxcDeviceSpec } from './spec.js';
 import { validateSpec } from './validate.js';
 import { verifyLxcDevice } from './verify.js';
@@ -28,11 +29,19 @@ export const lxcDeviceReconciler: Reconciler<LxcDeviceSpec, LxcDeviceObserved, L
 /**
  * The container's config. Which platform the host has is not known here, so both candidates are watched:
  * `/etc/pve/lxc/<vmid>.conf` (Proxmox; for a numeric container) and `/var/lib/lxc/<name>/config` (plain LXC;
- * on Proxmox, LXC's generated copy, rewritten at every start: a start triggers a check too).
+ * on Proxmox, LXC's generated copy, rewritten at every start: a start triggers a check too). And the declared
+ * device nodes (a preset's folder or paths): a device plugged in later is noticed, and a resource Stalled on
+ * DeviceNotFound looks again by itself.
  */
 function watchTargets(spec: LxcDeviceSpec): string[] {
-  const targets: string[] = [];
-  if (isProxmoxVmid(spec.container)) targets.push(`${PVE_LXC_DIR}/${spec.container}.conf`);
-  if (isLxcName(spec.container)) targets.push(`${DEFAULT_LXC_PATH}/${spec.container}/config`);
-  return targets;
+  const configs: string[] = [];
+  if (isProxmoxVmid(spec.container)) configs.push(`${PVE_LXC_DIR}/${spec.container}.conf`);
+  if (isLxcName(spec.container)) configs.push(`${DEFAULT_LXC_PATH}/${spec.container}/config`);
+  const devices = spec.devices.flatMap((entry) => {
+    const preset = entry.preset !== undefined && isPreset(entry.preset) ? PRESETS[entry.preset]! : undefined;
+    return [...(preset?.dir ? [preset.dir.path] : []), ...(preset?.paths ?? []), ...(entry.path !== undefined ? [entry.path] : [])];
+  });
+  // Only device paths validation accepts (anything else is InvalidSpec, and never watched).
+  const valid = devices.filter((path) => path.startsWith('/dev/') && !path.split('/').includes('..'));
+  return [...new Set([...configs, ...valid])];
 }

@@ -46,8 +46,10 @@ describe('validateSpec', () => {
 });
 
 describe('watch targets', () => {
-  it('watches the Proxmox config for a VMID and the LXC config for a name', () => {
-    expect(lxcDeviceReconciler.watchTargets!(spec(), 'x')).toEqual(['/etc/pve/lxc/100.conf', '/var/lib/lxc/100/config']);
-    expect(lxcDeviceReconciler.watchTargets!(spec({ container: 'media' }), 'x')).toEqual(['/var/lib/lxc/media/config']);
+  it('watches the Proxmox config for a VMID and the LXC config for a name, and the declared device nodes', () => {
+    expect(lxcDeviceReconciler.watchTargets!(spec(), 'x')).toEqual(['/etc/pve/lxc/100.conf', '/var/lib/lxc/100/config', '/dev/net/tun']);
+    expect(lxcDeviceReconciler.watchTargets!(spec({ container: 'media' }), 'x')).toEqual(['/var/lib/lxc/media/config', '/dev/net/tun']);
+    const devices = [{ preset: 'intel-quicksync' as const, optional: false }, { path: '/dev/ttyUSB0', optional: true }, { path: '/etc/../dev/x', optional: false }];
+    expect(lxcDeviceReconciler.watchTargets!(spec({ container: 'media', devices }), 'x')).toEqual(['/var/lib/lxc/media/config', '/dev/dri', '/dev/ttyUSB0']);
   });
 });

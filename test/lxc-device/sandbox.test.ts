@@ -9,11 +9,14 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
+import { startDaemon } from '../../controller/runtime/daemon.js';
 import { diffOnce } from '../../controller/runtime/oneshot.js';
+import { listResourceViews } from '../../controller/status/views.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
 import { LocalHost } from '../../reconcilers/host/local.js';
 import { allReconcilers } from '../../reconcilers/index.js';
 import { integration } from '../support/integration.js';
+import { waitUntil } from '../support/wait.js';
 import { pctEnv } from '../support/lxc.js';
 import { MemoryState } from '../storage-keepalive/context.js';
 import { finalizeOnce, lxcDevice, runOnce } from './run.js';
@@ -298,5 +301,29 @@ sandbox.describe('LxcDevice on a sandboxed Proxmox host', () => {
       expect(state.status.skippedDevices).toEqual(['/dev/ttyUSB0']);
       expect(readConf()).not.toContain('ttyUSB0');
     });
+  });
+
+  sandbox.it('through the daemon: Stalled on a missing device, then the device is plugged in and it converges by itself', async () => {
+    const manifests = mkdtempSync(join(tmpdir(), 'homeostat-lxcdev-manifests-'));
+    const state = mkdtempSync(join(tmpdir(), 'homeostat-lxcdev-state-'));
+    writeFileSync(join(manifests, 'host.yaml'), `apiVersion: homeostat.dev/v1alpha1\nkind: Host\nmetadata: { name: local }\nspec: { platform: proxmox, root: ${JSON.stringify(root)} }\n`);
+    writeFileSync(
+      join(manifests, 'serial.yaml'),
+      'apiVersion: homeostat.dev/v1alpha1\nkind: LxcDevice\nmetadata: { name: serial }\nspec: { container: "100", devices: [{ path: /dev/ttyUSB0 }] }\n',
+    );
+    const daemon = await startDaemon({ manifestsDir: manifests, stateDir: state, log: silentLogger, reconcilers: allReconcilers, listen: { host: '127.0.0.1', port: 0 } });
+    const view = () => listResourceViews(daemon.store, 'LxcDevice').find((v) => v.name === 'serial');
+    try {
+      await waitUntil('Stalled/DeviceNotFound', () => view()?.status === 'DeviceNotFound', 10_000);
+      expect(readConf()).toBe(ORIGINAL);
+
+      mknod('/dev/ttyUSB0', 'c', 188, 0); // plugged in: no spec change, no `homeostat reconcile`
+      await waitUntil('Ready once the device exists', () => view()?.ready === 'True', 10_000);
+      expect(readConf()).toContain('lxc.cgroup2.devices.allow: c 188:0 rwm');
+    } finally {
+      await daemon.stop();
+      rmSync(manifests, { recursive: true, force: true });
+      rmSync(state, { recursive: true, force: true });
+    }
   });
 });
