@@ -50,7 +50,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let ready = false;
   const source = new ManifestSource(opts.manifestsDir);
   const reportErrors = (errors: readonly ManifestError[]) => {
-    for (const e of errors) log.error({ file: e.file, line: e.line }, formatManifestError(e));
+    for (const e of errors) {
+      log.error({ file: e.file, line: e.line }, formatManifestError(e));
+      // The resource the error is about shows it in `describe` (its last good spec stays in force meanwhile).
+      const ref = e.ref?.split('/');
+      if (ref?.length === 2 && store.getResource(ref[0]!, ref[1]!)) store.recordEvent(ref[0]!, ref[1]!, 'Warning', 'InvalidManifest', formatManifestError(e));
+    }
     const condition: Condition = {
       type: 'ManifestsValid',
       status: errors.length === 0 ? 'True' : 'False',

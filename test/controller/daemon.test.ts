@@ -118,6 +118,15 @@ mounts.describe('controller on real files and tmpfs disks', () => {
     expect(existsSync(cronFile('hdd'))).toBe(true);
     expect(view('StorageKeepalive/hdd')?.ready).toBe('True');
 
+    // A schema error names the resource: `describe` shows why the edit does not apply, the old spec stays in force.
+    const before = readFileSync(cronFile('hdd'), 'utf8');
+    lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd', mode: 'cron', requireMountpoint: false, interval: 'often' }));
+    const event = await waitUntil('an InvalidManifest event on the resource', () =>
+      daemon!.store.listEvents('StorageKeepalive', 'hdd').find((e) => e.reason === 'InvalidManifest'),
+    );
+    expect(event.message).toMatch(/^hdd\.yaml:\d+:\d+ StorageKeepalive\/hdd: spec\.interval: /);
+    expect(readFileSync(cronFile('hdd'), 'utf8')).toBe(before);
+
     lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd', mode: 'cron', requireMountpoint: false, interval: '15m' }));
     await waitUntil('the fixed file takes effect', () => readFileSync(cronFile('hdd'), 'utf8').includes('*/15 * * * *'));
   });
