@@ -12,9 +12,9 @@ import { formatRevision } from '../../reconcilers/core/resource.js';
 import { startHttp, type HttpEndpoint } from '../http/server.js';
 import { formatManifestError, ManifestSource, type ManifestError } from '../manifests/index.js';
 import type { Condition } from '../state/conditions.js';
-import { acquireStateLock } from '../state/lock.js';
-import { StateStore } from '../state/store.js';
-import { Controller } from './controller.js';
+import type { StateStore } from '../state/store.js';
+import type { Controller } from './controller.js';
+import { openControllerSession } from './session.js';
 
 export interface DaemonOptions {
   manifestsDir: string;
@@ -36,17 +36,8 @@ export interface Daemon {
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
-  const lock = acquireStateLock(opts.stateDir);
-  const store = new StateStore(opts.stateDir);
-  const controller = new Controller({
-    manifestsDir: opts.manifestsDir,
-    stateDir: opts.stateDir,
-    store,
-    log,
-    reconcilers: opts.reconcilers,
-    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
-    ...(opts.drainMs !== undefined ? { drainMs: opts.drainMs } : {}),
-  });
+  const session = openControllerSession(opts);
+  const { store, controller } = session;
   let ready = false;
   const source = new ManifestSource(opts.manifestsDir);
   const reportErrors = (errors: readonly ManifestError[]) => {
@@ -93,9 +84,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     );
   } catch (err) {
     await source.close();
-    await controller.stop();
-    store.close();
-    lock.release();
+    await session.close();
     throw err;
   }
   const daemonFile = join(opts.stateDir, 'daemon.json');
@@ -114,11 +103,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         ready = false;
         await source.close();
         await chain;
-        await controller.stop();
         await endpoint.close();
-        store.close();
         rmSync(daemonFile, { force: true });
-        lock.release();
+        await session.close();
         log.info('homeostat controller stopped');
       })();
       return stopping;

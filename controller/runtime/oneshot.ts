@@ -8,10 +8,9 @@ import type { Change, InventoryItem, Plan, ReconcileContext, Reconciler } from '
 import { isStalledError } from '../../reconcilers/core/contract.js';
 import { keyOf, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
 import { loadManifestDir, readRevision, type ManifestError } from '../manifests/index.js';
-import { acquireStateLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { listResourceViews, type ResourceView } from '../status/views.js';
-import { Controller } from './controller.js';
+import { openControllerSession } from './session.js';
 import { HostPool, type HostSpecInput } from './hosts.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -127,16 +126,8 @@ async function diffResource(
 /** Converges every resource once (and prunes what left the manifests, within the guard); returns the views. */
 export async function applyOnce(opts: OneShotOptions & { confirmPrune?: boolean }): Promise<{ views: ResourceView[]; held: string[] }> {
   const snapshot = await loadSnapshot(opts.manifestsDir);
-  const lock = acquireStateLock(opts.stateDir);
-  const store = new StateStore(opts.stateDir);
-  const controller = new Controller({
-    manifestsDir: opts.manifestsDir,
-    stateDir: opts.stateDir,
-    store,
-    log: opts.log,
-    reconcilers: opts.reconcilers,
-    drainMs: 30_000,
-  });
+  const session = openControllerSession({ ...opts, drainMs: 30_000 });
+  const { store, controller } = session;
   try {
     await controller.accept(snapshot);
     if (opts.confirmPrune) controller.confirmPrune();
@@ -145,8 +136,6 @@ export async function applyOnce(opts: OneShotOptions & { confirmPrune?: boolean 
     const keys = new Set(controller.desired.keys());
     return { views: listResourceViews(store).filter((v) => keys.has(`${v.kind}/${v.name}`)), held };
   } finally {
-    await controller.stop();
-    store.close();
-    lock.release();
+    await session.close();
   }
 }
