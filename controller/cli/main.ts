@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { allReconcilers } from '../../reconcilers/index.js';
 import { createLogger, silentLogger } from '../../reconcilers/core/log.js';
+import { errorMessage } from '../../reconcilers/core/problem.js';
 import { parseKey } from '../../reconcilers/core/resource.js';
 import { documentJsonSchema, explain, formatManifestError, kindJsonSchema, loadManifestDir } from '../manifests/index.js';
 import { runUntilSignalled } from '../runtime/daemon.js';
@@ -84,7 +85,7 @@ program
     try {
       process.stdout.write(explain(path).trimEnd() + '\n');
     } catch (err) {
-      fail(err instanceof Error ? err.message : String(err));
+      fail(errorMessage(err));
     }
   });
 
@@ -96,7 +97,7 @@ program
     try {
       process.stdout.write(JSON.stringify(kind ? kindJsonSchema(kind) : documentJsonSchema(), null, 2) + '\n');
     } catch (err) {
-      fail(err instanceof Error ? err.message : String(err));
+      fail(errorMessage(err));
     }
   });
 
@@ -135,7 +136,7 @@ withCommon(program.command('diff'))
       process.exit(changes > 0 ? 1 : 0);
     } catch (err) {
       if (err instanceof ManifestsInvalid) printManifestErrors(err);
-      else process.stderr.write(`homeostat: ${err instanceof Error ? err.message : String(err)}\n`);
+      else process.stderr.write(`homeostat: ${errorMessage(err)}\n`);
       process.exit(2);
     }
   });
@@ -156,7 +157,7 @@ withCommon(program.command('apply'))
       process.exit(views.every((v) => v.ready === 'True') && held.length === 0 ? 0 : 1);
     } catch (err) {
       if (err instanceof ManifestsInvalid) printManifestErrors(err);
-      else fail(err instanceof Error ? err.message : String(err));
+      else fail(errorMessage(err));
       process.exit(1);
     }
   });
@@ -224,7 +225,7 @@ withCommon(program.command('prune'))
       process.stdout.write(renderGet(views, 'table') + '\n');
     } catch (err) {
       if (err instanceof ManifestsInvalid) printManifestErrors(err);
-      else fail(err instanceof Error ? err.message : String(err));
+      else fail(errorMessage(err));
       process.exit(1);
     }
   });

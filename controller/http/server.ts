@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metricsRegistry } from '../../reconcilers/core/metrics.js';
+import { errorMessage } from '../../reconcilers/core/problem.js';
 import type { StateStore } from '../state/store.js';
 import { listResourceViews } from '../status/views.js';
 
@@ -53,7 +54,7 @@ async function route(controls: HttpControls, req: IncomingMessage, res: ServerRe
 
 export async function startHttp(controls: HttpControls, listen: { host: string; port: number }): Promise<HttpEndpoint> {
   const server: Server = createServer((req, res) => {
-    route(controls, req, res).catch((err: unknown) => send(res, 500, { error: err instanceof Error ? err.message : String(err) }));
+    route(controls, req, res).catch((err: unknown) => send(res, 500, { error: errorMessage(err) }));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -44,7 +44,7 @@ export function resolveIdentities(
             .filter((other) => other !== claimant)
             .map((other) => at(other.source))
             .join(' and ')}; ${claimants.length === 2 ? 'neither' : 'none'} applies`;
-      errors.push({ ...claimant.source, ref: key, message });
+      errors.push({ code: 'DuplicateIdentity', ...claimant.source, ref: key, message });
     }
   }
   return { resources, errors };

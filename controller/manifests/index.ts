@@ -7,7 +7,7 @@ export { explain } from './explain.js';
 export { documentJsonSchema, kindJsonSchema } from './json-schema.js';
 export { generationOf } from './generation.js';
 export { loadManifestDir, type LoadedManifests } from './load.js';
-export { compareManifestErrors, formatManifestError, type ManifestError } from './manifest-error.js';
+export { compareManifestErrors, formatManifestError, unreadableFile, type ManifestError, type ManifestErrorCode } from './manifest-error.js';
 export { parseManifestFile, type ParsedManifestFile } from './parse.js';
 export { readRevision } from './revision.js';
 export { defaultSchemas, findCrdDir, SchemaRegistry, type KindSchema, type SchemaNode } from './schema.js';

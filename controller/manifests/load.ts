@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Resource } from '../../reconcilers/core/resource.js';
 import { listManifestFiles } from './files.js';
 import { resolveIdentities } from './identities.js';
-import { compareManifestErrors, type ManifestError } from './manifest-error.js';
+import { compareManifestErrors, unreadableFile, type ManifestError } from './manifest-error.js';
 import { parseManifestFile } from './parse.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 
@@ -42,7 +42,7 @@ export async function readManifestFile(
   try {
     text = await readFile(join(dir, file), 'utf8');
   } catch (err) {
-    return { resources: [], errors: [{ file, line: 1, col: 1, message: `cannot read: ${(err as Error).message}` }] };
+    return { resources: [], errors: [unreadableFile(file, err)] };
   }
   return parseManifestFile(file, text, schemas);
 }

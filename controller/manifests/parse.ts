@@ -5,15 +5,16 @@
  * Pure: the caller reads the file.
  */
 import { isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { errorMessage } from '../../reconcilers/core/problem.js';
 import { keyOf, type ObjectMeta, type Resource } from '../../reconcilers/core/resource.js';
 import { generationOf } from './generation.js';
 import { resolveIdentities } from './identities.js';
-import type { ManifestError } from './manifest-error.js';
+import type { ManifestError, ManifestErrorCode } from './manifest-error.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 import { describeSchemaErrors } from './schema-errors.js';
 import { positionOf, type LinePosition } from './yaml-position.js';
 
-export { formatManifestError, type ManifestError } from './manifest-error.js';
+export { formatManifestError, type ManifestError, type ManifestErrorCode } from './manifest-error.js';
 
 export interface ParsedManifestFile {
   /** The valid documents, in file order. */
@@ -60,10 +61,16 @@ interface DocumentContext {
 function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resource } | { errors: ManifestError[] } {
   const { file, lineCounter, schemas } = ctx;
   let ref: string | undefined;
-  const error = (where: LinePosition, message: string): ManifestError => ({ file, ...where, ...(ref ? { ref } : {}), message });
+  const error = (code: ManifestErrorCode, where: LinePosition, message: string): ManifestError => ({
+    code,
+    file,
+    ...where,
+    ...(ref ? { ref } : {}),
+    message,
+  });
 
   if (doc.errors.length > 0) {
-    return { errors: doc.errors.map((e) => error(lineCounter.linePos(e.pos[0]), `YAML syntax error: ${e.message}`)) };
+    return { errors: doc.errors.map((e) => error('YamlSyntax', lineCounter.linePos(e.pos[0]), `YAML syntax error: ${e.message}`)) };
   }
   const contents = doc.contents;
   if (!contents || (isScalar(contents) && contents.value === null)) return { errors: [] };
@@ -73,10 +80,10 @@ function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resourc
   try {
     data = doc.toJS();
   } catch (err) {
-    return { errors: [error(start, `YAML: ${(err as Error).message}`)] };
+    return { errors: [error('YamlSyntax', start, `YAML: ${errorMessage(err)}`)] };
   }
   if (!isRecord(data)) {
-    return { errors: [error(start, 'a manifest document must be a mapping of apiVersion, kind, metadata and spec')] };
+    return { errors: [error('NotAMapping', start, 'a manifest document must be a mapping of apiVersion, kind, metadata and spec')] };
   }
   const name = isRecord(data.metadata) ? data.metadata.name : undefined;
   if (typeof data.kind === 'string' && typeof name === 'string') ref = `${data.kind}/${name}`;
@@ -85,10 +92,11 @@ function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resourc
   if (!kindSchema) {
     const known = `known kinds: ${schemas.kinds.join(', ')}`;
     return data.kind === undefined
-      ? { errors: [error(start, `kind: required field missing (${known})`)] }
+      ? { errors: [error('MissingField', start, `kind: required field missing (${known})`)] }
       : {
           errors: [
             error(
+              'UnknownKind',
               positionOf(doc, lineCounter, ['kind'], 'value'),
               `kind: unknown kind ${JSON.stringify(data.kind)} (${known})`,
             ),
@@ -98,7 +106,7 @@ function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resourc
 
   if (!kindSchema.validate(data)) {
     const violations = describeSchemaErrors(kindSchema.validate.errors ?? [], data);
-    return { errors: violations.map((v) => error(positionOf(doc, lineCounter, v.at, v.part), v.message)) };
+    return { errors: violations.map((v) => error(v.code, positionOf(doc, lineCounter, v.at, v.part), v.message)) };
   }
   const { apiVersion, kind, metadata, spec } = data as unknown as ValidDocument;
   const { labels, annotations } = metadata;

@@ -2,11 +2,14 @@
  * Turns ajv's errors into readable violations: each names its field path (`spec.devices[1].path`), says what is
  * wrong in words, and says which YAML node it is about, so the parser can point at its line and column.
  */
+import type { ManifestErrorCode } from './manifest-error.js';
 import type { SchemaError, SchemaNode } from './schema.js';
 
 export type PathSegment = string | number;
 
 export interface SchemaViolation {
+  /** A missing field, an unknown field, or any other value the schema rejects. */
+  code: Extract<ManifestErrorCode, 'MissingField' | 'UnknownField' | 'SchemaViolation'>;
   /** The instance path of the node to point at. */
   at: PathSegment[];
   /**
@@ -51,13 +54,13 @@ function describe(error: SchemaError, at: PathSegment[]): SchemaViolation {
   switch (error.keyword) {
     case 'required': {
       const missing = String(params.missingProperty);
-      return { at, part: 'owner', message: `${formatFieldPath([...at, missing])}: required field missing` };
+      return { code: 'MissingField', at, part: 'owner', message: `${formatFieldPath([...at, missing])}: required field missing` };
     }
     case 'additionalProperties': {
       const unknown = String(params.additionalProperty);
       const known = Object.keys((error.parentSchema as SchemaNode | undefined)?.properties ?? {});
       const hint = known.length > 0 ? ` (known fields: ${known.join(', ')})` : '';
-      return { at: [...at, unknown], part: 'key', message: `${formatFieldPath([...at, unknown])}: unknown field${hint}` };
+      return { code: 'UnknownField', at: [...at, unknown], part: 'key', message: `${formatFieldPath([...at, unknown])}: unknown field${hint}` };
     }
     case 'type': {
       const expected = String(params.type);
@@ -66,27 +69,29 @@ function describe(error: SchemaError, at: PathSegment[]): SchemaViolation {
         expected === 'string' && (typeof error.data === 'number' || typeof error.data === 'boolean')
           ? ' (put it in quotes)'
           : '';
-      return { at, part: 'value', message: `${field}: must be ${article(expected)}, got ${show(error.data)}${quote}` };
+      return { code: 'SchemaViolation', at, part: 'value', message: `${field}: must be ${article(expected)}, got ${show(error.data)}${quote}` };
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map((v) => String(v));
       const what = allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`;
-      return { at, part: 'value', message: `${field}: must be ${what}${got}` };
+      return { code: 'SchemaViolation', at, part: 'value', message: `${field}: must be ${what}${got}` };
     }
     case 'pattern': {
       // The regexp alone is hard to read: the field's description says the rule in words.
       const rule = (error.parentSchema as SchemaNode | undefined)?.description?.trim();
       const message = `${field}: must match pattern ${String(params.pattern)}${got}${rule ? ` - ${rule}` : ''}`;
-      return { at, part: 'value', message };
+      return { code: 'SchemaViolation', at, part: 'value', message };
     }
     case 'minLength':
       return {
+        code: 'SchemaViolation',
         at,
         part: 'value',
         message: params.limit === 1 ? `${field}: must not be empty` : `${field}: ${error.message ?? 'is too short'}`,
       };
     case 'uniqueItems':
       return {
+        code: 'SchemaViolation',
         at,
         part: 'value',
         message: `${field}: must not contain duplicates (items ${String(params.j)} and ${String(params.i)} are equal)`,
@@ -97,11 +102,11 @@ function describe(error: SchemaError, at: PathSegment[]): SchemaViolation {
       const message = names.every((n) => n !== undefined)
         ? `${field}: set exactly one of ${names.join(', ')}`
         : `${field}: must match exactly one of the allowed forms`;
-      return { at, part: 'value', message };
+      return { code: 'SchemaViolation', at, part: 'value', message };
     }
     default:
       // minimum, maximum, maxLength, minItems, ...: ajv's own words are clear ("must be >= 1").
-      return { at, part: 'value', message: `${field}: ${error.message ?? error.keyword}${got}` };
+      return { code: 'SchemaViolation', at, part: 'value', message: `${field}: ${error.message ?? error.keyword}${got}` };
   }
 }
 

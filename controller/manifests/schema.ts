@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import { errorMessage } from '../../reconcilers/core/problem.js';
 import { API_VERSION } from '../../reconcilers/core/resource.js';
 
 // ajv is CommonJS: under NodeNext its default export arrives as the module object.
@@ -71,7 +72,7 @@ export class SchemaRegistry {
         try {
           validate = ajv.compile(schema);
         } catch (err) {
-          throw new Error(`crds/${file}: the schema does not compile: ${(err as Error).message}`, { cause: err });
+          throw new Error(`crds/${file}: the schema does not compile: ${errorMessage(err)}`, { cause: err });
         }
         return { kind: names.kind, plural: names.plural, singular: names.singular, file, schema, validate };
       });

@@ -21,7 +21,7 @@ import type { Resource, ResourceKey, Revision } from '../../reconcilers/core/res
 import { isManifestFileName, isSkippedDirName, listManifestFiles, toManifestPath } from './files.js';
 import { canonicalJson } from './generation.js';
 import { resolveIdentities } from './identities.js';
-import { compareManifestErrors, formatManifestError, type ManifestError } from './manifest-error.js';
+import { compareManifestErrors, formatManifestError, unreadableFile, type ManifestError } from './manifest-error.js';
 import { parseManifestFile } from './parse.js';
 import { gitDirOf, readRevision } from './revision.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
@@ -236,12 +236,11 @@ export class ManifestSource {
     } catch (err) {
       // Gone since the listing: the next listing drops it (an event is on its way).
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      const message = `cannot read: ${(err as Error).message}`;
       this.files.set(file, {
         signature: '',
         textHash: '',
         lastGood: known?.lastGood ?? [],
-        errors: [{ file, line: 1, col: 1, message }],
+        errors: [unreadableFile(file, err)],
       });
       return true;
     }

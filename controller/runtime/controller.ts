@@ -1,23 +1,26 @@
 /**
  * The controller: takes manifest snapshots, keeps the desired state (with the mass-deletion guard), owns one
- * reconcile actor per resource, and runs them through the work queue. After each run it finalizes status in
- * one place (conditions, observedGeneration, lastAppliedRevision, events, metrics) and decides what happens
- * next, controller-runtime style: failed → backoff requeue, converged → requeue after the reconciler's wish
- * or a jittered resync, stalled → wait for a spec change. Drift arrives through host watches as keys.
+ * reconcile actor per resource, and runs them through the work queue. Its queue handler glues the roles, each
+ * in its own file: the run's context (run-context.ts), the machine deciding what runs (reconcilers/core/machine.ts,
+ * which alone decides whether a Stalled resource is looked at again), the status and events an outcome makes
+ * (next-status.ts), what happens to the key next (requeue.ts), and drift watches on the hosts (watches.ts).
  */
 import type { Logger } from 'pino';
 import { createActor, waitFor, type ActorRefFrom } from 'xstate';
-import type { Change, InventoryItem, ReconcileContext, Reconciler } from '../../reconcilers/core/contract.js';
-import { reconcileMachine, SETTLED_STATES, type RunEnv, type RunOutcome } from '../../reconcilers/core/machine.js';
+import type { Change, InventoryItem, Reconciler } from '../../reconcilers/core/contract.js';
+import { reconcileMachine, SETTLED_STATES, type RunOutcome } from '../../reconcilers/core/machine.js';
 import { ANNOTATIONS, keyOf, parseKey, type Resource, type ResourceKey, type Revision } from '../../reconcilers/core/resource.js';
-import type { Disposable, Host } from '../../reconcilers/host/index.js';
-import { setCondition, summarizeReady, type Condition, type ConditionInput } from '../state/conditions.js';
+import type { Host } from '../../reconcilers/host/index.js';
+import type { Condition } from '../state/conditions.js';
 import type { ResourceStatus, StateStore } from '../state/store.js';
 import { DesiredState } from './desired.js';
-import { hostReconciler } from './host-reconciler.js';
-import { HostPool, type HostSpecInput } from './hosts.js';
-import { queueDepth, readyResources, reconcileDuration, reconcileErrors, reconcileTotal } from './metrics.js';
+import { HostPool } from './hosts.js';
+import { countRun, queueDepth, readyResources, reconcileDuration } from './metrics.js';
+import { nextStatus, reconcilingStatus, suspendedStatus, type SettledOutcome } from './next-status.js';
 import { WorkQueue } from './queue.js';
+import { requeueAfter, scheduleRequeue, type RequeueOutcome } from './requeue.js';
+import { buildRunEnv } from './run-context.js';
+import { DriftWatches } from './watches.js';
 
 export interface ManifestSnapshot {
   resources: ReadonlyMap<ResourceKey, Resource>;
@@ -31,6 +34,7 @@ export interface ControllerOptions {
   stateDir: string;
   store: StateStore;
   log: Logger;
+  /** Every kind to reconcile, each once (`allReconcilers`, which includes the Host kind). */
   reconcilers: Reconciler<any, any, Change>[];
   /** Periodic resync of a converged resource (jittered ±20 %). Default 10 minutes. */
   resyncMs?: number;
@@ -48,7 +52,7 @@ type ReconcileActor = ActorRefFrom<typeof reconcileMachine>;
 export interface SettledRun {
   key: ResourceKey;
   generation: string;
-  result: RunOutcome['result'] | 'deleted';
+  result: SettledOutcome['result'] | 'deleted';
   ready: string;
 }
 
@@ -58,10 +62,11 @@ export class Controller {
   readonly queue: WorkQueue;
   private readonly reconcilers = new Map<string, Reconciler<any, any, Change>>();
   private readonly actors = new Map<ResourceKey, ReconcileActor>();
-  private readonly watches = new Map<ResourceKey, { identity: string; handle: Disposable }>();
+  private readonly watches: DriftWatches;
   private readonly deleting = new Map<ResourceKey, Resource>();
+  /** Keys asked for by `homeostat reconcile` since their last run. */
   private readonly forced = new Set<ResourceKey>();
-  /** Keys whose host state changed (a watch fired) since their last run: a Stalled one is looked at again. */
+  /** Keys whose host state changed (a watch fired) since their last run. */
   private readonly drifted = new Set<ResourceKey>();
   private readonly ready = new Map<ResourceKey, string>();
   private revision: Revision = { commit: null, dirty: false };
@@ -71,8 +76,20 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     this.log = opts.log;
-    for (const r of [hostReconciler, ...opts.reconcilers]) this.reconcilers.set(r.kind, r);
+    for (const r of opts.reconcilers) {
+      if (this.reconcilers.has(r.kind)) throw new Error(`two reconcilers for kind ${r.kind}`);
+      this.reconcilers.set(r.kind, r);
+    }
     this.hosts = new HostPool({ manifestsDir: opts.manifestsDir, stateDir: opts.stateDir, log: opts.log });
+    this.watches = new DriftWatches({
+      hosts: this.hosts,
+      log: opts.log,
+      onDrift: (key) => {
+        this.drifted.add(key);
+        this.queue.add(key);
+      },
+      event: (kind, name, type, reason, message) => this.event(kind, name, type, reason, message),
+    });
     this.queue = new WorkQueue({
       handler: (key, signal) => this.handle(key, signal),
       groupOf: (key) => this.hostNameOf(key) ?? '',
@@ -143,16 +160,6 @@ export class Controller {
     return () => this.settledListeners.delete(listener);
   }
 
-  private emitSettled(run: SettledRun): void {
-    for (const listener of this.settledListeners) {
-      try {
-        listener(run);
-      } catch (err) {
-        this.log.error({ err }, 'settled listener failed');
-      }
-    }
-  }
-
   /** Resolves when no key is queued or running. */
   idle(): Promise<void> {
     return this.queue.idle();
@@ -160,14 +167,13 @@ export class Controller {
 
   async stop(): Promise<void> {
     await this.queue.shutdown(this.opts.drainMs ?? 10_000);
-    for (const { handle } of this.watches.values()) handle.close();
-    this.watches.clear();
+    this.watches.closeAll();
     for (const actor of this.actors.values()) actor.stop();
     this.actors.clear();
     await this.hosts.closeAll();
   }
 
-  // ── one run ──────────────────────────────────────────────────────────────
+  // ── the queue handler: one run of one key ────────────────────────────────
 
   private async handle(key: ResourceKey, signal: AbortSignal): Promise<void> {
     queueDepth.set(this.queue.depth);
@@ -179,7 +185,7 @@ export class Controller {
     const reconciler = this.reconcilers.get(kind);
     const status = this.opts.store.getStatus(kind, name);
     if (!reconciler) {
-      return this.writeStatus(resource, status, {
+      return this.settle(resource, status, {
         result: 'stalled',
         generation: resource.generation,
         reason: 'KindNotImplemented',
@@ -189,51 +195,46 @@ export class Controller {
     const actor = this.actorFor(key);
     if (resource.metadata.annotations[ANNOTATIONS.suspend] === 'true') {
       actor.send({ type: 'SUSPEND' });
-      this.unwatch(key);
-      return this.writeSuspended(resource, status);
+      this.watches.close(key);
+      this.opts.store.putStatus(kind, name, suspendedStatus(status, resource.generation, new Date()));
+      return;
     }
     if (actor.getSnapshot().matches('suspended')) actor.send({ type: 'RESUME' });
 
     const hostName = reconciler.hostOf(resource.spec, name);
     const host = this.hosts.get(hostName);
     if (!host) {
-      return this.writeStatus(resource, status, {
+      return this.settle(resource, status, {
         result: 'stalled',
         generation: resource.generation,
         reason: 'HostNotFound',
         message: `no Host named "${hostName}" is defined`,
       });
     }
-    this.ensureWatch(key, resource, reconciler, host);
-    // Stalled waits for a spec change, an explicit reconcile, or a change on the host where it is stuck (the human
-    // who unmounts the stray disk or removes the foreign container expects it to recover without a command).
-    const forced = this.forced.delete(key);
-    const drifted = this.drifted.delete(key);
-    const current = actor.getSnapshot();
-    const stalledAsBefore = current.matches('stalled') && current.context.stalledGeneration === resource.generation;
-    if (stalledAsBefore && !forced && !drifted) return;
-    const force = forced || stalledAsBefore;
+    this.watches.ensure(key, resource, reconciler, host);
 
+    // Whether a Stalled resource runs again (new generation, `homeostat reconcile`, drift on its host) is the
+    // machine's call; a RECONCILE it does not take ends as `unchanged`, and nothing is written.
+    const force = this.forced.delete(key);
+    const drifted = this.drifted.delete(key);
     const started = performance.now();
-    const fields: Record<string, unknown> = {};
-    const env = this.buildEnv(resource, reconciler, host, status, fields, signal);
-    this.opts.store.putStatus(kind, name, {
-      ...status,
-      conditions: setCondition(status.conditions, { type: 'Reconciling', status: 'True', reason: 'Progressing', message: 'reconciling' }, resource.generation, new Date()),
-    });
-    actor.send({ type: 'RECONCILE', env, force });
+    const { env, fields } = this.runEnv(resource, reconciler, host, signal);
+    actor.send({ type: 'RECONCILE', env, force, drifted });
+    if (actor.getSnapshot().matches('running')) {
+      this.opts.store.putStatus(kind, name, reconcilingStatus(status, resource.generation, new Date()));
+    }
     const snapshot = await waitFor(actor, (s) => SETTLED_STATES.some((state) => s.matches(state)));
-    reconcileDuration.observe({ kind }, (performance.now() - started) / 1000);
     const outcome = snapshot.context.outcome;
-    if (!outcome) return;
-    status.memo = env.ctx.memo;
-    status.fields = { ...status.fields, ...fields };
-    this.writeStatus(resource, status, outcome);
+    if (outcome?.result === 'unchanged') return;
+    reconcileDuration.observe({ kind }, (performance.now() - started) / 1000);
+    if (!outcome || !isSettled(outcome)) return;
+    this.settle(resource, { ...status, memo: env.ctx.memo, fields: { ...status.fields, ...fields } }, outcome);
   }
 
+  /** Prunes a resource gone from the manifests: its inventory, through its reconciler, unless prune is disabled. */
   private async finalize(key: ResourceKey, resource: Resource, signal: AbortSignal): Promise<void> {
     const { kind, name } = parseKey(key);
-    this.unwatch(key);
+    this.watches.close(key);
     const reconciler = this.reconcilers.get(kind);
     const pruneDisabled = resource.metadata.annotations[ANNOTATIONS.prune] === 'disabled';
     const inventory = this.opts.store.listInventory(kind, name);
@@ -241,33 +242,32 @@ export class Controller {
       const hostName = reconciler.hostOf(resource.spec, name);
       const host = this.hosts.get(hostName);
       if (!host) {
-        this.event(kind, name, 'Warning', 'FinalizeBlocked', `cannot prune: Host "${hostName}" is gone`);
-        this.queue.addRateLimited(key);
+        const message = `cannot prune: Host "${hostName}" is gone`;
+        this.event(kind, name, 'Warning', 'FinalizeBlocked', message);
+        this.requeue(key, { result: 'finalizeFailed', message, error: null });
         return;
       }
-      const status = this.opts.store.getStatus(kind, name);
-      const env = this.buildEnv(resource, reconciler, host, status, {}, signal);
       const actor = this.actorFor(key);
-      actor.send({ type: 'DELETE', env });
+      actor.send({ type: 'DELETE', env: this.runEnv(resource, reconciler, host, signal).env });
       const snapshot = await waitFor(actor, (s) => s.matches('deleted') || s.matches('finalizeFailed'));
       if (snapshot.matches('finalizeFailed')) {
         const outcome = snapshot.context.outcome;
-        const message = outcome?.result === 'finalizeFailed' ? outcome.message : 'finalize failed';
-        this.event(kind, name, 'Warning', 'PruneFailed', message);
-        reconcileTotal.inc({ kind, result: 'finalizeFailed' });
-        this.queue.addRateLimited(key);
+        const failed = outcome?.result === 'finalizeFailed' ? outcome : ({ result: 'finalizeFailed', message: 'finalize failed', error: null } as const);
+        this.event(kind, name, 'Warning', 'PruneFailed', failed.message);
+        countRun(kind, failed);
+        this.requeue(key, failed);
         return;
       }
       this.event(kind, name, 'Normal', 'Pruned', `removed ${inventory.length} inventory item(s): ${describeInventory(inventory)}`);
     } else if (pruneDisabled) {
       this.event(kind, name, 'Normal', 'PruneSkipped', `${ANNOTATIONS.prune}: disabled; left ${inventory.length} item(s) in place`);
     }
-    reconcileTotal.inc({ kind, result: 'finalized' });
+    countRun(kind, { result: 'finalized' });
     this.actors.get(key)?.stop();
     this.actors.delete(key);
     this.deleting.delete(key);
     this.ready.delete(key);
-    this.queue.remove(key);
+    this.requeue(key, { result: 'finalized' });
     this.opts.store.deleteResource(kind, name);
     this.updateReadyGauge();
     this.log.info({ resource: key }, 'deleted');
@@ -275,117 +275,51 @@ export class Controller {
     if (kind === 'Host') await this.syncHosts();
   }
 
-  private buildEnv(
-    resource: Resource,
-    reconciler: Reconciler<any, any, Change>,
-    host: Host,
-    status: ResourceStatus,
-    fields: Record<string, unknown>,
-    signal: AbortSignal,
-  ): RunEnv {
+  /** After a run: requeue, then write status and events (next-status.ts), count it, tell the listeners. */
+  private settle(resource: Resource, current: ResourceStatus, outcome: SettledOutcome): void {
+    const key = keyOf(resource);
     const { kind } = resource;
     const name = resource.metadata.name;
-    const store = this.opts.store;
-    const ctx: ReconcileContext = {
-      resource,
-      host,
-      signal,
-      now: Date.now(),
-      // Live: what apply records is visible to the confirming plan of the same run.
-      get inventory() {
-        return store.listInventory(kind, name);
-      },
-      recordInventory: (item: InventoryItem) => store.recordInventory(kind, name, item),
-      forgetInventory: (item) => store.forgetInventory(kind, name, item),
-      memo: { ...status.memo },
-      cache: { load: () => store.loadCache(kind, name), save: (entries) => store.saveCache(kind, name, entries) },
-      setStatus: (f) => Object.assign(fields, f),
-      event: (type, reason, message) => this.event(kind, name, type, reason, message),
-      log: this.log.child({ resource: `${kind}/${name}` }),
-    };
-    return { reconciler, ctx };
-  }
-
-  // ── status, in one place ─────────────────────────────────────────────────
-
-  private writeStatus(resource: Resource, status: ResourceStatus, outcome: RunOutcome): void {
-    const { kind } = resource;
-    const name = resource.metadata.name;
-    const now = new Date();
-    const gen = resource.generation;
-    let conditions = status.conditions;
-    const set = (c: ConditionInput) => (conditions = setCondition(conditions, c, gen, now));
-    const before = conditionMap(status.conditions);
-    const key = `${kind}/${name}`;
-
-    switch (outcome.result) {
-      case 'converged': {
-        set({ type: 'Reconciling', status: 'False', reason: 'Succeeded', message: 'reconciliation finished' });
-        set({ type: 'Stalled', status: 'False', reason: 'Succeeded', message: '' });
-        if (outcome.degraded) set({ type: 'Degraded', status: 'True', reason: outcome.degraded.reason, message: outcome.degraded.message });
-        else set({ type: 'Degraded', status: 'False', reason: 'AsDeclared', message: '' });
-        set(summarizeReady(conditions, { result: 'converged' }));
-        status.observedGeneration = gen;
-        if (outcome.applied.length > 0) {
-          status.lastAppliedRevision = this.revision;
-          this.event(kind, name, 'Normal', 'Applied', outcome.applied.map((c) => c.summary).join('; '));
-        }
-        this.queue.forget(key);
-        this.queue.addAfter(key, outcome.requeueAfterMs ?? this.jitteredResync());
-        break;
-      }
-      case 'failed': {
-        set({ type: 'Reconciling', status: 'False', reason: outcome.reason, message: outcome.message });
-        set({ type: 'Stalled', status: 'False', reason: 'Retrying', message: '' });
-        set(summarizeReady(conditions, { result: 'failed', reason: outcome.reason, message: outcome.message }));
-        const delay = this.queue.addRateLimited(key);
-        this.event(kind, name, 'Warning', outcome.reason, `${outcome.message} (retry in ${Math.round(delay)} ms)`);
-        this.log.warn({ resource: key, reason: outcome.reason, err: outcome.message, retryInMs: delay }, 'reconcile failed');
-        reconcileErrors.inc({ kind, reason: outcome.reason });
-        break;
-      }
-      case 'stalled': {
-        set({ type: 'Reconciling', status: 'False', reason: outcome.reason, message: outcome.message });
-        set({ type: 'Stalled', status: 'True', reason: outcome.reason, message: outcome.message });
-        set(summarizeReady(conditions, { result: 'stalled' }));
-        this.queue.forget(key);
-        if (before.Stalled?.status !== 'True' || before.Stalled.reason !== outcome.reason || before.Stalled.message !== outcome.message) {
-          this.event(kind, name, 'Warning', outcome.reason, outcome.message);
-          this.log.warn({ resource: key, reason: outcome.reason, msg2: outcome.message }, 'stalled');
-        }
-        reconcileErrors.inc({ kind, reason: outcome.reason });
-        break;
-      }
-      default:
-        return;
+    const retryInMs = this.requeue(key, outcome);
+    const { status, events } = nextStatus(current, outcome, { now: new Date(), revision: this.revision, ...(retryInMs !== undefined ? { retryInMs } : {}) });
+    for (const e of events) this.event(kind, name, e.type, e.reason, e.message);
+    if (outcome.result === 'failed') {
+      this.log.warn({ resource: key, reason: outcome.reason, err: outcome.message, retryInMs }, 'reconcile failed');
+    } else if (outcome.result === 'stalled' && events.length > 0) {
+      this.log.warn({ resource: key, reason: outcome.reason, msg2: outcome.message }, 'stalled');
     }
-    const degradedNow = conditions.find((c) => c.type === 'Degraded');
-    if (degradedNow?.status === 'True' && (before.Degraded?.status !== 'True' || before.Degraded.reason !== degradedNow.reason)) {
-      this.event(kind, name, 'Warning', degradedNow.reason, degradedNow.message);
-    }
-    if (degradedNow?.status === 'False' && before.Degraded?.status === 'True') {
-      this.event(kind, name, 'Normal', 'Recovered', `no longer ${before.Degraded.reason}`);
-    }
-    reconcileTotal.inc({ kind, result: outcome.result });
-    status.conditions = conditions;
-    status.lastReconcileTime = now.toISOString();
+    countRun(kind, outcome);
     this.opts.store.putStatus(kind, name, status);
-    const ready = conditions.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
+    const ready = status.conditions.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
     this.ready.set(key, ready);
     this.updateReadyGauge();
-    this.emitSettled({ key, generation: gen, result: outcome.result, ready });
+    this.emitSettled({ key, generation: outcome.generation, result: outcome.result, ready });
   }
 
-  private writeSuspended(resource: Resource, status: ResourceStatus): void {
-    const now = new Date();
-    let conditions = setCondition(status.conditions, { type: 'Reconciling', status: 'False', reason: 'Suspended', message: 'reconciliation is suspended' }, resource.generation, now);
-    conditions = setCondition(conditions, summarizeReady(conditions, { result: 'suspended' }), resource.generation, now);
-    this.opts.store.putStatus(resource.kind, resource.metadata.name, { ...status, conditions });
+  private runEnv(resource: Resource, reconciler: Reconciler<any, any, Change>, host: Host, signal: AbortSignal) {
+    const { kind } = resource;
+    const name = resource.metadata.name;
+    const event = (type: 'Normal' | 'Warning', reason: string, message: string) => this.event(kind, name, type, reason, message);
+    return buildRunEnv({ resource, reconciler, host, signal }, { mode: 'live', store: this.opts.store, log: this.log, event });
+  }
+
+  private requeue(key: ResourceKey, outcome: RequeueOutcome): number | undefined {
+    return scheduleRequeue(this.queue, key, requeueAfter(outcome, { resyncMs: this.opts.resyncMs ?? 10 * 60_000 }));
   }
 
   private event(kind: string, name: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
     this.opts.store.recordEvent(kind, name, type, reason, message);
     this.log.info({ resource: `${kind}/${name}`, event: reason, type }, message);
+  }
+
+  private emitSettled(run: SettledRun): void {
+    for (const listener of this.settledListeners) {
+      try {
+        listener(run);
+      } catch (err) {
+        this.log.error({ err }, 'settled listener failed');
+      }
+    }
   }
 
   private reportPruneGuard(held: ResourceKey[]): void {
@@ -407,73 +341,10 @@ export class Controller {
     if (held.length > 0) this.log.warn({ held }, condition.message);
   }
 
-  // ── hosts, watches, actors ───────────────────────────────────────────────
+  // ── hosts, actors ────────────────────────────────────────────────────────
 
-  private async syncHosts(): Promise<string[]> {
-    const hostResources = [...this.desired.all(), ...this.deleting.values()].filter((r) => r.kind === 'Host');
-    const unique = new Map(hostResources.map((r) => [r.metadata.name, r as Resource<HostSpecInput>]));
-    const changed = await this.hosts.update([...unique.values()]);
-    if (changed.length > 0) {
-      for (const [key, watch] of this.watches) {
-        if (changed.includes(this.hostNameOf(key) ?? '')) {
-          watch.handle.close();
-          this.watches.delete(key);
-        }
-      }
-    }
-    return changed;
-  }
-
-  private ensureWatch(key: ResourceKey, resource: Resource, reconciler: Reconciler<any, any, Change>, host: Host): void {
-    const targets = reconciler.watchTargets?.(resource.spec, resource.metadata.name) ?? [];
-    // A reconciler's own watch (e.g. Docker events) depends on the whole spec: renew it when the generation changes.
-    const identity = `${host.name}|${targets.join('|')}${reconciler.watch ? `|gen:${resource.generation}` : ''}`;
-    const existing = this.watches.get(key);
-    if (existing?.identity === identity) return;
-    existing?.handle.close();
-    if (targets.length === 0 && !reconciler.watch) {
-      this.watches.delete(key);
-      return;
-    }
-    const handles: Disposable[] = [];
-    if (targets.length > 0) {
-      handles.push(
-        host.watch(targets, (event) => {
-          this.log.debug({ resource: key, path: event.path, kind: event.kind }, 'drift event');
-          this.drift(key);
-        }),
-      );
-    }
-    if (reconciler.watch) {
-      const { kind, name } = parseKey(key);
-      try {
-        handles.push(
-          reconciler.watch(resource.spec, name, {
-            host,
-            log: this.log.child({ resource: key }),
-            trigger: (event) => {
-              if (event) this.event(kind, name, event.type, event.reason, event.message);
-              this.log.debug({ resource: key }, 'drift event');
-              this.drift(key);
-            },
-          }),
-        );
-      } catch (err) {
-        // The run itself reports what is wrong (e.g. no Docker endpoint); the resync still covers drift.
-        this.log.warn({ resource: key, err }, 'cannot watch for drift');
-      }
-    }
-    this.watches.set(key, { identity, handle: { close: () => handles.forEach((h) => h.close()) } });
-  }
-
-  private drift(key: ResourceKey): void {
-    this.drifted.add(key);
-    this.queue.add(key);
-  }
-
-  private unwatch(key: ResourceKey): void {
-    this.watches.get(key)?.handle.close();
-    this.watches.delete(key);
+  private syncHosts(): Promise<string[]> {
+    return this.watches.syncHosts([...this.desired.all(), ...this.deleting.values()].filter((r) => r.kind === 'Host'));
   }
 
   private actorFor(key: ResourceKey): ReconcileActor {
@@ -496,19 +367,14 @@ export class Controller {
       ((resource.spec as { host?: string } | null)?.host ?? 'local');
   }
 
-  private jitteredResync(): number {
-    const base = this.opts.resyncMs ?? 10 * 60_000;
-    return Math.round(base * (0.8 + 0.4 * Math.random()));
-  }
-
   private updateReadyGauge(): void {
     readyResources.reset();
     for (const [key, status] of this.ready) readyResources.inc({ kind: parseKey(key).kind, status });
   }
 }
 
-function conditionMap(conditions: readonly Condition[]): Record<string, Condition | undefined> {
-  return Object.fromEntries(conditions.map((c) => [c.type, c]));
+function isSettled(outcome: RunOutcome): outcome is SettledOutcome {
+  return outcome.result === 'converged' || outcome.result === 'failed' || outcome.result === 'stalled';
 }
 
 function describeInventory(items: readonly InventoryItem[]): string {

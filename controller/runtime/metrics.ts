@@ -58,3 +58,9 @@ export const readyResources = once(
       registers: [metricsRegistry],
     }),
 );
+
+/** Counts a run: its result, and for a failure or stall its reason. */
+export function countRun(kind: string, outcome: { result: string; reason?: string }): void {
+  reconcileTotal.inc({ kind, result: outcome.result });
+  if ((outcome.result === 'failed' || outcome.result === 'stalled') && outcome.reason) reconcileErrors.inc({ kind, reason: outcome.reason });
+}

@@ -1,17 +1,20 @@
 /**
  * The one-shot commands built on the same pieces as the daemon: `diff` (observe + pure plan against the live
- * hosts, changing nothing) and `apply` (converge every resource once through the controller, then exit),
- * and an offline `prune --confirm`.
+ * hosts, in a dry-run context from run-context.ts, changing nothing) and `apply` (converge every resource once
+ * through the controller session, then exit), and an offline `prune --confirm`.
  */
 import type { Logger } from 'pino';
-import type { Change, InventoryItem, Plan, ReconcileContext, Reconciler } from '../../reconcilers/core/contract.js';
+import type { Change, InventoryItem, Plan, Reconciler } from '../../reconcilers/core/contract.js';
 import { isStalledError } from '../../reconcilers/core/contract.js';
+import { errorMessage, formatProblem } from '../../reconcilers/core/problem.js';
+import { planInputOf } from '../../reconcilers/core/machine.js';
 import { keyOf, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
 import { loadManifestDir, readRevision, type ManifestError } from '../manifests/index.js';
 import { StateStore } from '../state/store.js';
 import { listResourceViews, type ResourceView } from '../status/views.js';
 import { openControllerSession } from './session.js';
 import { HostPool, type HostSpecInput } from './hosts.js';
+import { buildRunEnv } from './run-context.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -86,31 +89,11 @@ async function diffResource(
   const host = hosts.get(hostName);
   if (!host) return { key, host: hostName, changes: [], error: `no Host named "${hostName}"` };
   const problems = reconciler.validate?.(resource.spec) ?? [];
-  if (problems.length > 0) return { key, host: hostName, changes: [], error: problems.map((p) => `${p.path}: ${p.message}`).join('; ') };
-  const status = store?.getStatus(resource.kind, resource.metadata.name);
-  const ctx: ReconcileContext = {
-    resource,
-    host,
-    signal: AbortSignal.timeout(60_000),
-    now: Date.now(),
-    inventory: store?.listInventory(resource.kind, resource.metadata.name) ?? [],
-    recordInventory: () => {},
-    forgetInventory: () => {},
-    memo: { ...(status?.memo ?? {}) },
-    // diff changes nothing: what a reconciler would save is dropped.
-    cache: { load: () => store?.loadCache(resource.kind, resource.metadata.name) ?? new Map(), save: () => {} },
-    setStatus: () => {},
-    event: () => {},
-    log,
-  };
+  if (problems.length > 0) return { key, host: hostName, changes: [], error: problems.map(formatProblem).join('; ') };
+  const { env } = buildRunEnv({ resource, reconciler, host, signal: AbortSignal.timeout(60_000) }, { mode: 'dryRun', store, log });
   try {
-    const observed = await reconciler.observe(ctx);
-    const plan: Plan = reconciler.plan(resource.spec, observed, {
-      name: resource.metadata.name,
-      now: ctx.now,
-      inventory: ctx.inventory,
-      memo: ctx.memo,
-    });
+    const observed = await reconciler.observe(env.ctx);
+    const plan: Plan = reconciler.plan(resource.spec, observed, planInputOf(env));
     return {
       key,
       host: hostName,
@@ -118,8 +101,7 @@ async function diffResource(
       ...(plan.degraded ? { degraded: `${plan.degraded.reason}: ${plan.degraded.message}` } : {}),
     };
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return { key, host: hostName, changes: [], error: isStalledError(err) ? `${err.reason}: ${message}` : message };
+    return { key, host: hostName, changes: [], error: isStalledError(err) ? `${err.reason}: ${err.message}` : errorMessage(err) };
   }
 }
 

@@ -6,11 +6,14 @@
  *
  * Reconcilers are level-based: they receive the whole desired spec and re-read the live state every time,
  * never an event. Throw `StalledError` for problems only a human (or a spec change) can fix; anything else is
- * retried with backoff.
+ * retried with backoff (`RetryableError` names the reason Ready shows meanwhile). See errors.ts.
  */
 import type { Logger } from 'pino';
-import type { Disposable, Host } from '../host/host.js';
+import type { Disposable, Host } from '../host/index.js';
+import type { Problem } from './problem.js';
 import type { Resource } from './resource.js';
+
+export { StalledError, RetryableError, isStalledError } from './errors.js';
 
 /** Something a resource created on a host, recorded so that prune removes exactly it. */
 export interface InventoryItem {
@@ -93,7 +96,7 @@ export interface VerifyResult {
   degraded?: ReportedCondition;
 }
 
-export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change = Change> {
+export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change = Change, P extends Plan<C> = Plan<C>> {
   readonly kind: string;
   /** The Host a resource acts on (`spec.host`, default `local`). */
   hostOf(spec: Spec, name: string): string;
@@ -101,12 +104,16 @@ export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change
    * Checks the schema cannot express (pure). Each problem names the field path from the spec, e.g.
    * `spec.interval`. A problem makes the resource Stalled/InvalidSpec until the spec changes.
    */
-  validate?(spec: Spec): Array<{ path: string; message: string }>;
+  validate?(spec: Spec): Problem[];
   observe(ctx: ReconcileContext<Spec>): Promise<Observed>;
-  plan(spec: Spec, observed: Observed, input: PlanInput): Plan<C>;
+  plan(spec: Spec, observed: Observed, input: PlanInput): P;
   apply(changes: C[], observed: Observed, ctx: ReconcileContext<Spec>): Promise<void>;
-  /** Extra checks after a converged plan (e.g. the device exists inside the container). */
-  verify?(observed: Observed, ctx: ReconcileContext<Spec>): Promise<VerifyResult>;
+  /**
+   * Extra checks after a converged plan (e.g. the device exists inside the container). Gets the observation the
+   * plan was made from and that plan (empty of changes: after an apply it is the confirming plan), so it never
+   * plans again.
+   */
+  verify?(observed: Observed, plan: P, ctx: ReconcileContext<Spec>): Promise<VerifyResult>;
   /** Remove what `ctx.inventory` lists (and only that), forgetting each item as it goes. */
   finalize(ctx: ReconcileContext<Spec>): Promise<void>;
   /** Host paths whose change should trigger a reconcile (drift). */
@@ -128,20 +135,4 @@ export interface DriftWatch {
    * e.g. stopping a container that leaks traffic around a kill switch). Never put a secret in it.
    */
   trigger(event?: { type: 'Normal' | 'Warning'; reason: string; message: string }): void;
-}
-
-/** Needs a human or a spec change; not retried. */
-export class StalledError extends Error {
-  override readonly name = 'StalledError';
-  constructor(
-    readonly reason: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-export function isStalledError(err: unknown): err is StalledError {
-  return err instanceof StalledError;
 }

@@ -8,17 +8,21 @@
  *
  * Every side effect is a named actor (`observe`, `apply`, `verify`, `finalize`) that receives the AbortSignal
  * fromPromise gives it, combined with the controller's shutdown signal, and passes it on to I/O; tests swap
- * them with `.provide()`. Planning is pure and done in an action. After an apply the machine observes again
- * and requires an empty plan (`confirming`): a reconciler that does not converge fails loudly instead of
- * flapping. Scheduling (when to retry, resync) belongs to the work queue, not to timers in here.
+ * them with `.provide()`. Planning is pure and done in one named action (`planFromObserved`), once per
+ * observation; the latest plan stays in the context and `verify` gets it. After an apply the machine observes
+ * again and requires an empty plan (`confirming` → `confirmed`): a reconciler that does not converge fails loudly
+ * instead of flapping. Whether a stalled resource is looked at again is decided here alone (`mayLeaveStall`):
+ * a new generation, a forced reconcile, or drift on the host. Scheduling (when to retry, resync) belongs to
+ * the work queue, not to timers in here.
  */
-import { assign, fromPromise, setup } from 'xstate';
-import type { Change, Plan, ReconcileContext, ReportedCondition, Reconciler } from './contract.js';
-import { isStalledError } from './contract.js';
+import { and, assign, fromPromise, setup } from 'xstate';
+import type { Change, Plan, PlanInput, ReconcileContext, ReportedCondition, Reconciler } from './contract.js';
+import { failureReason, isStalledError } from './errors.js';
+import { errorMessage, formatProblem, joinMessages } from './problem.js';
 
 /** Everything one run needs, built fresh by the controller for each RECONCILE (level-based). */
 export interface RunEnv {
-  reconciler: Reconciler<any, any, Change>;
+  reconciler: Reconciler<any, any, Change, Plan<any>>;
   ctx: ReconcileContext<any>;
 }
 
@@ -32,6 +36,8 @@ export type RunOutcome =
     }
   | { result: 'failed'; generation: string; reason: string; message: string; error: unknown }
   | { result: 'stalled'; generation: string; reason: string; message: string }
+  /** A RECONCILE the machine did not take (still stalled as before, or suspended): nothing ran, nothing to write. */
+  | { result: 'unchanged' }
   | { result: 'finalized' }
   | { result: 'finalizeFailed'; message: string; error: unknown };
 
@@ -39,14 +45,18 @@ export interface ReconcileMachineContext {
   key: string;
   env: RunEnv | null;
   observed: unknown;
+  /** The plan made from `observed` (after an apply: the confirming plan). */
   plan: Plan | null;
   planError: unknown;
+  /** What this run's apply did (empty when nothing was to do). */
+  applied: Change[];
   stalledGeneration: string | null;
   outcome: RunOutcome | null;
 }
 
 export type ReconcileEvent =
-  | { type: 'RECONCILE'; env: RunEnv; force?: boolean }
+  /** `force`: `homeostat reconcile`; `drifted`: a watch saw the host change. Either leaves a stall. */
+  | { type: 'RECONCILE'; env: RunEnv; force?: boolean; drifted?: boolean }
   | { type: 'DELETE'; env: RunEnv }
   | { type: 'SUSPEND' }
   | { type: 'RESUME' };
@@ -55,17 +65,15 @@ function signalFor(env: RunEnv, actorSignal: AbortSignal): ReconcileContext<any>
   return { ...env.ctx, signal: AbortSignal.any([env.ctx.signal, actorSignal]) };
 }
 
-function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-function planInputOf(env: RunEnv) {
+/** What a pure `plan` gets besides spec and observation, for a run (also `homeostat diff`). */
+export function planInputOf(env: RunEnv): PlanInput {
   const { ctx } = env;
   return { name: ctx.resource.metadata.name, now: ctx.now, inventory: ctx.inventory, memo: ctx.memo };
 }
 
-/** An effect's error: a StalledError stalls (waits for a human), anything else fails (the queue retries it). */
+const generationOf = (context: ReconcileMachineContext) => context.env!.ctx.resource.generation;
+
+/** An effect's or a plan's error: a StalledError stalls (waits for a human), anything else fails (the queue retries it). */
 const FAIL = [
   { guard: 'errorIsStalled', target: '#reconcile.stalled', actions: 'failWith' },
   { target: '#reconcile.failed', actions: 'failWith' },
@@ -84,18 +92,18 @@ export const reconcileMachine = setup({
     apply: fromPromise<void, { env: RunEnv; changes: Change[]; observed: unknown }>(async ({ input, signal }) =>
       input.env.reconciler.apply(input.changes, input.observed, signalFor(input.env, signal)),
     ),
-    verify: fromPromise<{ degraded?: ReportedCondition }, { env: RunEnv; observed: unknown }>(async ({ input, signal }) =>
-      input.env.reconciler.verify ? input.env.reconciler.verify(input.observed, signalFor(input.env, signal)) : {},
+    verify: fromPromise<{ degraded?: ReportedCondition }, { env: RunEnv; observed: unknown; plan: Plan }>(async ({ input, signal }) =>
+      input.env.reconciler.verify ? input.env.reconciler.verify(input.observed, input.plan, signalFor(input.env, signal)) : {},
     ),
     finalize: fromPromise<void, RunEnv>(async ({ input, signal }) => input.reconciler.finalize(signalFor(input, signal))),
   },
   guards: {
     mayLeaveStall: ({ context, event }) =>
-      event.type === 'RECONCILE' && (event.force === true || event.env.ctx.resource.generation !== context.stalledGeneration),
+      event.type === 'RECONCILE' &&
+      (event.force === true || event.drifted === true || event.env.ctx.resource.generation !== context.stalledGeneration),
     specInvalid: ({ context }) => invalidProblems(context.env!).length > 0,
+    errorIsStalled: ({ context, event }) => isStalledError((event as { error?: unknown }).error ?? context.planError),
     planFailed: ({ context }) => context.planError !== null,
-    planFailedStalled: ({ context }) => isStalledError(context.planError),
-    errorIsStalled: ({ event }) => isStalledError((event as { error?: unknown }).error),
     hasChanges: ({ context }) => (context.plan?.changes.length ?? 0) > 0,
   },
   actions: {
@@ -104,8 +112,10 @@ export const reconcileMachine = setup({
       observed: null,
       plan: null,
       planError: null,
+      applied: [],
       outcome: null,
     }),
+    /** The one place a plan is made: from the observation an effect just returned. */
     planFromObserved: assign(({ context, event }) => {
       const observed = (event as { output?: unknown }).output;
       const env = context.env!;
@@ -115,9 +125,10 @@ export const reconcileMachine = setup({
         return { observed, plan: null, planError: err };
       }
     }),
+    recordApplied: assign({ applied: ({ context }) => context.plan?.changes ?? [] }),
     failWith: assign(({ context, event }) => {
       const error = (event as { error?: unknown }).error ?? context.planError;
-      const generation = context.env!.ctx.resource.generation;
+      const generation = generationOf(context);
       if (isStalledError(error)) {
         return {
           stalledGeneration: generation,
@@ -125,16 +136,38 @@ export const reconcileMachine = setup({
         };
       }
       return {
-        outcome: { result: 'failed', generation, reason: 'ReconcileFailed', message: describeError(error), error } as RunOutcome,
+        outcome: { result: 'failed', generation, reason: failureReason(error), message: errorMessage(error), error } as RunOutcome,
       };
     }),
+    failNotConverged: assign({
+      outcome: ({ context }) =>
+        ({
+          result: 'failed',
+          generation: generationOf(context),
+          reason: 'NotConverged',
+          message: `still to do after apply: ${joinMessages(context.plan!.changes.map((c) => c.summary), 8)}`,
+          error: null,
+        }) as RunOutcome,
+    }),
     stallInvalid: assign(({ context }) => {
-      const generation = context.env!.ctx.resource.generation;
-      const message = invalidProblems(context.env!)
-        .map((p) => `${p.path}: ${p.message}`)
-        .join('; ');
+      const generation = generationOf(context);
+      const message = invalidProblems(context.env!).map(formatProblem).join('; ');
       return { stalledGeneration: generation, outcome: { result: 'stalled', generation, reason: 'InvalidSpec', message } as RunOutcome };
     }),
+    converge: assign({
+      outcome: ({ context, event }) => {
+        const output = (event as { output?: { degraded?: ReportedCondition } }).output ?? {};
+        const degraded = output.degraded ?? context.plan?.degraded;
+        return {
+          result: 'converged',
+          generation: generationOf(context),
+          applied: context.applied,
+          ...(degraded ? { degraded } : {}),
+          ...(context.plan?.requeueAfterMs !== undefined ? { requeueAfterMs: context.plan.requeueAfterMs } : {}),
+        } as RunOutcome;
+      },
+    }),
+    unchanged: assign({ outcome: { result: 'unchanged' } as RunOutcome }),
   },
 }).createMachine({
   id: 'reconcile',
@@ -144,6 +177,7 @@ export const reconcileMachine = setup({
     observed: null,
     plan: null,
     planError: null,
+    applied: [],
     stalledGeneration: null,
     outcome: null,
   }),
@@ -172,7 +206,7 @@ export const reconcileMachine = setup({
         },
         planning: {
           always: [
-            { guard: 'planFailedStalled', target: '#reconcile.stalled', actions: 'failWith' },
+            { guard: and(['planFailed', 'errorIsStalled']), target: '#reconcile.stalled', actions: 'failWith' },
             { guard: 'planFailed', target: '#reconcile.failed', actions: 'failWith' },
             { guard: 'hasChanges', target: 'applying' },
             { target: 'verifying' },
@@ -182,77 +216,32 @@ export const reconcileMachine = setup({
           invoke: {
             src: 'apply',
             input: ({ context }) => ({ env: context.env!, changes: context.plan!.changes, observed: context.observed }),
-            onDone: { target: 'confirming' },
+            onDone: { target: 'confirming', actions: 'recordApplied' },
             onError: FAIL,
           },
         },
         confirming: {
-          // Observe again: the plan must now be empty, else the reconciler does not converge.
-          entry: assign({ outcome: ({ context }) => pendingApplied(context) }),
+          // Observe again and plan once more: the plan must now be empty, else the reconciler does not converge.
           invoke: {
             src: 'observe',
             input: ({ context }) => context.env!,
-            onDone: [
-              {
-                guard: ({ context, event }) => {
-                  const env = context.env!;
-                  try {
-                    return env.reconciler.plan(env.ctx.resource.spec, event.output, planInputOf(env)).changes.length === 0;
-                  } catch {
-                    return false;
-                  }
-                },
-                target: 'verifying',
-                actions: assign({ observed: ({ event }) => event.output }),
-              },
-              {
-                target: '#reconcile.failed',
-                actions: assign(({ context, event }) => {
-                  const env = context.env!;
-                  let left: string;
-                  try {
-                    left = env.reconciler
-                      .plan(env.ctx.resource.spec, event.output, planInputOf(env))
-                      .changes.map((c) => c.summary)
-                      .join('; ');
-                  } catch (err) {
-                    left = describeError(err);
-                  }
-                  return {
-                    outcome: {
-                      result: 'failed',
-                      generation: env.ctx.resource.generation,
-                      reason: 'NotConverged',
-                      message: `still to do after apply: ${left}`,
-                      error: null,
-                    } as RunOutcome,
-                  };
-                }),
-              },
-            ],
+            onDone: { target: 'confirmed', actions: 'planFromObserved' },
             onError: FAIL,
           },
+        },
+        confirmed: {
+          always: [
+            { guard: and(['planFailed', 'errorIsStalled']), target: '#reconcile.stalled', actions: 'failWith' },
+            { guard: 'planFailed', target: '#reconcile.failed', actions: 'failWith' },
+            { guard: 'hasChanges', target: '#reconcile.failed', actions: 'failNotConverged' },
+            { target: 'verifying' },
+          ],
         },
         verifying: {
           invoke: {
             src: 'verify',
-            input: ({ context }) => ({ env: context.env!, observed: context.observed }),
-            onDone: {
-              target: '#reconcile.ready',
-              actions: assign({
-                outcome: ({ context, event }) => {
-                  const applied = context.outcome?.result === 'converged' ? context.outcome.applied : [];
-                  const degraded = event.output.degraded ?? context.plan?.degraded;
-                  return {
-                    result: 'converged',
-                    generation: context.env!.ctx.resource.generation,
-                    applied,
-                    ...(degraded ? { degraded } : {}),
-                    ...(context.plan?.requeueAfterMs !== undefined ? { requeueAfterMs: context.plan.requeueAfterMs } : {}),
-                  } as RunOutcome;
-                },
-              }),
-            },
+            input: ({ context }) => ({ env: context.env!, observed: context.observed, plan: context.plan! }),
+            onDone: { target: '#reconcile.ready', actions: 'converge' },
             onError: FAIL,
           },
         },
@@ -265,10 +254,15 @@ export const reconcileMachine = setup({
       on: { RECONCILE: { target: 'running', actions: 'takeEnv' } },
     },
     stalled: {
-      on: { RECONCILE: { guard: 'mayLeaveStall', target: 'running', actions: 'takeEnv' } },
+      on: {
+        RECONCILE: [
+          { guard: 'mayLeaveStall', target: 'running', actions: 'takeEnv' },
+          { actions: 'unchanged' },
+        ],
+      },
     },
     suspended: {
-      on: { RESUME: { target: 'idle' }, RECONCILE: {} },
+      on: { RESUME: { target: 'idle' }, RECONCILE: { actions: 'unchanged' } },
     },
     finalizing: {
       invoke: {
@@ -278,7 +272,7 @@ export const reconcileMachine = setup({
         onError: {
           target: 'finalizeFailed',
           actions: assign({
-            outcome: ({ event }) => ({ result: 'finalizeFailed', message: describeError(event.error), error: event.error }) as RunOutcome,
+            outcome: ({ event }) => ({ result: 'finalizeFailed', message: errorMessage(event.error), error: event.error }) as RunOutcome,
           }),
         },
       },
@@ -293,14 +287,6 @@ export const reconcileMachine = setup({
 /** States in which a run has ended and the outcome can be read. */
 export const SETTLED_STATES = ['ready', 'failed', 'stalled', 'suspended', 'deleted', 'finalizeFailed', 'idle'] as const;
 
-function pendingApplied(context: ReconcileMachineContext): RunOutcome {
-  return {
-    result: 'converged',
-    generation: context.env!.ctx.resource.generation,
-    applied: context.plan?.changes ?? [],
-  };
-}
-
-function invalidProblems(env: RunEnv): Array<{ path: string; message: string }> {
+function invalidProblems(env: RunEnv) {
   return env.reconciler.validate?.(env.ctx.resource.spec) ?? [];
 }

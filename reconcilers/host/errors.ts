@@ -3,6 +3,7 @@
  * *host* path, never the real path under a sandbox root.
  */
 import { HostError, type HostErrorCode } from './host.js';
+import { errorMessage } from '../core/problem.js';
 
 const ERRNO_CODES: ReadonlySet<string> = new Set<HostErrorCode>([
   'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EXDEV', 'EACCES', 'EPERM', 'ETIMEDOUT',
@@ -20,7 +21,7 @@ export function toHostError(err: unknown, hostName: string, operation: string, h
   if (err instanceof HostError) return err;
   const errno = (err as { code?: unknown } | null)?.code;
   const code = hostErrorCode(errno);
-  const detail = typeof errno === 'string' ? errno : err instanceof Error ? err.message : String(err);
+  const detail = typeof errno === 'string' ? errno : errorMessage(err);
   const where = hostPath === undefined ? '' : ` ${hostPath}`;
   return new HostError(code, `${operation}${where}: ${detail}`, hostName, hostPath, { cause: err });
 }

@@ -173,7 +173,30 @@ export class HostError extends Error {
   get retryable(): boolean {
     return this.code === 'ETIMEDOUT' || this.code === 'ECONNECTION' || this.code === 'EIO';
   }
+
+  /** The condition reason a failed reconcile shows for this error (see reconcilers/core/errors.ts). */
+  get reason(): string {
+    return HOST_ERROR_REASONS[this.code];
+  }
 }
+
+const HOST_ERROR_REASONS: Record<HostErrorCode, string> = {
+  ENOENT: 'HostPathNotFound',
+  EEXIST: 'HostPathExists',
+  ENOTDIR: 'HostPathNotADirectory',
+  EISDIR: 'HostPathIsADirectory',
+  ENOTEMPTY: 'HostDirectoryNotEmpty',
+  EXDEV: 'CrossDevice',
+  EACCES: 'HostPermissionDenied',
+  EPERM: 'HostPermissionDenied',
+  ECONFLICT: 'ConcurrentEdit',
+  EESCAPE: 'PathEscapesRoot',
+  ETIMEDOUT: 'HostTimeout',
+  ECONNECTION: 'HostUnreachable',
+  EHOSTKEY: 'HostKeyRejected',
+  EABORTED: 'Aborted',
+  EIO: 'HostIOError',
+};
 
 export function isHostError(err: unknown, code?: HostErrorCode): err is HostError {
   return err instanceof HostError && (code === undefined || err.code === code);

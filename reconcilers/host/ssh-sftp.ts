@@ -4,6 +4,7 @@
  * looking at the paths involved (see `SshHost`).
  */
 import type { SFTPWrapper } from 'ssh2';
+import { errorMessage } from '../core/problem.js';
 
 /** SSH_FX_* status codes (draft-ietf-secsh-filexfer-02). */
 export const SFTP_STATUS = {
@@ -32,7 +33,7 @@ export class SftpError extends Error {
 export function toSftpError(err: unknown): SftpError {
   if (err instanceof SftpError) return err;
   const status = (err as { code?: unknown } | null)?.code;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   switch (status) {
     case SFTP_STATUS.NO_SUCH_FILE:
       return new SftpError('ENOENT', message, { cause: err });

@@ -25,6 +25,7 @@ import { SshWatchHub } from './ssh-watch.js';
 import { WATCH_SCRIPT } from './ssh-watch-stream.js';
 import { sftpReadIfExists, writeFileAtomicSftp } from './ssh-write.js';
 import type { WatchHandle } from './watch-handle.js';
+import { errorMessage } from '../core/problem.js';
 
 export interface SshHostOptions {
   name: string;
@@ -160,7 +161,7 @@ export class SshHost implements Host {
       const code = err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'ECONNECTION' ? err.code : 'EIO';
       return new HostError(code, `${operation}${where}: ${code === 'EIO' ? err.message : code}`, this.name, hostPath, { cause: err });
     }
-    return new HostError('EIO', `${operation}${where}: ${err instanceof Error ? err.message : String(err)}`, this.name, hostPath, { cause: err });
+    return new HostError('EIO', `${operation}${where}: ${errorMessage(err)}`, this.name, hostPath, { cause: err });
   }
 
   private sftpOp<T>(operation: string, hostPath: string, fn: SftpOp<T>, signal?: AbortSignal): Promise<T> {

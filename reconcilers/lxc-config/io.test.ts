@@ -3,8 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalHost } from '../host/local.js';
-import { isHostError } from '../host/host.js';
+import { isHostError, LocalHost } from '../host/index.js';
 import { editMainSection } from './edit.js';
 import { ConfigError, MAX_CONFIG_BYTES, readConfig, writeConfig } from './io.js';
 import { lxcConfigLocation, proxmoxConfigLocation } from './paths.js';

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { HostError, type Host } from '../host/host.js';
+import { HostError, type Host } from '../host/index.js';
 import { lockOf, parseConfig, type ConfigDocument } from './document.js';
 import type { ConfigLocation } from './paths.js';
 
@@ -23,6 +23,8 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 export const LOCK_TIMEOUT_SECONDS = 10;
 
 export type ConfigErrorReason = 'ConfigTooLarge' | 'ConfigNotUtf8' | 'ConfigLocked' | 'ConfigLockTimeout' | 'ConfigWriteFailed';
+/** Why `readConfig` refuses a config: only a person can fix the file. */
+export type ConfigReadReason = 'ConfigTooLarge' | 'ConfigNotUtf8';
 
 /** A config homeostat will not read or write, with the reason (a condition reason) and a clear message. */
 export class ConfigError extends Error {
@@ -33,6 +35,11 @@ export class ConfigError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A ConfigError `readConfig` throws (a file homeostat will not read). */
+export function isConfigReadError(err: unknown): err is ConfigError & { reason: ConfigReadReason } {
+  return err instanceof ConfigError && (err.reason === 'ConfigTooLarge' || err.reason === 'ConfigNotUtf8');
 }
 
 /** What was read: the exact bytes (for compare-and-swap) and the parsed document. */

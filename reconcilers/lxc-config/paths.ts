@@ -1,6 +1,7 @@
 /**
  * Where a container's config lives and which lock guards it: `/etc/pve/lxc/<vmid>.conf` under pct's lock
- * `/run/lock/lxc/pve-config-<vmid>.lock` on Proxmox, `/var/lib/lxc/<name>/config` (no lock) on plain LXC.
+ * `/run/lock/lxc/pve-config-<vmid>.lock` on Proxmox, `/var/lib/lxc/<name>/config` (no lock) on plain LXC; and
+ * back from such a path (inventory items name their config by path) to its location.
  */
 import { posix } from 'node:path';
 import type { ConfigFlavor } from './syntax.js';
@@ -47,4 +48,13 @@ export function lxcConfigLocation(name: string, lxcPath = DEFAULT_LXC_PATH): Con
 /** The config of a container on a host of this platform. Throws with a clear message for an impossible id. */
 export function configLocation(platform: 'proxmox' | 'lxc', container: string): ConfigLocation {
   return platform === 'proxmox' ? proxmoxConfigLocation(container) : lxcConfigLocation(container);
+}
+
+/** The config a path names: `/etc/pve/lxc/<vmid>.conf` or `/var/lib/lxc/<name>/config`. Throws for any other path. */
+export function locationOfPath(path: string): ConfigLocation {
+  const pve = /^\/etc\/pve\/lxc\/(\d+)\.conf$/.exec(path);
+  if (pve) return configLocation('proxmox', pve[1]!);
+  const lxc = /^\/var\/lib\/lxc\/([^/]+)\/config$/.exec(path);
+  if (lxc) return configLocation('lxc', lxc[1]!);
+  throw new Error(`${path} is not a container config homeostat knows (/etc/pve/lxc/<vmid>.conf or /var/lib/lxc/<name>/config)`);
 }

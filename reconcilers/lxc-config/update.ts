@@ -1,9 +1,9 @@
 /**
  * Read → edit the main section → compare-and-swap write, in one call, retried when someone else wrote the file
- * in between. For callers without a separate plan step (finalize) and for UnifiedNamespace's `mpN` /
- * `lxc.mount.entry` lines; reconcilers that plan purely use `readConfig` / `editMainSection` / `writeConfig`.
+ * in between. For steps without a separate plan (`removeOwnLines`, on delete); planned edits go through
+ * `planConfigEdit` / `applyConfigEdit` (which write with `writeConfig`).
  */
-import { isHostError, type Host } from '../host/host.js';
+import { isHostError, type Host } from '../host/index.js';
 import type { ConfigDocument } from './document.js';
 import { editMainSection, type LineEdit } from './edit.js';
 import { readConfig, writeConfig, type ConfigSnapshot } from './io.js';

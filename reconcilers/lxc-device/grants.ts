@@ -23,7 +23,7 @@ import {
   type ConfigFlavor,
   type PropertyMap,
 } from '../lxc-config/index.js';
-import type { DeviceMount, HostDevice, ResolvedDevices } from './model.js';
+import type { DeviceMount, HostDevice, LxcDeviceStallReason, ResolvedDevices } from './model.js';
 import type { LxcDeviceSpec } from './spec.js';
 
 export type Grant =
@@ -121,7 +121,7 @@ export function humanLinesGranting(grant: Grant, entries: readonly ConfigEntry[]
       const good = same.find((e) => devPropsSatisfy(devEntryProps(e)!, grant.props));
       if (good) return [good];
       if (same.length > 0) {
-        throw new StalledError(
+        throw new StalledError<LxcDeviceStallReason>(
           'ConflictingDevice',
           `"${same[0]!.text}" (not written by homeostat) passes ${grant.device.path} with other settings than the spec ` +
             `(${formatPropertyString(grant.props, 'path')}): edit or remove that line, or change the spec`,

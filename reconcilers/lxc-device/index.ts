@@ -4,4 +4,4 @@
  */
 export { lxcDeviceReconciler } from './reconciler.js';
 export type { LxcDeviceSpec, LxcDeviceEntry } from './spec.js';
-export type { LxcDeviceChange, LxcDeviceObserved } from './model.js';
+export type { LxcDeviceChange, LxcDeviceObserved, LxcDevicePlan, LxcDeviceStallReason } from './model.js';

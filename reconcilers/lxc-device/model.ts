@@ -2,8 +2,8 @@
  * What LxcDevice's observe returns and its plan emits: plain data, so planning stays pure and every change
  * prints itself for `diff`.
  */
-import type { Change, InventoryItem } from '../core/contract.js';
-import type { ConfigSnapshot, DeviceType } from '../lxc-config/index.js';
+import type { Change, InventoryItem, Plan } from '../core/contract.js';
+import type { ConfigReadReason, ConfigSnapshot, ContainerState, DeviceType, EditConfigChange } from '../lxc-config/index.js';
 
 /** A device node on the host, with the numbers `stat` gave. */
 export interface HostDevice {
@@ -31,10 +31,6 @@ export interface ResolvedDevices {
   skipped: string[];
 }
 
-export interface ContainerState {
-  running: boolean;
-}
-
 export interface LxcDeviceObserved {
   platform: 'proxmox' | 'lxc';
   /** The spec's container's config. */
@@ -45,21 +41,6 @@ export interface LxcDeviceObserved {
   container: ContainerState;
   /** Configs of other containers that inventory lines live in (the spec's container changed); `null`: gone. */
   otherConfigs: Record<string, ConfigSnapshot | null>;
-}
-
-/** Add and remove lines in one config file (one compare-and-swap write). */
-export interface EditConfigChange extends Change {
-  action: 'edit';
-  /** Host path of the config. */
-  path: string;
-  container: string;
-  add: string[];
-  remove: string[];
-  /** The whole new file, computed from the observed bytes. */
-  text: string;
-  /** Inventory items to record before the write (what is added) and to forget after it (what is removed). */
-  record: InventoryItem[];
-  forget: InventoryItem[];
 }
 
 /** Inventory lines that are in no config any more (a human removed them, or the container is gone). */
@@ -80,7 +61,23 @@ export interface StartChange extends Change {
   container: string;
 }
 
+/** `edit-config`: add and remove lines in one config file (one compare-and-swap write; see lxc-config). */
 export type LxcDeviceChange = EditConfigChange | ForgetChange | RestartChange | StartChange;
+
+/** The plan, and what verify reports from it: the human lines the config relies on. */
+export interface LxcDevicePlan extends Plan<LxcDeviceChange> {
+  adopted: string[];
+}
+
+/** Why an LxcDevice waits for a person (the Stalled condition's reason). */
+export type LxcDeviceStallReason =
+  | 'InvalidSpec'
+  | 'ContainerNotFound'
+  | 'DeviceNotFound'
+  | 'NotADevice'
+  | 'ConflictingDevice'
+  | 'NoFreeDeviceIndex'
+  | ConfigReadReason;
 
 /** Keys LxcDevice keeps in `ReconcileContext.memo`. */
 export interface LxcDeviceMemo {
@@ -89,5 +86,3 @@ export interface LxcDeviceMemo {
   /** Human lines relied upon at the last verify (for the `Adopted` event). */
   adoptedLines?: string[];
 }
-
-export const CONFIG_LINE = 'config-line';

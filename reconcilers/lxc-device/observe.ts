@@ -6,24 +6,30 @@
  * a spec the platform cannot carry.
  */
 import { StalledError, type ReconcileContext } from '../core/contract.js';
-import { isHostError, type Host } from '../host/host.js';
+import { errorMessage } from '../core/problem.js';
+import { isHostError, type Host } from '../host/index.js';
 import {
   CGROUP1_ALLOW_KEY,
   CGROUP2_ALLOW_KEY,
-  ConfigError,
   configLocation,
+  containerTools,
+  isConfigReadError,
   isProxmoxVmid,
+  linesByPath,
+  locationOfPath,
   readConfig,
   type ConfigLocation,
   type ConfigSnapshot,
 } from '../lxc-config/index.js';
-import { containerTools } from './container.js';
-import { linesByPath } from './inventory.js';
-import type { DeviceMount, HostDevice, LxcDeviceObserved, ResolvedDevices } from './model.js';
+import type { DeviceMount, HostDevice, LxcDeviceObserved, LxcDeviceStallReason, ResolvedDevices } from './model.js';
 import { PRESETS } from './presets.js';
 import type { LxcDeviceSpec } from './spec.js';
 
 type Ctx = ReconcileContext<LxcDeviceSpec>;
+
+/** Stalled with one of LxcDevice's reasons. */
+const stalled = (reason: LxcDeviceStallReason, message: string, cause?: unknown) =>
+  new StalledError(reason, message, cause === undefined ? undefined : { cause });
 
 export async function observeLxcDevice(ctx: Ctx): Promise<LxcDeviceObserved> {
   const spec = ctx.resource.spec;
@@ -31,7 +37,7 @@ export async function observeLxcDevice(ctx: Ctx): Promise<LxcDeviceObserved> {
   const location = locationFor(spec, host);
   const config = await readOrStall(host, location, ctx.signal);
   if (config === null) {
-    throw new StalledError(
+    throw stalled(
       'ContainerNotFound',
       `container ${spec.container} does not exist on host ${host.name}: ${location.path} is missing`,
     );
@@ -51,13 +57,13 @@ export async function observeLxcDevice(ctx: Ctx): Promise<LxcDeviceObserved> {
 /** The config of `spec.container` on this host's platform; Stalled/InvalidSpec when it cannot be one. */
 export function locationFor(spec: LxcDeviceSpec, host: Pick<Host, 'name' | 'platform'>): ConfigLocation {
   if (host.platform === 'proxmox' && !isProxmoxVmid(spec.container)) {
-    throw new StalledError(
+    throw stalled(
       'InvalidSpec',
       `spec.container: "${spec.container}" is not a Proxmox VMID (host ${host.name} is a Proxmox host: use the number, e.g. "100")`,
     );
   }
   if (host.platform === 'lxc' && spec.style === 'dev') {
-    throw new StalledError(
+    throw stalled(
       'InvalidSpec',
       `spec.style: dev writes Proxmox devN entries, but host ${host.name} is plain LXC (platform: lxc): use style raw`,
     );
@@ -65,24 +71,15 @@ export function locationFor(spec: LxcDeviceSpec, host: Pick<Host, 'name' | 'plat
   try {
     return configLocation(host.platform, spec.container);
   } catch (err) {
-    throw new StalledError('InvalidSpec', `spec.container: ${(err as Error).message}`);
+    throw stalled('InvalidSpec', `spec.container: ${errorMessage(err)}`, err);
   }
-}
-
-/** Inventory paths name their config: `/etc/pve/lxc/<vmid>.conf` or `/var/lib/lxc/<name>/config`. */
-export function locationOfPath(path: string): ConfigLocation {
-  const pve = /^\/etc\/pve\/lxc\/(\d+)\.conf$/.exec(path);
-  if (pve) return configLocation('proxmox', pve[1]!);
-  const lxc = /^\/var\/lib\/lxc\/([^/]+)\/config$/.exec(path);
-  if (lxc) return configLocation('lxc', lxc[1]!);
-  throw new Error(`inventory names ${path}, which is not a container config homeostat knows`);
 }
 
 export async function readOrStall(host: Host, location: ConfigLocation, signal?: AbortSignal): Promise<ConfigSnapshot | null> {
   try {
     return await readConfig(host, location, { signal });
   } catch (err) {
-    if (err instanceof ConfigError) throw new StalledError(err.reason, err.message);
+    if (isConfigReadError(err)) throw stalled(err.reason, err.message, err);
     throw err;
   }
 }
@@ -95,7 +92,7 @@ export async function resolveDevices(spec: LxcDeviceSpec, host: Host): Promise<R
   for (const [i, entry] of spec.devices.entries()) {
     const at = `spec.devices[${i}]`;
     const preset = entry.preset !== undefined ? PRESETS[entry.preset] : undefined;
-    if (entry.preset !== undefined && !preset) throw new StalledError('InvalidSpec', `${at}.preset: unknown preset "${entry.preset}"`);
+    if (entry.preset !== undefined && !preset) throw stalled('InvalidSpec', `${at}.preset: unknown preset "${entry.preset}"`);
     let paths: string[];
     if (preset?.dir) {
       const { path: dir, match } = preset.dir;
@@ -105,7 +102,7 @@ export async function resolveDevices(spec: LxcDeviceSpec, host: Host): Promise<R
           skipped.push(dir);
           continue;
         }
-        throw new StalledError(
+        throw stalled(
           'DeviceNotFound',
           `${at} (preset ${entry.preset}): no ${match.source} nodes in ${dir} on host ${host.name} (is the GPU driver loaded?)`,
         );
@@ -121,10 +118,10 @@ export async function resolveDevices(spec: LxcDeviceSpec, host: Host): Promise<R
           skipped.push(path);
           continue;
         }
-        throw new StalledError('DeviceNotFound', `${at}: ${path} does not exist on host ${host.name}`);
+        throw stalled('DeviceNotFound', `${at}: ${path} does not exist on host ${host.name}`);
       }
       if (st.type !== 'char' && st.type !== 'block') {
-        throw new StalledError('NotADevice', `${at}: ${path} on host ${host.name} is a ${st.type}, not a character or block device`);
+        throw stalled('NotADevice', `${at}: ${path} on host ${host.name} is a ${st.type}, not a character or block device`);
       }
       found.push({ path, type: st.type === 'char' ? 'c' : 'b', major: st.rdevMajor, minor: st.rdevMinor });
     }

@@ -2,9 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { proxmoxConfigText } from '../../test/lxc-device/config-arbitraries.js';
 import { isStalledError, type InventoryItem, type PlanInput } from '../core/contract.js';
-import { CGROUP1_ALLOW_KEY, CGROUP2_ALLOW_KEY, configLocation, editMainSection, parseConfig, type ConfigFlavor } from '../lxc-config/index.js';
-import { lineItem } from './inventory.js';
-import type { DeviceMount, EditConfigChange, HostDevice, LxcDeviceChange, LxcDeviceObserved, ResolvedDevices } from './model.js';
+import {
+  CGROUP1_ALLOW_KEY,
+  CGROUP2_ALLOW_KEY,
+  configLocation,
+  editMainSection,
+  lineItem,
+  parseConfig,
+  type ConfigFlavor,
+  type EditConfigChange,
+} from '../lxc-config/index.js';
+import type { DeviceMount, HostDevice, LxcDeviceChange, LxcDeviceObserved, ResolvedDevices } from './model.js';
 import { planLxcDevice } from './plan.js';
 import type { LxcDeviceSpec } from './spec.js';
 
@@ -55,8 +63,8 @@ const LAB_LINES = [
   'lxc.mount.entry: /dev/net/tun dev/net/tun none bind,create=file',
 ];
 const withLines = (lines: string[], base = BASE) => editMainSection(parseConfig('proxmox', base), { add: lines, remove: [] }).text;
-const edits = (changes: LxcDeviceChange[]) => changes.filter((c): c is EditConfigChange => c.action === 'edit');
-const own = (lines: string[], path = '/etc/pve/lxc/100.conf') => lines.map((l) => lineItem('pve', path, l, '100'));
+const edits = (changes: LxcDeviceChange[]) => changes.filter((c): c is EditConfigChange => c.action === 'edit-config');
+const own = (lines: string[], path = '/etc/pve/lxc/100.conf') => lines.map((l) => lineItem('pve', { path, container: '100' }, l));
 
 describe('planLxcDevice: raw lines', () => {
   it('writes exactly the lab lines into the main section, device numbers from the host, never at the end of the file', () => {
@@ -67,7 +75,7 @@ describe('planLxcDevice: raw lines', () => {
     expect(edit!.text).toBe(withLines(LAB_LINES));
     expect(edit!.text.endsWith('snaptime: 1700000000\n')).toBe(true);
     expect(edit!.record.map((i) => i.id)).toEqual(LAB_LINES.map((l) => `/etc/pve/lxc/100.conf#${l}`));
-    expect(plan.changes.map((c) => c.action)).toEqual(['edit']);
+    expect(plan.changes.map((c) => c.action)).toEqual(['edit-config']);
   });
 
   it('uses the numbers stat gave: a dynamically allocated render minor, a v1 key on a legacy plain LXC host', () => {
@@ -81,7 +89,9 @@ describe('planLxcDevice: raw lines', () => {
   });
 
   it("adopts a human's equivalent lines instead of duplicating them (the lab config as it is today)", () => {
-    expect(planLxcDevice(spec(), observed(withLines(LAB_LINES)), input()).changes).toEqual([]);
+    const lab = planLxcDevice(spec(), observed(withLines(LAB_LINES)), input());
+    expect(lab.changes).toEqual([]);
+    expect(lab.adopted).toEqual(LAB_LINES); // what verify reports, from this plan
     const equivalent = withLines([
       'lxc.cgroup2.devices.allow = c 226:* rwm',
       'lxc.mount.entry=/dev/dri dev/dri none rbind,create=dir 0 0',
@@ -110,15 +120,15 @@ describe('planLxcDevice: raw lines', () => {
 
   it('keeps its own lines, heals a deleted one, and restarts a running container only with if-running', () => {
     const inv = own(LAB_LINES);
-    expect(planLxcDevice(spec(), observed(withLines(LAB_LINES)), input(inv)).changes).toEqual([]);
+    expect(planLxcDevice(spec(), observed(withLines(LAB_LINES)), input(inv))).toEqual({ changes: [], adopted: [] });
     const healed = withLines(LAB_LINES.filter((l) => !l.includes('10:200')));
     const running = { container: { running: true } };
     const never = planLxcDevice(spec(), observed(healed, running), input(inv));
-    expect(never.changes.map((c) => c.action)).toEqual(['edit']);
+    expect(never.changes.map((c) => c.action)).toEqual(['edit-config']);
     expect(edits(never.changes)[0]!.add).toEqual(['lxc.cgroup2.devices.allow: c 10:200 rwm']);
     const ifRunning = planLxcDevice(spec({ restart: 'if-running' }), observed(healed, running), input(inv));
-    expect(ifRunning.changes.map((c) => c.action)).toEqual(['edit', 'restart']);
-    expect(planLxcDevice(spec({ restart: 'if-running' }), observed(healed), input(inv)).changes.map((c) => c.action)).toEqual(['edit']);
+    expect(ifRunning.changes.map((c) => c.action)).toEqual(['edit-config', 'restart']);
+    expect(planLxcDevice(spec({ restart: 'if-running' }), observed(healed), input(inv)).changes.map((c) => c.action)).toEqual(['edit-config']);
   });
 
   it('removes exactly its own lines for a device dropped from the spec; human lines stay', () => {
@@ -143,8 +153,8 @@ describe('planLxcDevice: raw lines', () => {
     const other = { location: configLocation('proxmox', '101'), raw: Buffer.from(oldText), doc: parseConfig('proxmox', oldText) };
     const moved = planLxcDevice(spec(), observed(BASE, { otherConfigs: { [oldPath]: other } }), input(own(LAB_LINES.slice(3), oldPath)));
     const [add, cleanup] = edits(moved.changes);
-    expect(add!.path).toBe('/etc/pve/lxc/100.conf');
-    expect(cleanup).toMatchObject({ path: oldPath, remove: LAB_LINES.slice(3), add: [] });
+    expect(add!.location.path).toBe('/etc/pve/lxc/100.conf');
+    expect(cleanup).toMatchObject({ location: { path: oldPath, container: '101' }, remove: LAB_LINES.slice(3), add: [] });
     expect(cleanup!.text).toBe(BASE);
     const gone = planLxcDevice(spec(), observed(withLines(LAB_LINES), { otherConfigs: { [oldPath]: null } }), input([...own(LAB_LINES), ...own(['x'], oldPath)]));
     expect(gone.changes.map((c) => c.action)).toEqual(['forget']);
@@ -203,7 +213,7 @@ function applyToWorld(world: World, changes: LxcDeviceChange[]): World {
   let { text, inventory, running } = world;
   const same = (a: InventoryItem) => (b: InventoryItem) => a.type === b.type && a.host === b.host && a.id === b.id;
   for (const change of changes) {
-    if (change.action === 'edit') {
+    if (change.action === 'edit-config') {
       for (const item of change.record) if (!inventory.some(same(item))) inventory = [...inventory, item];
       text = change.text;
       inventory = inventory.filter((i) => !change.forget.some((f) => same(f)(i)));

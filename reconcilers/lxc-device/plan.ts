@@ -6,21 +6,23 @@
  * already grant it are adopted (relied on, never owned); else the line is added. Own lines no grant needs are
  * removed, and own lines that vanished are forgotten. Lines in the config of a container the spec no longer
  * names are removed there. `devN` entries take the first index free in the main section and `[pve:pending]`.
+ * The plan also carries the human lines it relies on (`adopted`), which verify reports.
  */
-import { StalledError, type InventoryItem, type Plan, type PlanInput } from '../core/contract.js';
+import { StalledError, type InventoryItem, type PlanInput } from '../core/contract.js';
 import {
-  editMainSection,
   firstFreeIndex,
   indexedKey,
+  lineOf,
+  linesByPath,
   mainEntries,
   mainLineTexts,
+  ownLinesIn,
+  planConfigEdit,
   sectionEntries,
   type ConfigDocument,
-  type ConfigSnapshot,
 } from '../lxc-config/index.js';
 import { desiredGrants, devEntryProps, devLine, devPropsSatisfy, humanLinesGranting } from './grants.js';
-import { lineItem, lineOf, linesByPath } from './inventory.js';
-import type { EditConfigChange, LxcDeviceChange, LxcDeviceMemo, LxcDeviceObserved } from './model.js';
+import type { LxcDeviceChange, LxcDeviceMemo, LxcDevicePlan, LxcDeviceObserved, LxcDeviceStallReason } from './model.js';
 import type { LxcDeviceSpec } from './spec.js';
 
 /** Proxmox accepts dev0 .. dev255 (`$MAX_DEVICES` in PVE::LXC::Config). */
@@ -89,7 +91,7 @@ export function planConfigLines(
     for (const props of devWanted) {
       const index = firstFreeIndex(used, MAX_DEV_INDEX);
       if (index === null) {
-        throw new StalledError('NoFreeDeviceIndex', `all of dev0..dev${MAX_DEV_INDEX - 1} are in use: no room for ${props.path}`);
+        throw new StalledError<LxcDeviceStallReason>('NoFreeDeviceIndex', `all of dev0..dev${MAX_DEV_INDEX - 1} are in use: no room for ${props.path}`);
       }
       used.push(index);
       add.push(devLine(index, props));
@@ -99,7 +101,7 @@ export function planConfigLines(
   return { add, remove, keep: [...keep], adopted: [...adopted], vanished };
 }
 
-export function planLxcDevice(spec: LxcDeviceSpec, observed: LxcDeviceObserved, input: PlanInput): Plan<LxcDeviceChange> {
+export function planLxcDevice(spec: LxcDeviceSpec, observed: LxcDeviceObserved, input: PlanInput): LxcDevicePlan {
   const host = spec.host;
   const current = observed.config;
   const byPath = linesByPath(input.inventory, host);
@@ -108,7 +110,7 @@ export function planLxcDevice(spec: LxcDeviceSpec, observed: LxcDeviceObserved, 
 
   const ownItems = byPath.get(current.location.path) ?? [];
   const lines = planConfigLines(spec, observed, current.doc, ownItems.map((i) => lineOf(i).line));
-  const edit = editChange(host, current, lines.add, lines.remove, ownItems);
+  const edit = planConfigEdit({ host, snapshot: current, add: lines.add, remove: ownItems.filter((i) => lines.remove.includes(lineOf(i).line)) });
   if (edit) changes.push(edit);
   forget.push(...ownItems.filter((i) => lines.vanished.includes(lineOf(i).line)));
 
@@ -120,10 +122,9 @@ export function planLxcDevice(spec: LxcDeviceSpec, observed: LxcDeviceObserved, 
       forget.push(...items);
       continue;
     }
-    const texts = new Set(mainLineTexts(other.doc));
-    const present = items.filter((i) => texts.has(lineOf(i).line));
-    forget.push(...items.filter((i) => !texts.has(lineOf(i).line)));
-    const cleanup = editChange(host, other, [], present.map((i) => lineOf(i).line), items);
+    const { present, vanished } = ownLinesIn(other.doc, items);
+    forget.push(...vanished);
+    const cleanup = planConfigEdit({ host, snapshot: other, add: [], remove: present });
     if (cleanup) changes.push(cleanup);
   }
 
@@ -154,41 +155,5 @@ export function planLxcDevice(spec: LxcDeviceSpec, observed: LxcDeviceObserved, 
       container,
     });
   }
-  return { changes };
-}
-
-function editChange(
-  host: string,
-  snapshot: ConfigSnapshot,
-  add: string[],
-  remove: string[],
-  ownItems: readonly InventoryItem[],
-): EditConfigChange | null {
-  if (add.length === 0 && remove.length === 0) return null;
-  const { path, container } = snapshot.location;
-  const { text } = editMainSection(snapshot.doc, { add, remove });
-  const counts = [add.length ? `add ${add.length} line(s)` : '', remove.length ? `remove ${remove.length} line(s)` : ''].filter(Boolean);
-  return {
-    action: 'edit',
-    target: `${host}:${path}`,
-    summary: `edit ${host}:${path}: ${counts.join(', ')}`,
-    details: [...remove.map((l) => `- ${l}`), ...add.map((l) => `+ ${l}`)],
-    path,
-    container,
-    add,
-    remove,
-    text,
-    record: add.map((line) => lineItem(host, path, line, container)),
-    forget: ownItems.filter((i) => remove.includes(lineOf(i).line)),
-  };
-}
-
-/** The human lines the current config relies on (for status and the Adopted event). */
-export function adoptedLines(spec: LxcDeviceSpec, observed: LxcDeviceObserved, inventory: readonly InventoryItem[]): string[] {
-  const own = (linesByPath(inventory, spec.host).get(observed.config.location.path) ?? []).map((i) => lineOf(i).line);
-  try {
-    return planConfigLines(spec, observed, observed.config.doc, own).adopted;
-  } catch {
-    return [];
-  }
+  return { changes, adopted: lines.adopted };
 }

@@ -6,7 +6,7 @@
 import type { Reconciler } from '../core/contract.js';
 import { DEFAULT_LXC_PATH, isLxcName, isProxmoxVmid, PVE_LXC_DIR } from '../lxc-config/index.js';
 import { applyLxcDevice, finalizeLxcDevice } from './apply.js';
-import type { LxcDeviceChange, LxcDeviceObserved } from './model.js';
+import type { LxcDeviceChange, LxcDeviceObserved, LxcDevicePlan } from './model.js';
 import { observeLxcDevice } from './observe.js';
 import { planLxcDevice } from './plan.js';
 import { isPreset, PRESETS } from './presets.js';
@@ -14,7 +14,7 @@ import type { LxcDeviceSpec } from './spec.js';
 import { validateSpec } from './validate.js';
 import { verifyLxcDevice } from './verify.js';
 
-export const lxcDeviceReconciler: Reconciler<LxcDeviceSpec, LxcDeviceObserved, LxcDeviceChange> = {
+export const lxcDeviceReconciler: Reconciler<LxcDeviceSpec, LxcDeviceObserved, LxcDeviceChange, LxcDevicePlan> = {
   kind: 'LxcDevice',
   hostOf: (spec) => spec.host,
   validate: validateSpec,

@@ -30,17 +30,17 @@ describe('validateSpec', () => {
     ['/devices/x', 'under /dev/'],
   ])('names the field for the bad path %s', (path, message) => {
     expect(validateSpec(spec({ devices: [{ preset: 'tun', optional: false }, { path, optional: false }] }))).toEqual([
-      { path: 'spec.devices[1].path', message: expect.stringContaining(message) },
+      { reason: 'InvalidSpec', path: 'spec.devices[1].path', message: expect.stringContaining(message) },
     ]);
   });
 
   it('names unknown presets, entries with both or neither, and dev-only settings with style raw', () => {
     expect(validateSpec(spec({ devices: [{ preset: 'nvidia' as 'tun', optional: false }] }))).toEqual([
-      { path: 'spec.devices[0].preset', message: 'unknown preset "nvidia" (known: intel-quicksync, tun)' },
+      { reason: 'InvalidSpec', path: 'spec.devices[0].preset', message: 'unknown preset "nvidia" (known: intel-quicksync, tun)' },
     ]);
     expect(validateSpec(spec({ devices: [{ preset: 'tun', path: '/dev/net/tun', optional: false }] }))[0]?.path).toBe('spec.devices[0]');
     expect(validateSpec(spec({ devices: [{ optional: false }] }))[0]?.path).toBe('spec.devices[0]');
-    expect(validateSpec(spec({ gid: 104 }))).toEqual([{ path: 'spec.gid', message: 'only applies to style: dev (Proxmox devN entries)' }]);
+    expect(validateSpec(spec({ gid: 104 }))).toEqual([{ reason: 'InvalidSpec', path: 'spec.gid', message: 'only applies to style: dev (Proxmox devN entries)' }]);
     expect(validateSpec(spec({ style: 'dev', mode: '0999' }))[0]?.path).toBe('spec.mode');
   });
 });

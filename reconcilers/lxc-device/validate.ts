@@ -5,13 +5,9 @@
  * are made by observe, which knows it.
  */
 import { posix } from 'node:path';
+import { invalidSpec, type Problem } from '../core/problem.js';
 import { isPreset, PRESET_NAMES } from './presets.js';
 import type { LxcDeviceSpec } from './spec.js';
-
-export interface SpecProblem {
-  path: string;
-  message: string;
-}
 
 /** Characters a device path cannot carry into an `lxc.mount.entry` or a Proxmox property string. */
 const UNSAFE_PATH = /[\s,'"%$`\\\u0000-\u001f\u007f]/;
@@ -24,28 +20,28 @@ export function devicePathProblem(path: string): string | null {
   return null;
 }
 
-export function validateSpec(spec: LxcDeviceSpec): SpecProblem[] {
-  const problems: SpecProblem[] = [];
+export function validateSpec(spec: LxcDeviceSpec): Problem<'InvalidSpec'>[] {
+  const problems: Problem<'InvalidSpec'>[] = [];
   spec.devices.forEach((entry, i) => {
     const at = `spec.devices[${i}]`;
     if ((entry.preset === undefined) === (entry.path === undefined)) {
-      problems.push({ path: at, message: 'needs exactly one of preset or path' });
+      problems.push(invalidSpec(at, 'needs exactly one of preset or path'));
     }
     if (entry.preset !== undefined && !isPreset(entry.preset)) {
-      problems.push({ path: `${at}.preset`, message: `unknown preset "${entry.preset}" (known: ${PRESET_NAMES.join(', ')})` });
+      problems.push(invalidSpec(`${at}.preset`, `unknown preset "${entry.preset}" (known: ${PRESET_NAMES.join(', ')})`));
     }
     if (entry.path !== undefined) {
       const problem = devicePathProblem(entry.path);
-      if (problem) problems.push({ path: `${at}.path`, message: problem });
+      if (problem) problems.push(invalidSpec(`${at}.path`, problem));
     }
   });
   if (spec.style !== 'dev') {
     for (const field of ['gid', 'uid', 'mode'] as const) {
-      if (spec[field] !== undefined) problems.push({ path: `spec.${field}`, message: 'only applies to style: dev (Proxmox devN entries)' });
+      if (spec[field] !== undefined) problems.push(invalidSpec(`spec.${field}`, 'only applies to style: dev (Proxmox devN entries)'));
     }
   }
   if (spec.mode !== undefined && !/^0?[0-7]{3}$/.test(spec.mode)) {
-    problems.push({ path: 'spec.mode', message: `must be octal permission bits such as "0660", got "${spec.mode}"` });
+    problems.push(invalidSpec('spec.mode', `must be octal permission bits such as "0660", got "${spec.mode}"`));
   }
   return problems;
 }

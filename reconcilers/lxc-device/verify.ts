@@ -2,20 +2,19 @@
  * LxcDevice's verify: when the container runs, check inside it that each device node exists (`pct exec` /
  * `lxc-attach` with `test -e`). A missing node in a running container is Degraded: `PendingRestart` with
  * `restart: never` (the config grants it; the container has not been restarted since), `DeviceMissingInContainer`
- * otherwise. Also publishes what the resource relies on: its lines, adopted human lines, devices, skipped ones.
+ * otherwise. Also publishes what the resource relies on: its lines, the adopted human lines (from the plan made
+ * from this observation: verify never plans again), devices, skipped ones.
  */
 import type { ReconcileContext, VerifyResult } from '../core/contract.js';
-import { containerTools } from './container.js';
-import { lineOf, linesByPath } from './inventory.js';
-import type { LxcDeviceMemo, LxcDeviceObserved } from './model.js';
-import { adoptedLines } from './plan.js';
+import { containerTools, lineOf, linesByPath } from '../lxc-config/index.js';
+import type { LxcDeviceMemo, LxcDeviceObserved, LxcDevicePlan } from './model.js';
 import type { LxcDeviceSpec } from './spec.js';
 
-export async function verifyLxcDevice(observed: LxcDeviceObserved, ctx: ReconcileContext<LxcDeviceSpec>): Promise<VerifyResult> {
+export async function verifyLxcDevice(observed: LxcDeviceObserved, plan: LxcDevicePlan, ctx: ReconcileContext<LxcDeviceSpec>): Promise<VerifyResult> {
   const spec = ctx.resource.spec;
   const memo = ctx.memo as LxcDeviceMemo;
   const { container, location } = { container: observed.container, location: observed.config.location };
-  const adopted = adoptedLines(spec, observed, ctx.inventory);
+  const adopted = plan.adopted;
   const newlyAdopted = adopted.filter((l) => !(memo.adoptedLines ?? []).includes(l));
   if (newlyAdopted.length > 0) {
     ctx.event('Normal', 'Adopted', `relying on line(s) a human wrote in ${ctx.host.name}:${location.path} instead of adding duplicates: ${newlyAdopted.join('; ')}`);

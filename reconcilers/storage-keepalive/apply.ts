@@ -4,7 +4,7 @@
  * remove exactly the inventory. Every write goes through `Host`; the inventory is updated as each step lands.
  */
 import { performance } from 'node:perf_hooks';
-import type { ReconcileContext } from '../core/contract.js';
+import { RetryableError, type ReconcileContext } from '../core/contract.js';
 import { durationMs, formatMs } from '../core/duration.js';
 import { forgetKeepaliveMetrics, keepaliveMetrics } from './metrics.js';
 import type { HeartbeatChange, StorageKeepaliveChange, StorageKeepaliveMemo, StorageKeepaliveObserved } from './model.js';
@@ -52,7 +52,7 @@ export async function applyKeepalive(
 async function writeHeartbeat(change: HeartbeatChange, ctx: Ctx): Promise<void> {
   // The plan saw a mountpoint; the disk may have gone since. Never write onto the filesystem below it.
   if (change.guardMountpoint !== null && !(await ctx.host.isMountpoint(change.guardMountpoint))) {
-    throw new Error(`${change.guardMountpoint} stopped being a mountpoint before the heartbeat; nothing written`);
+    throw new RetryableError('NotMounted', `${change.guardMountpoint} stopped being a mountpoint before the heartbeat; nothing written`);
   }
   const at = new Date(ctx.now).toISOString();
   const started = performance.now();

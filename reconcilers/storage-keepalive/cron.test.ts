@@ -108,7 +108,7 @@ describe('validateSpec', () => {
 
   it('names spec.interval for an interval cron cannot repeat, only in cron mode', () => {
     expect(validateSpec(spec({ interval: '90s' }))).toEqual([
-      { path: 'spec.interval', message: expect.stringContaining('whole minutes that divide 60') },
+      { reason: 'InvalidSpec', path: 'spec.interval', message: expect.stringContaining('whole minutes that divide 60') },
     ]);
     expect(validateSpec(spec({ interval: '0s', mode: 'controller' }))[0]?.path).toBe('spec.interval');
   });

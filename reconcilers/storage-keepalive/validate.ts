@@ -5,36 +5,32 @@
 import { posix } from 'node:path';
 import { cronSchedule } from './cron.js';
 import { parseDuration } from '../core/duration.js';
+import { invalidSpec, type Problem } from '../core/problem.js';
 import type { StorageKeepaliveSpec } from './spec.js';
-
-export interface SpecProblem {
-  path: string;
-  message: string;
-}
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export function validateSpec(spec: StorageKeepaliveSpec): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  if (!posix.isAbsolute(spec.path)) problems.push({ path: 'spec.path', message: `must be an absolute path, got "${spec.path}"` });
-  if (CONTROL.test(spec.path)) problems.push({ path: 'spec.path', message: 'must not contain control characters' });
+export function validateSpec(spec: StorageKeepaliveSpec): Problem<'InvalidSpec'>[] {
+  const problems: Problem<'InvalidSpec'>[] = [];
+  if (!posix.isAbsolute(spec.path)) problems.push(invalidSpec('spec.path', `must be an absolute path, got "${spec.path}"`));
+  if (CONTROL.test(spec.path)) problems.push(invalidSpec('spec.path', 'must not contain control characters'));
 
   if (spec.file === '' || spec.file === '.' || spec.file === '..' || spec.file.includes('/')) {
-    problems.push({ path: 'spec.file', message: `must be a file name (one path component), got "${spec.file}"` });
+    problems.push(invalidSpec('spec.file', `must be a file name (one path component), got "${spec.file}"`));
   } else if (CONTROL.test(spec.file)) {
-    problems.push({ path: 'spec.file', message: 'must not contain control characters' });
+    problems.push(invalidSpec('spec.file', 'must not contain control characters'));
   }
 
   const intervalMs = parseDuration(spec.interval);
   if (intervalMs === null || intervalMs <= 0) {
-    problems.push({ path: 'spec.interval', message: `must be a positive duration such as 30s or 5m, got "${spec.interval}"` });
+    problems.push(invalidSpec('spec.interval', `must be a positive duration such as 30s or 5m, got "${spec.interval}"`));
   } else if (spec.mode === 'cron') {
     const scheduled = cronSchedule(intervalMs);
-    if ('problem' in scheduled) problems.push({ path: 'spec.interval', message: `${spec.interval}: ${scheduled.problem}` });
+    if ('problem' in scheduled) problems.push(invalidSpec('spec.interval', `${spec.interval}: ${scheduled.problem}`));
   }
 
   if (parseDuration(spec.slowThreshold) === null) {
-    problems.push({ path: 'spec.slowThreshold', message: `must be a duration such as 2s, got "${spec.slowThreshold}"` });
+    problems.push(invalidSpec('spec.slowThreshold', `must be a duration such as 2s, got "${spec.slowThreshold}"`));
   }
 
   if (spec.mode === 'cron') {
@@ -42,7 +38,7 @@ export function validateSpec(spec: StorageKeepaliveSpec): SpecProblem[] {
     // written into a cron line that means exactly that path.
     for (const field of ['path', 'file'] as const) {
       if (spec[field].includes('\\')) {
-        problems.push({ path: `spec.${field}`, message: 'cron mode cannot carry a backslash in a path; rename it or use mode: controller' });
+        problems.push(invalidSpec(`spec.${field}`, 'cron mode cannot carry a backslash in a path; rename it or use mode: controller'));
       }
     }
   }

@@ -4,13 +4,16 @@
  * the one planned against, remove empty leftovers, and edit container configs compare-and-swap against the
  * bytes observed. The inventory is updated as each step lands.
  */
-import type { ReconcileContext } from '../core/contract.js';
-import type { Host } from '../host/host.js';
+import { RetryableError, type ReconcileContext } from '../core/contract.js';
+import type { Host } from '../host/index.js';
 import { DIRECTORY_ITEM, type MkdirChange, type UnifiedNamespaceChange, type UnifiedNamespaceObserved } from './model.js';
-import { applyConfigEdit } from './share/apply.js';
+import type { UnifiedNamespaceRetryReason } from './reasons.js';
+import { applyShareEdit } from './share/apply.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 
 type Ctx = ReconcileContext<UnifiedNamespaceSpec>;
+
+const folderChanged = (message: string) => new RetryableError<UnifiedNamespaceRetryReason>('FolderChanged', message);
 
 export async function applyNamespace(changes: UnifiedNamespaceChange[], observed: UnifiedNamespaceObserved, ctx: Ctx): Promise<void> {
   for (const change of changes) {
@@ -36,7 +39,7 @@ export async function applyNamespace(changes: UnifiedNamespaceChange[], observed
         ctx.forgetInventory(change.item);
         break;
       case 'edit-config':
-        await applyConfigEdit(change, observed, ctx);
+        await applyShareEdit(change, observed, ctx);
         break;
     }
     ctx.log.debug({ action: change.action, target: change.target }, change.summary);
@@ -47,7 +50,7 @@ async function createFolder(change: MkdirChange, ctx: Ctx): Promise<void> {
   const { host } = ctx;
   await host.mkdir(change.path, { mode: 0o700 });
   const st = await host.lstat(change.path);
-  if (st === null || st.type !== 'directory') throw new Error(`${host.name}:${change.path} is not a folder right after mkdir`);
+  if (st === null || st.type !== 'directory') throw folderChanged(`${host.name}:${change.path} is not a folder right after mkdir; observing again`);
   // Recorded at once: a failure below still leaves it known as ours (and removable when empty).
   const item = { type: DIRECTORY_ITEM, host: host.name, id: change.path };
   ctx.forgetInventory(item);
@@ -60,6 +63,6 @@ async function createFolder(change: MkdirChange, ctx: Ctx): Promise<void> {
 export async function assertSameFolder(host: Host, path: string, ino: number): Promise<void> {
   const st = await host.lstat(path);
   if (st === null || st.type !== 'directory' || (ino >= 0 && st.ino !== ino)) {
-    throw new Error(`${host.name}:${path} changed since it was observed (${st === null ? 'gone' : st.type === 'directory' ? 'another folder' : `now a ${st.type}`}); observing again`);
+    throw folderChanged(`${host.name}:${path} changed since it was observed (${st === null ? 'gone' : st.type === 'directory' ? 'another folder' : `now a ${st.type}`}); observing again`);
   }
 }

@@ -1,31 +1,31 @@
 /**
- * On delete, remove exactly what this resource created: its lines in container configs (exact text, main
- * section, compare-and-swap), a leftover probe file, and the folders it created, deepest first, each only when
- * it is still the folder created (same inode, not a symlink) and empty. A folder holding anything is kept and
- * forgotten, with an event saying so: nothing a person or an app put there is ever removed.
+ * On delete, remove exactly what this resource created: its lines in container configs (lxc-config's
+ * `removeOwnLines`: exact text, main section, compare-and-swap), a leftover probe file, and the folders it
+ * created, deepest first, each only when it is still the folder created (same inode, not a symlink) and empty.
+ * A folder holding anything is kept and forgotten, with an event saying so: nothing a person or an app put
+ * there is ever removed.
  */
 import { posix } from 'node:path';
 import type { InventoryItem, ReconcileContext } from '../core/contract.js';
-import { configLocation, updateConfig } from '../lxc-config/index.js';
+import { removeOwnLines } from '../lxc-config/index.js';
 import { depthOf } from './layout.js';
 import { DIRECTORY_ITEM } from './model.js';
 import { isSameFolder } from './observe.js';
 import { probeFileName } from './probe.js';
-import { CONFIG_LINE_ITEM } from './share/model.js';
-import { lineOf } from './share/plan.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 
 type Ctx = ReconcileContext<UnifiedNamespaceSpec>;
 
 export async function finalizeNamespace(ctx: Ctx): Promise<void> {
-  const mine = ctx.inventory.filter((item) => {
+  await removeOwnLines(ctx);
+  await ctx.host.unlink(posix.join(ctx.resource.spec.root, probeFileName(ctx.resource.metadata.name))).catch(() => undefined);
+  const folders = ctx.inventory.filter((item) => {
+    if (item.type !== DIRECTORY_ITEM) return false;
     if (item.host === ctx.host.name) return true;
     ctx.log.warn({ item }, `cannot remove ${item.host}:${item.id} through host ${ctx.host.name}; left in the inventory`);
     return false;
   });
-  await removeConfigLines(ctx, mine.filter((i) => i.type === CONFIG_LINE_ITEM));
-  await ctx.host.unlink(posix.join(ctx.resource.spec.root, probeFileName(ctx.resource.metadata.name))).catch(() => undefined);
-  const folders = mine.filter((i) => i.type === DIRECTORY_ITEM).sort((a, b) => depthOf(b.id) - depthOf(a.id) || (a.id < b.id ? -1 : 1));
+  folders.sort((a, b) => depthOf(b.id) - depthOf(a.id) || (a.id < b.id ? -1 : 1));
   for (const item of folders) {
     ctx.signal.throwIfAborted();
     await removeFolder(ctx, item);
@@ -43,19 +43,4 @@ async function removeFolder(ctx: Ctx, item: InventoryItem): Promise<void> {
     }
   }
   ctx.forgetInventory(item);
-}
-
-async function removeConfigLines(ctx: Ctx, items: InventoryItem[]): Promise<void> {
-  const byContainer = new Map<string, InventoryItem[]>();
-  for (const item of items) {
-    const container = String(item.detail?.container ?? '');
-    byContainer.set(container, [...(byContainer.get(container) ?? []), item]);
-  }
-  for (const [container, lines] of byContainer) {
-    ctx.signal.throwIfAborted();
-    const location = configLocation(ctx.host.platform, container);
-    // Read, remove our exact lines from the main section, CAS write (retried if someone writes in between).
-    await updateConfig(ctx.host, location, (doc) => ({ remove: lines.map(lineOf), add: [] }), { signal: ctx.signal });
-    for (const item of lines) ctx.forgetInventory(item);
-  }
 }

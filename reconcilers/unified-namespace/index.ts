@@ -6,4 +6,5 @@ export { unifiedNamespaceReconciler } from './reconciler.js';
 export { TRASH_LAYOUT, declaredFolders } from './layout.js';
 export { validateSpec } from './validate.js';
 export type { UnifiedNamespaceSpec, UnifiedNamespaceShare, UnifiedNamespaceOwner } from './spec.js';
-export type { UnifiedNamespaceChange, UnifiedNamespaceObserved } from './model.js';
+export type { UnifiedNamespaceChange, UnifiedNamespaceObserved, UnifiedNamespacePlan } from './model.js';
+export type { UnifiedNamespaceStallReason, UnifiedNamespaceDegradedReason, UnifiedNamespaceRetryReason } from './reasons.js';

@@ -2,10 +2,10 @@
  * What UnifiedNamespace's `observe` returns and its `plan` emits: plain data, so that planning stays pure and
  * every change prints itself for `diff`.
  */
-import type { Change, InventoryItem } from '../core/contract.js';
-import type { FileType } from '../host/host.js';
+import type { Change, InventoryItem, Plan } from '../core/contract.js';
+import type { FileType } from '../host/index.js';
 import type { DeclaredFolder } from './layout.js';
-import type { ShareChange, ShareObserved } from './share/model.js';
+import type { ShareChange, ShareObserved, ShareStatus } from './share/model.js';
 
 /** What is at a declared folder's path. */
 export type FolderState =
@@ -111,6 +111,11 @@ export interface ReleaseChange extends Change {
 
 export type FolderChange = MkdirChange | ChownChange | ChmodChange | RmdirChange | ReleaseChange;
 export type UnifiedNamespaceChange = FolderChange | ShareChange;
+
+/** The plan, and what verify publishes from it: each share's status (verify never plans again). */
+export interface UnifiedNamespacePlan extends Plan<UnifiedNamespaceChange> {
+  shares: ShareStatus[];
+}
 
 /** Inventory type of the folders this resource created. */
 export const DIRECTORY_ITEM = 'directory';

@@ -3,8 +3,7 @@
  * canonical path (`readlink -f`), so that mount points can be compared with the tree's folders. Parsing is pure.
  * Mount points are real paths on the machine: with a sandbox `root`, host paths map under it.
  */
-import type { Host } from '../host/host.js';
-import { splitDeviceNumber } from '../host/file-stat.js';
+import { splitDeviceNumber, type Host } from '../host/index.js';
 
 export interface MountInfoEntry {
   /** Real path of the mount point on the machine. */

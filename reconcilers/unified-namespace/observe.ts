@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { ReconcileContext } from '../core/contract.js';
-import type { FileStat, Host } from '../host/host.js';
+import type { FileStat, Host } from '../host/index.js';
 import { declaredFolders, depthOf, isInside, type DeclaredFolder } from './layout.js';
 import { canonicalPath, hostPathOfReal, readMounts, type MountInfoEntry } from './mounts.js';
 import { DIRECTORY_ITEM, type FolderState, type MountInTree, type ObservedFolder, type ObservedLeftover, type UnifiedNamespaceObserved } from './model.js';

@@ -16,7 +16,7 @@ import {
 import { declaredFolders } from './layout.js';
 import { DIRECTORY_ITEM, type FolderState, type ObservedLeftover } from './model.js';
 import { planNamespace, RECHECK_MS } from './plan.js';
-import { CONFIG_LINE_ITEM } from './share/model.js';
+import { CONFIG_LINE } from '../lxc-config/index.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 
 const missing: FolderState = { kind: 'missing' };
@@ -194,7 +194,7 @@ const configLines = ['arch: amd64', 'mp0: /mnt/a,mp=/a', 'mp1: /data,mp=/data', 
 const worldArb = (spec: UnifiedNamespaceSpec): fc.Arbitrary<World> => {
   const folders = declaredFolders(spec);
   const lineItem = (container: string, line: string): InventoryItem => ({
-    type: CONFIG_LINE_ITEM,
+    type: CONFIG_LINE,
     host: 'pve',
     id: `/etc/pve/lxc/${container}.conf#${line}`,
     detail: { container, path: `/etc/pve/lxc/${container}.conf`, line },

@@ -6,11 +6,13 @@
  * parent is missing) are `Degraded`. Folders come first (parents first), then leftovers, then container configs,
  * so that the tree exists before any container mounts it.
  */
-import { StalledError, type Plan, type PlanInput, type ReportedCondition } from '../core/contract.js';
+import { StalledError, type PlanInput, type ReportedCondition } from '../core/contract.js';
+import { joinMessages } from '../core/problem.js';
 import { hostTarget } from './layout.js';
-import type { UnifiedNamespaceChange, UnifiedNamespaceObserved } from './model.js';
+import type { UnifiedNamespaceObserved, UnifiedNamespacePlan } from './model.js';
 import { planFolders, planLeftovers } from './plan-folders.js';
-import { joinMessages, treeProblems } from './problems.js';
+import { treeProblems } from './problems.js';
+import type { UnifiedNamespaceDegradedReason, UnifiedNamespaceStallReason } from './reasons.js';
 import { planShares, type ShareFinding } from './share/plan.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 import type { UnifiedNamespaceMemo } from './audit/memo.js';
@@ -26,9 +28,9 @@ export function planNamespace(
   spec: UnifiedNamespaceSpec,
   observed: UnifiedNamespaceObserved,
   input: PlanInput,
-): Plan<UnifiedNamespaceChange> {
+): UnifiedNamespacePlan {
   const problems = treeProblems(spec, observed);
-  if (problems.length > 0) throw new StalledError(problems[0]!.reason, joinMessages(problems.map((p) => p.message)));
+  if (problems.length > 0) throw new StalledError<UnifiedNamespaceStallReason>(problems[0]!.reason, joinMessages(problems.map((p) => p.message)));
 
   const leftovers = planLeftovers(observed.leftovers);
   const root = observed.folders[0]!;
@@ -36,6 +38,7 @@ export function planNamespace(
     const parent = hostTarget(spec.host, root.path.slice(0, root.path.lastIndexOf('/')) || '/');
     return {
       changes: leftovers,
+      shares: [],
       degraded: {
         type: 'Degraded',
         reason: 'RootParentMissing',
@@ -46,8 +49,8 @@ export function planNamespace(
   }
 
   const shares = planShares(spec, observed.shares, input);
-  const stalled = shares.findings.filter((f) => f.severity === 'stalled');
-  if (stalled.length > 0) throw new StalledError(stalled[0]!.reason, joinMessages(stalled.map((f) => f.message)));
+  const stalled = shares.findings.filter((f): f is Extract<ShareFinding, { severity: 'stalled' }> => f.severity === 'stalled');
+  if (stalled.length > 0) throw new StalledError<UnifiedNamespaceStallReason>(stalled[0]!.reason, joinMessages(stalled.map((f) => f.message)));
 
   const findings: ShareFinding[] = [...mountFindings(spec, observed), ...shares.findings];
   const memo = input.memo as UnifiedNamespaceMemo;
@@ -55,6 +58,7 @@ export function planNamespace(
   const requeueAfterMs = (memo.audit?.pending ?? 0) > 0 ? AUDIT_CONTINUE_MS : waiting ? WAITING_RECHECK_MS : RECHECK_MS;
   return {
     changes: [...planFolders(spec, observed), ...leftovers, ...shares.changes],
+    shares: shares.status,
     ...(findings.length > 0 ? { degraded: degradedOf(findings) } : {}),
     requeueAfterMs,
   };
@@ -76,12 +80,12 @@ function mountFindings(spec: UnifiedNamespaceSpec, observed: UnifiedNamespaceObs
 
 /** One Degraded condition for several findings: the first one's reason, every message. */
 export function degradedOf(findings: readonly ShareFinding[]): ReportedCondition {
-  const order = ['SplitMounts', 'MountInsideTree', 'ContainerNotFound', 'ConfigLocked'];
+  const order: UnifiedNamespaceDegradedReason[] = ['SplitMounts', 'MountInsideTree', 'ContainerNotFound', 'ConfigLocked'];
   const sorted = [...findings].sort((a, b) => rank(order, a.reason) - rank(order, b.reason));
   return { type: 'Degraded', reason: sorted[0]!.reason, message: joinMessages(sorted.map((f) => f.message)) };
 }
 
-function rank(order: string[], reason: string): number {
+function rank(order: readonly string[], reason: string): number {
   const i = order.indexOf(reason);
   return i === -1 ? order.length : i;
 }

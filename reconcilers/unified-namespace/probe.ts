@@ -6,7 +6,7 @@
  * short is cleaned up by the next one.
  */
 import { posix } from 'node:path';
-import { isHostError, type Host } from '../host/host.js';
+import { isHostError, type Host } from '../host/index.js';
 import { folderLabel } from './layout.js';
 import { formatDevice } from './mounts.js';
 import type { ObservedFolder } from './model.js';

@@ -4,15 +4,14 @@
  * another filesystem or a separate mount (`CrossDevice`, naming the folder and both devices), because hardlinks
  * and renames across it fail with EXDEV.
  */
+import type { Problem } from '../core/problem.js';
 import { folderLabel } from './layout.js';
 import { formatDevice } from './mounts.js';
 import type { ObservedFolder, UnifiedNamespaceObserved } from './model.js';
+import type { TreeProblemReason } from './reasons.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 
-export interface TreeProblem {
-  reason: 'RootIsSymlink' | 'NotADirectory' | 'CrossDevice' | 'BrokenSymlink' | 'SymlinkOutsideRoot';
-  message: string;
-}
+export type TreeProblem = Problem<TreeProblemReason>;
 
 const CONSEQUENCE = 'hardlinks and renames between it and the rest of the tree fail (EXDEV: every import becomes a full copy)';
 
@@ -74,12 +73,6 @@ export function treeProblems(spec: UnifiedNamespaceSpec, observed: UnifiedNamesp
     }
   }
   // The most consequential reason names the condition; every problem is in the message.
-  const order: TreeProblem['reason'][] = ['CrossDevice', 'SymlinkOutsideRoot', 'BrokenSymlink', 'NotADirectory', 'RootIsSymlink'];
+  const order: TreeProblemReason[] = ['CrossDevice', 'SymlinkOutsideRoot', 'BrokenSymlink', 'NotADirectory', 'RootIsSymlink'];
   return problems.sort((a, b) => order.indexOf(a.reason) - order.indexOf(b.reason));
-}
-
-/** One message for several problems: the first few, and how many more. */
-export function joinMessages(messages: readonly string[], max = 4): string {
-  const shown = messages.slice(0, max).join('; ');
-  return messages.length > max ? `${shown}; and ${messages.length - max} more` : shown;
 }

@@ -8,14 +8,14 @@ import type { Reconciler } from '../core/contract.js';
 import { applyNamespace } from './apply.js';
 import { finalizeNamespace } from './finalize.js';
 import { declaredFolders } from './layout.js';
-import type { UnifiedNamespaceChange, UnifiedNamespaceObserved } from './model.js';
+import type { UnifiedNamespaceChange, UnifiedNamespaceObserved, UnifiedNamespacePlan } from './model.js';
 import { observeNamespace } from './observe.js';
 import { planNamespace } from './plan.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 import { validateSpec } from './validate.js';
 import { verifyNamespace } from './verify.js';
 
-export const unifiedNamespaceReconciler: Reconciler<UnifiedNamespaceSpec, UnifiedNamespaceObserved, UnifiedNamespaceChange> = {
+export const unifiedNamespaceReconciler: Reconciler<UnifiedNamespaceSpec, UnifiedNamespaceObserved, UnifiedNamespaceChange, UnifiedNamespacePlan> = {
   kind: 'UnifiedNamespace',
   hostOf: (spec) => spec.host,
   validate: validateSpec,

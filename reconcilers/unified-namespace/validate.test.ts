@@ -24,12 +24,12 @@ describe('validateSpec', () => {
   });
 
   it('names spec.root for a relative, non-normalized or / root', () => {
-    expect(validateSpec(spec({ root: 'data' }))).toEqual([{ path: 'spec.root', message: expect.stringMatching(/absolute path.*write \/data/) }]);
-    expect(validateSpec(spec({ root: '/data/' }))[0]).toEqual({ path: 'spec.root', message: expect.stringContaining('write /data instead of /data/') });
+    expect(validateSpec(spec({ root: 'data' }))).toEqual([{ reason: 'InvalidSpec', path: 'spec.root', message: expect.stringMatching(/absolute path.*write \/data/) }]);
+    expect(validateSpec(spec({ root: '/data/' }))[0]).toEqual({ reason: 'InvalidSpec', path: 'spec.root', message: expect.stringContaining('write /data instead of /data/') });
     expect(validateSpec(spec({ root: '/mnt//data' }))[0]?.message).toContain('write /mnt/data');
     expect(validateSpec(spec({ root: '/mnt/./data' }))[0]?.message).toContain('write /mnt/data');
     expect(validateSpec(spec({ root: '/mnt/x/../data' }))[0]?.message).toContain('write /mnt/data');
-    expect(validateSpec(spec({ root: '/' }))).toEqual([{ path: 'spec.root', message: expect.stringContaining('must not be / (the whole filesystem)') }]);
+    expect(validateSpec(spec({ root: '/' }))).toEqual([{ reason: 'InvalidSpec', path: 'spec.root', message: expect.stringContaining('must not be / (the whole filesystem)') }]);
     expect(validateSpec(spec({ root: '/..' }))[0]?.message).toContain('must not be /');
     expect(problemsAt(spec({ root: '/da\nta' }))).toEqual(['spec.root']);
     expect(problemsAt(spec({ root: '' }))).toEqual(['spec.root']);
@@ -37,10 +37,11 @@ describe('validateSpec', () => {
 
   it('names the folder for .., absolute paths, folders outside the root, empty or non-normalized names', () => {
     expect(validateSpec(spec({ directories: ['ok', '../etc'] }))).toEqual([
-      { path: 'spec.directories[1]', message: expect.stringContaining('must not contain ".."') },
+      { reason: 'InvalidSpec', path: 'spec.directories[1]', message: expect.stringContaining('must not contain ".."') },
     ]);
     expect(validateSpec(spec({ directories: ['media/../../x'] }))[0]?.path).toBe('spec.directories[0]');
     expect(validateSpec(spec({ directories: ['/data/backups'] }))[0]).toEqual({
+      reason: 'InvalidSpec',
       path: 'spec.directories[0]',
       message: expect.stringContaining('write backups'),
     });
@@ -65,16 +66,16 @@ describe('validateSpec', () => {
 
   it('names spec.mode when it is not octal, or locks the owner out', () => {
     for (const mode of ['775x', '0o775', '8', '99999', 'rwxr-xr-x', '', '27750']) {
-      expect(validateSpec(spec({ mode })), mode).toEqual([{ path: 'spec.mode', message: expect.stringContaining('octal') }]);
+      expect(validateSpec(spec({ mode })), mode).toEqual([{ reason: 'InvalidSpec', path: 'spec.mode', message: expect.stringContaining('octal') }]);
     }
     expect(validateSpec(spec({ mode: 775 as unknown as string }))[0]?.path).toBe('spec.mode');
-    expect(validateSpec(spec({ mode: '0644' }))).toEqual([{ path: 'spec.mode', message: expect.stringContaining('no search (x) permission') }]);
+    expect(validateSpec(spec({ mode: '0644' }))).toEqual([{ reason: 'InvalidSpec', path: 'spec.mode', message: expect.stringContaining('no search (x) permission') }]);
     for (const mode of ['775', '0775', '2775', '02770', '1777']) expect(validateSpec(spec({ mode })), mode).toEqual([]);
   });
 
   it('names a container listed twice, a bad share path, and paths an mpN line cannot carry', () => {
     expect(validateSpec(spec({ shareInto: [{ container: '100' }, { container: '101' }, { container: '100', path: '/srv' }] }))).toEqual([
-      { path: 'spec.shareInto[2].container', message: expect.stringContaining('already listed at spec.shareInto[0]') },
+      { reason: 'InvalidSpec', path: 'spec.shareInto[2].container', message: expect.stringContaining('already listed at spec.shareInto[0]') },
     ]);
     expect(problemsAt(spec({ shareInto: [{ container: '100', path: 'data' }] }))).toEqual(['spec.shareInto[0].path']);
     expect(problemsAt(spec({ shareInto: [{ container: '100', path: '/' }] }))).toEqual(['spec.shareInto[0].path']);

@@ -5,12 +5,8 @@
  * paths a Proxmox `mpN` line cannot carry.
  */
 import { posix } from 'node:path';
+import { invalidSpec, type Problem } from '../core/problem.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
-
-export interface SpecProblem {
-  path: string;
-  message: string;
-}
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** `(uid_t)-1` means "leave unchanged" to chown(2), so it cannot be an owner. */
@@ -19,9 +15,9 @@ const OCTAL_MODE = /^0?[0-7]{3,4}$/;
 /** Separators of Proxmox property strings (`mp0: /data,mp=/data`): a path with them cannot be written there. */
 const PROPERTY_STRING_SEPARATORS = /[,=]/;
 
-export function validateSpec(spec: UnifiedNamespaceSpec): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  const add = (path: string, message: string) => problems.push({ path, message });
+export function validateSpec(spec: UnifiedNamespaceSpec): Problem<'InvalidSpec'>[] {
+  const problems: Problem<'InvalidSpec'>[] = [];
+  const add = (path: string, message: string) => problems.push(invalidSpec(path, message));
 
   const rootProblem = absolutePathProblem(spec.root, 'the tree');
   if (rootProblem) add('spec.root', rootProblem);

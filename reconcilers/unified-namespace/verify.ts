@@ -1,21 +1,22 @@
 /**
- * After a converged plan: the hardlink probe (when the tree must be one filesystem; again whenever a folder's
- * identity changed, else every AUDIT_INTERVAL_MS), the status fields `homeostat describe` shows, and the copy
+ * After a converged plan (given with the observation it was made from: verify never plans again): the hardlink
+ * probe (when the tree must be one filesystem; again whenever a folder's identity changed, else every
+ * AUDIT_INTERVAL_MS), the status fields `homeostat describe` shows (the shares' from the plan), and the copy
  * audit when it is due. A failed probe makes the resource Stalled/CrossDevice; a failed audit is reported in
  * status and never fails the run.
  */
 import { StalledError, type ReconcileContext, type VerifyResult } from '../core/contract.js';
+import { errorMessage, joinMessages } from '../core/problem.js';
 import { AUDIT_INTERVAL_MS, auditDue, runAudit } from './audit/index.js';
 import type { UnifiedNamespaceMemo } from './audit/memo.js';
-import type { UnifiedNamespaceObserved } from './model.js';
-import { joinMessages } from './problems.js';
+import type { UnifiedNamespaceObserved, UnifiedNamespacePlan } from './model.js';
 import { hardlinkProbe, probeSignature, probeTargets } from './probe.js';
-import { planShares } from './share/plan.js';
+import type { UnifiedNamespaceStallReason } from './reasons.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 
 type Ctx = ReconcileContext<UnifiedNamespaceSpec>;
 
-export async function verifyNamespace(observed: UnifiedNamespaceObserved, ctx: Ctx): Promise<VerifyResult> {
+export async function verifyNamespace(observed: UnifiedNamespaceObserved, plan: UnifiedNamespacePlan, ctx: Ctx): Promise<VerifyResult> {
   const spec = ctx.resource.spec;
   const memo = ctx.memo as UnifiedNamespaceMemo;
   const root = observed.folders[0]!;
@@ -28,14 +29,13 @@ export async function verifyNamespace(observed: UnifiedNamespaceObserved, ctx: C
       const failures = await hardlinkProbe(ctx.host, observed.folders, ctx.resource.metadata.name);
       if (failures.length > 0) {
         delete memo.probe;
-        const reason = failures.some((f) => f.code === 'EXDEV') ? 'CrossDevice' : 'HardlinksUnsupported';
+        const reason: UnifiedNamespaceStallReason = failures.some((f) => f.code === 'EXDEV') ? 'CrossDevice' : 'HardlinksUnsupported';
         throw new StalledError(reason, joinMessages(failures.map((f) => f.message)));
       }
       memo.probe = { signature, at: ctx.now };
     }
   }
 
-  const shares = planShares(spec, observed.shares, { inventory: ctx.inventory }).status;
   ctx.setStatus({
     root: spec.root,
     folders: observed.folders.length - 1,
@@ -43,7 +43,7 @@ export async function verifyNamespace(observed: UnifiedNamespaceObserved, ctx: C
       ? { ok: true, folders: probeTargets(observed.folders).length, at: new Date(memo.probe?.at ?? ctx.now).toISOString() }
       : 'skipped (requireSameFilesystem: false)',
     mountsInTree: observed.mountsInTree ?? 'unknown (no /proc/self/mountinfo)',
-    shares,
+    shares: plan.shares,
   });
 
   if (auditDue(memo, ctx.now)) {
@@ -53,7 +53,7 @@ export async function verifyNamespace(observed: UnifiedNamespaceObserved, ctx: C
       if (ctx.signal.aborted) throw err;
       ctx.log.warn({ err }, 'copy audit failed');
       memo.audit = { at: ctx.now, pending: 0 };
-      ctx.setStatus({ audit: { at: new Date(ctx.now).toISOString(), error: (err as Error).message } });
+      ctx.setStatus({ audit: { at: new Date(ctx.now).toISOString(), error: errorMessage(err) } });
     }
   }
   return {};

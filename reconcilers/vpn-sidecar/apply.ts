@@ -4,15 +4,25 @@
  * any dependent is created, started or restarted on its current id. Secrets are read from their files here,
  * at the moment a container is created. The inventory follows every container created or removed.
  */
-import { hostFetch } from '../host/http.js';
 import type Docker from 'dockerode';
-import { StalledError, type InventoryItem, type ReconcileContext } from '../core/contract.js';
+import { RetryableError, StalledError, type InventoryItem, type ReconcileContext } from '../core/contract.js';
+import { errorMessage } from '../core/problem.js';
+import {
+  explainDockerError,
+  hostFetch,
+  isDockerUnreachable,
+  pullImage,
+  startContainer,
+  stopAndRemoveContainer,
+  stopContainer,
+} from '../host/index.js';
 import { desiredDependent, desiredGateway, type DesiredContainer } from './desired.js';
 import { createOptions } from './docker-config.js';
+import { dockerOf } from './docker.js';
 import { ownerOf } from './labels.js';
-import { dockerOf, explainDockerError, pullImage, startContainer, stopAndRemove, stopContainer } from './docker.js';
 import { waitGatewayReady } from './gateway-ready.js';
 import type { ContainerRef, VpnChange, VpnObserved } from './model.js';
+import type { VpnSidecarRetryReason } from './reasons.js';
 import { QbittorrentSession } from './port-forwarding.js';
 import { readSecret, sha256 } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
@@ -57,17 +67,19 @@ async function applyChanges(docker: Docker, changes: VpnChange[], observed: VpnO
         throw new StalledError(change.reason, change.message);
       case 'pull':
         await pullImage(docker, change.image, signal).catch((err: unknown) => {
-          throw new Error(`cannot pull image ${change.image}: ${(err as Error).message}; nothing was removed`);
+          const explained = explainDockerError(ctx.host.name, docker, err);
+          if (isDockerUnreachable(explained)) throw explained;
+          throw new RetryableError<VpnSidecarRetryReason>('ImagePullFailed', `cannot pull image ${change.image}: ${errorMessage(err)}; nothing was removed`, { cause: err });
         });
         break;
       case 'remove':
-        await stopAndRemove(docker, change.ref.id, signal);
+        await stopAndRemoveContainer(docker, change.ref.id, signal);
         ctx.forgetInventory(containerItem(ctx.host.name, change.ref));
         break;
       case 'create':
       case 'recreate': {
         if (change.action === 'recreate') {
-          await stopAndRemove(docker, change.old.id, signal);
+          await stopAndRemoveContainer(docker, change.old.id, signal);
           ctx.forgetInventory(containerItem(ctx.host.name, change.old));
         }
         const { desired, values } = await withFreshSecrets(spec, change.desired);

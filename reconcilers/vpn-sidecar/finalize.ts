@@ -5,7 +5,8 @@
  */
 import type { ReconcileContext } from '../core/contract.js';
 import { containerItem } from './apply.js';
-import { dockerOf, explainDockerError, inspectById, stopAndRemove, toObserved } from './docker.js';
+import { explainDockerError, inspectContainer, stopAndRemoveContainer } from '../host/index.js';
+import { dockerOf, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
 import type { VpnSidecarSpec } from './spec.js';
 
@@ -16,7 +17,7 @@ export async function finalizeVpn(ctx: ReconcileContext<VpnSidecarSpec>): Promis
     const inventoried = ctx.inventory.filter((i) => i.type === 'container' && i.host === ctx.host.name);
     const labelled = await docker.listContainers({ all: true, filters: { label: [`${LABELS.owner}=${owner}`] }, abortSignal: ctx.signal } as object);
     const ids = [...new Set([...inventoried.map((i) => i.id), ...labelled.map((c) => c.Id)])];
-    const found = await Promise.all(ids.map(async (id) => ({ id, info: await inspectById(docker, id, ctx.signal) })));
+    const found = await Promise.all(ids.map(async (id) => ({ id, info: await inspectContainer(docker, id, ctx.signal) })));
     const owned = found.flatMap(({ id, info }) => {
       if (info && toObserved(info).owner === owner) return [toObserved(info)];
       const item = inventoried.find((i) => i.id === id);
@@ -27,7 +28,7 @@ export async function finalizeVpn(ctx: ReconcileContext<VpnSidecarSpec>): Promis
     owned.sort((a, b) => Number(a.role === 'gateway') - Number(b.role === 'gateway'));
     for (const c of owned) {
       ctx.signal.throwIfAborted();
-      await stopAndRemove(docker, c.id, ctx.signal);
+      await stopAndRemoveContainer(docker, c.id, ctx.signal);
       ctx.forgetInventory(containerItem(ctx.host.name, { id: c.id, name: c.name, role: c.role === 'gateway' ? 'gateway' : 'dependent' }));
       ctx.log.info({ container: c.name, id: c.id.slice(0, 12) }, 'removed');
     }

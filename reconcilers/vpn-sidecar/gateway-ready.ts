@@ -2,10 +2,13 @@
  * Waiting for the gateway before its dependents start: until Docker reports it healthy when its image has a
  * healthcheck (gluetun's passes once the tunnel is up), or until it has been running for a short settle time
  * when it has none (long enough to catch a gateway that dies on start). Bounded, and aborted with the run.
+ * A gateway that does not get there is `GatewayNotReady` (retried).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { inspectById } from './docker.js';
+import { RetryableError } from '../core/contract.js';
+import { inspectContainer } from '../host/index.js';
+import type { VpnSidecarRetryReason } from './reasons.js';
 import { startedAtMs } from './timestamps.js';
 
 export const GATEWAY_SETTLE_MS = 500;
@@ -26,15 +29,15 @@ export async function waitGatewayReady(
   let last = 'not running';
   for (;;) {
     signal.throwIfAborted();
-    const info = await inspectById(docker, id, signal);
-    if (!info) throw new Error(`the gateway ${name} disappeared while homeostat waited for it; its dependents were not started`);
+    const info = await inspectContainer(docker, id, signal);
+    if (!info) throw notReady(`the gateway ${name} disappeared while homeostat waited for it; its dependents were not started`);
     const state = info.State;
     if (state.Status === 'running') {
       seenRunningAt ??= Date.now();
       if (state.Health?.Status) {
         if (state.Health.Status === 'healthy') return;
         if (state.Health.Status === 'unhealthy') {
-          throw new Error(`the gateway ${name} is unhealthy (its healthcheck fails); its dependents were not started`);
+          throw notReady(`the gateway ${name} is unhealthy (its healthcheck fails); its dependents were not started`);
         }
         last = `health ${state.Health.Status}`;
       } else {
@@ -47,11 +50,15 @@ export async function waitGatewayReady(
       last = state.Status;
     } else {
       const why = state.Error ? `: ${state.Error}` : '';
-      throw new Error(`the gateway ${name} is ${state.Status} (exit code ${state.ExitCode}${why}); its dependents were not started`);
+      throw notReady(`the gateway ${name} is ${state.Status} (exit code ${state.ExitCode}${why}); its dependents were not started`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`the gateway ${name} was not ready within ${Math.round(timeoutMs / 1000)} s (${last}); its dependents were not started`);
+      throw notReady(`the gateway ${name} was not ready within ${Math.round(timeoutMs / 1000)} s (${last}); its dependents were not started`);
     }
     await delay(POLL_MS, undefined, { signal });
   }
+}
+
+function notReady(message: string): RetryableError<VpnSidecarRetryReason> {
+  return new RetryableError('GatewayNotReady', message);
 }

@@ -5,6 +5,7 @@
 import type { Change } from '../core/contract.js';
 import type { DesiredContainer } from './desired.js';
 import type { Role } from './labels.js';
+import type { VpnSidecarStallReason } from './reasons.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 export type HealthStatus = 'none' | 'starting' | 'healthy' | 'unhealthy';
@@ -137,7 +138,7 @@ export interface SetListenPortChange extends Change {
 /** After stopping leaks: containers homeostat may not touch (not its own, adopt: false). Apply stalls. */
 export interface StallChange extends Change {
   action: 'stall';
-  reason: string;
+  reason: VpnSidecarStallReason;
   message: string;
 }
 

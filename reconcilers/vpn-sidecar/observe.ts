@@ -7,13 +7,22 @@
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import type { ReconcileContext } from '../core/contract.js';
-import type { Host } from '../host/host.js';
+import { errorMessage } from '../core/problem.js';
+import {
+  explainDockerError,
+  hostFetch,
+  imagePresent,
+  inspectContainer,
+  inspectContainerByName,
+  isLocalDockerSocket,
+  type FetchLike,
+  type Host,
+} from '../host/index.js';
 import { controlServerUrl, usesPortForwarding } from './desired.js';
-import { dockerOf, explainDockerError, imagePresent, inspectById, inspectByName, isLocalSocket, toObserved } from './docker.js';
+import { dockerOf, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
 import type { ObservedApp, ObservedContainer, ObservedPortForwarding, VpnObserved } from './model.js';
-import { hostFetch, type FetchLike } from '../host/http.js';
-import { HttpApiError, QbittorrentSession, readForwardedPort } from './port-forwarding.js';
+import { QbittorrentSession, readForwardedPort } from './port-forwarding.js';
 import { readSecret, readSecretHashes, secretRefs } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
 
@@ -44,16 +53,16 @@ async function observeContainers(
   const declared = [spec.gateway.name, ...spec.dependents.map((d) => d.name)];
   const images = [...new Set([spec.gateway.image, ...spec.dependents.map((d) => d.image)])];
   const [byName, labelled, present] = await Promise.all([
-    Promise.all(declared.map((n) => inspectByName(docker, n, signal))),
+    Promise.all(declared.map((n) => inspectContainerByName(docker, n, signal))),
     docker.listContainers({ all: true, filters: { label: [`${LABELS.owner}=${ownerOf(name)}`] }, abortSignal: signal } as object),
     Promise.all(images.map((image) => imagePresent(docker, image, signal))),
   ]);
   const strayInfos = await Promise.all(
     labelled
       .filter((c) => !c.Names.some((n) => declared.includes(n.replace(/^\//, ''))))
-      .map((c) => inspectById(docker, c.Id, signal)),
+      .map((c) => inspectContainer(docker, c.Id, signal)),
   );
-  const local = isLocalSocket(docker);
+  const local = isLocalDockerSocket(docker);
   const complete = (info: ContainerInspectInfo | null) => (info ? withNamespace(info, host, local) : Promise.resolve(null));
   const all = await Promise.all(byName.map(complete));
   const strays = (await Promise.all(strayInfos.map(complete))).filter((c): c is ObservedContainer => c !== null);
@@ -81,7 +90,7 @@ async function peerOf(docker: Docker, c: ObservedContainer, gateway: ObservedCon
   if (!c.networkMode.startsWith('container:')) return null;
   const id = c.networkMode.slice('container:'.length);
   if (gateway && (id === gateway.id || id === gateway.name)) return { id: gateway.id, running: gateway.status === 'running' };
-  const info = await inspectById(docker, id, signal);
+  const info = await inspectContainer(docker, id, signal);
   return { id: info?.Id ?? id, running: info?.State.Status === 'running' };
 }
 
@@ -92,7 +101,7 @@ async function observePortForwarding(spec: VpnSidecarSpec, fetch: FetchLike, sig
     const apiKey = apiKeyRef ? await readSecret({ field: 'spec.gateway.controlServer.apiKey', file: apiKeyRef.file }) : undefined;
     result.forwardedPort = await readForwardedPort(fetch, controlServerUrl(spec), apiKey, signal);
   } catch (err) {
-    result.error = describe(err);
+    result.error = errorMessage(err);
   }
   await Promise.all(
     spec.dependents.map(async (dependent, i) => {
@@ -104,14 +113,10 @@ async function observePortForwarding(spec: VpnSidecarSpec, fetch: FetchLike, sig
         const session = await QbittorrentSession.login(fetch, qbt.url, qbt.username, password, signal);
         app.listenPort = await session.listenPort(signal);
       } catch (err) {
-        app.error = describe(err);
+        app.error = errorMessage(err);
       }
       result.apps[dependent.name] = app;
     }),
   );
   return result;
-}
-
-function describe(err: unknown): string {
-  return err instanceof HttpApiError || err instanceof Error ? err.message : String(err);
 }

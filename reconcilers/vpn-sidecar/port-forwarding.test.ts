@@ -4,8 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostFetch } from '../host/http.js';
-import { LocalHost } from '../host/local.js';
+import { hostFetch, LocalHost } from '../host/index.js';
 import { readForwardedPort, shownUrl } from './port-forwarding.js';
 
 const fetchHere = hostFetch(new LocalHost());

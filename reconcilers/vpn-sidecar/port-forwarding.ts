@@ -5,7 +5,7 @@
  * Every request has a timeout; error messages name the URL and what went wrong, never a key or password.
  * Requests go through `hostFetch(host)`: URLs mean what they mean on the Docker Host (its loopback is its own).
  */
-import type { FetchLike } from '../host/http.js';
+import type { FetchLike } from '../host/index.js';
 
 export const HTTP_TIMEOUT_MS = 3_000;
 

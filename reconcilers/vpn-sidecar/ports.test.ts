@@ -30,6 +30,7 @@ describe('portProblems', () => {
     ]);
     expect(problems).toEqual([
       {
+        reason: 'InvalidSpec',
         path: 'spec.dependents[1].ports[0]',
         message: expect.stringContaining('host port 8080/tcp on 127.0.0.1 is already published by spec.dependents[0].ports[0]'),
       },

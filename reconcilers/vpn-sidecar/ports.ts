@@ -4,6 +4,7 @@
  * `PortBindings` Docker wants for the gateway (which publishes every dependent's ports: a container sharing
  * another's network stack cannot publish any).
  */
+import { invalidSpec, type Problem } from '../core/problem.js';
 
 export type Protocol = 'tcp' | 'udp';
 
@@ -81,13 +82,13 @@ export function formatBinding(b: PortBinding): string {
  * Every problem with a set of declared ports: specs that do not parse, and host ports published twice (same
  * protocol, overlapping addresses). Each names the field; a clash names both.
  */
-export function portProblems(declared: readonly DeclaredPort[]): Array<{ path: string; message: string }> {
-  const problems: Array<{ path: string; message: string }> = [];
+export function portProblems(declared: readonly DeclaredPort[]): Problem<'InvalidSpec'>[] {
+  const problems: Problem<'InvalidSpec'>[] = [];
   const seen: Array<{ binding: PortBinding; field: string }> = [];
   for (const { field, text } of declared) {
     const parsed = parsePortSpec(text);
     if ('problem' in parsed) {
-      problems.push({ path: field, message: parsed.problem });
+      problems.push(invalidSpec(field, parsed.problem));
       continue;
     }
     let clashed = false;
@@ -98,10 +99,12 @@ export function portProblems(declared: readonly DeclaredPort[]): Array<{ path: s
       );
       if (other) {
         const where = binding.hostIp || 'every interface';
-        problems.push({
-          path: field,
-          message: `host port ${binding.hostPort}/${binding.protocol} on ${where} is already published by ${other.field} ("${text}" clashes); a host port can be published once`,
-        });
+        problems.push(
+          invalidSpec(
+            field,
+            `host port ${binding.hostPort}/${binding.protocol} on ${where} is already published by ${other.field} ("${text}" clashes); a host port can be published once`,
+          ),
+        );
         clashed = true;
       }
     }

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { VpnSidecarRetryReason } from './reasons.js';
 import type { VpnSidecarSpec } from './spec.js';
 
 export interface SecretRef {
@@ -50,6 +51,11 @@ export class SecretFileError extends Error {
         ? `${ref.field}: secret file ${ref.file} does not exist`
         : `${ref.field}: cannot read secret file ${ref.file} (${code})`,
     );
+  }
+
+  /** What Ready shows while the run is retried (a secret file may be created or fixed any moment). */
+  get reason(): VpnSidecarRetryReason {
+    return this.code === 'ENOENT' ? 'SecretFileMissing' : 'SecretFileUnreadable';
   }
 }
 

@@ -63,15 +63,15 @@ describe('validateSpec', () => {
       ]),
     );
     expect(problems).toEqual([
-      { path: 'spec.dependents[0].name', message: '"gluetun" is already the name of spec.gateway.name; container names must be distinct' },
-      { path: 'spec.dependents[0].image', message: 'not a valid image reference: "Qbt:latest": the repository name must be lowercase ("Qbt")' },
-      { path: 'spec.dependents[1].env', message: '"A=B" is not an environment variable name (no "=", no control characters)' },
-      { path: 'spec.dependents[1].secretEnv.K', message: 'K is also set in spec.dependents[1].env; declare it once' },
-      { path: 'spec.dependents[1].volumes[0]', message: expect.stringContaining('absolute host path or a volume name') },
-      { path: 'spec.dependents[1].volumes[1]', message: '/x is already mounted by spec.dependents[1].volumes[0]' },
-      { path: 'spec.dependents[1].volumes[2]', message: 'the target "rel" must be an absolute path in the container' },
-      { path: 'spec.dependents[1].volumes[3]', message: expect.stringContaining('unknown mount option "bogus"') },
-      { path: 'spec.dependents[1].portForwarding', message: expect.stringContaining('only one dependent can receive the forwarded port') },
+      { reason: 'InvalidSpec', path: 'spec.dependents[0].name', message: '"gluetun" is already the name of spec.gateway.name; container names must be distinct' },
+      { reason: 'InvalidSpec', path: 'spec.dependents[0].image', message: 'not a valid image reference: "Qbt:latest": the repository name must be lowercase ("Qbt")' },
+      { reason: 'InvalidSpec', path: 'spec.dependents[1].env', message: '"A=B" is not an environment variable name (no "=", no control characters)' },
+      { reason: 'InvalidSpec', path: 'spec.dependents[1].secretEnv.K', message: 'K is also set in spec.dependents[1].env; declare it once' },
+      { reason: 'InvalidSpec', path: 'spec.dependents[1].volumes[0]', message: expect.stringContaining('absolute host path or a volume name') },
+      { reason: 'InvalidSpec', path: 'spec.dependents[1].volumes[1]', message: '/x is already mounted by spec.dependents[1].volumes[0]' },
+      { reason: 'InvalidSpec', path: 'spec.dependents[1].volumes[2]', message: 'the target "rel" must be an absolute path in the container' },
+      { reason: 'InvalidSpec', path: 'spec.dependents[1].volumes[3]', message: expect.stringContaining('unknown mount option "bogus"') },
+      { reason: 'InvalidSpec', path: 'spec.dependents[1].portForwarding', message: expect.stringContaining('only one dependent can receive the forwarded port') },
     ]);
   });
 

@@ -3,15 +3,11 @@
  * not have (it shares the gateway's network stack) are accepted by the schema only so that they fail here,
  * with the reason, as a condition on the resource.
  */
+import { invalidSpec, type Problem } from '../core/problem.js';
 import { controlServerPublish } from './desired.js';
 import { imageRefProblem } from './image-ref.js';
 import { portProblems, type DeclaredPort } from './ports.js';
 import type { VpnDependent, VpnSidecarSpec } from './spec.js';
-
-export interface SpecProblem {
-  path: string;
-  message: string;
-}
 
 const FORBIDDEN: Array<[keyof VpnDependent, string]> = [
   ['hostname', 'it shares the gateway\'s network stack, hostname included; set the hostname on the gateway'],
@@ -25,10 +21,10 @@ const FORBIDDEN: Array<[keyof VpnDependent, string]> = [
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const VOLUME_OPTIONS = new Set(['ro', 'rw', 'z', 'Z', 'nocopy', 'shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
 
-export function validateSpec(spec: VpnSidecarSpec): SpecProblem[] {
-  const problems: SpecProblem[] = [];
+export function validateSpec(spec: VpnSidecarSpec): Problem<'InvalidSpec'>[] {
+  const problems: Problem<'InvalidSpec'>[] = [];
   const imageProblem = imageRefProblem(spec.gateway.image);
-  if (imageProblem) problems.push({ path: 'spec.gateway.image', message: `not a valid image reference: ${imageProblem}` });
+  if (imageProblem) problems.push(invalidSpec('spec.gateway.image', `not a valid image reference: ${imageProblem}`));
   checkEnv(spec.gateway.env, spec.gateway.secretEnv, 'spec.gateway', problems);
 
   const names = new Map<string, string>([[spec.gateway.name, 'spec.gateway.name']]);
@@ -37,13 +33,13 @@ export function validateSpec(spec: VpnSidecarSpec): SpecProblem[] {
   spec.dependents.forEach((dependent, i) => {
     const at = `spec.dependents[${i}]`;
     const clash = names.get(dependent.name);
-    if (clash) problems.push({ path: `${at}.name`, message: `"${dependent.name}" is already the name of ${clash}; container names must be distinct` });
+    if (clash) problems.push(invalidSpec(`${at}.name`, `"${dependent.name}" is already the name of ${clash}; container names must be distinct`));
     else names.set(dependent.name, `${at}.name`);
     const problem = imageRefProblem(dependent.image);
-    if (problem) problems.push({ path: `${at}.image`, message: `not a valid image reference: ${problem}` });
+    if (problem) problems.push(invalidSpec(`${at}.image`, `not a valid image reference: ${problem}`));
     for (const [field, why] of FORBIDDEN) {
       if (dependent[field] !== undefined) {
-        problems.push({ path: `${at}.${field}`, message: `not allowed on a dependent (network mode container:${spec.gateway.name}): ${why}` });
+        problems.push(invalidSpec(`${at}.${field}`, `not allowed on a dependent (network mode container:${spec.gateway.name}): ${why}`));
       }
     }
     checkEnv(dependent.env, dependent.secretEnv, at, problems);
@@ -55,41 +51,43 @@ export function validateSpec(spec: VpnSidecarSpec): SpecProblem[] {
   if (control) ports.push({ field: 'spec.gateway.controlServer.port (published on 127.0.0.1 for port forwarding)', text: control });
   problems.push(...portProblems(ports));
   if (forwarding.length > 1) {
-    problems.push({
-      path: forwarding[1]!,
-      message: `only one dependent can receive the forwarded port (they share one network stack, so only one can listen on it); ${forwarding[0]} already does`,
-    });
+    problems.push(
+      invalidSpec(
+        forwarding[1]!,
+        `only one dependent can receive the forwarded port (they share one network stack, so only one can listen on it); ${forwarding[0]} already does`,
+      ),
+    );
   }
   return problems;
 }
 
-function checkEnv(env: Record<string, string>, secretEnv: Record<string, unknown>, at: string, problems: SpecProblem[]): void {
+function checkEnv(env: Record<string, string>, secretEnv: Record<string, unknown>, at: string, problems: Problem<'InvalidSpec'>[]): void {
   for (const [field, keys] of [['env', Object.keys(env)], ['secretEnv', Object.keys(secretEnv)]] as const) {
     for (const key of keys) {
       if (key === '' || key.includes('=') || /[\u0000-\u001f]/.test(key)) {
-        problems.push({ path: `${at}.${field}`, message: `${JSON.stringify(key)} is not an environment variable name (no "=", no control characters)` });
+        problems.push(invalidSpec(`${at}.${field}`, `${JSON.stringify(key)} is not an environment variable name (no "=", no control characters)`));
       }
     }
   }
   for (const key of Object.keys(secretEnv)) {
-    if (key in env) problems.push({ path: `${at}.secretEnv.${key}`, message: `${key} is also set in ${at}.env; declare it once` });
+    if (key in env) problems.push(invalidSpec(`${at}.secretEnv.${key}`, `${key} is also set in ${at}.env; declare it once`));
   }
 }
 
-function checkVolumes(volumes: readonly string[], at: string, problems: SpecProblem[]): void {
+function checkVolumes(volumes: readonly string[], at: string, problems: Problem<'InvalidSpec'>[]): void {
   const targets = new Map<string, number>();
   volumes.forEach((volume, i) => {
     const field = `${at}.volumes[${i}]`;
     const [source = '', target = '', options] = volume.split(':');
     if (!source.startsWith('/') && !VOLUME_NAME.test(source)) {
-      problems.push({ path: field, message: `the source "${source}" must be an absolute host path or a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)` });
+      problems.push(invalidSpec(field, `the source "${source}" must be an absolute host path or a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)`));
     }
-    if (!target.startsWith('/')) problems.push({ path: field, message: `the target "${target}" must be an absolute path in the container` });
+    if (!target.startsWith('/')) problems.push(invalidSpec(field, `the target "${target}" must be an absolute path in the container`));
     for (const option of options ? options.split(',') : []) {
-      if (!VOLUME_OPTIONS.has(option)) problems.push({ path: field, message: `unknown mount option "${option}" (one of ${[...VOLUME_OPTIONS].join(', ')})` });
+      if (!VOLUME_OPTIONS.has(option)) problems.push(invalidSpec(field, `unknown mount option "${option}" (one of ${[...VOLUME_OPTIONS].join(', ')})`));
     }
     const previous = targets.get(target);
-    if (previous !== undefined) problems.push({ path: field, message: `${target} is already mounted by ${at}.volumes[${previous}]` });
+    if (previous !== undefined) problems.push(invalidSpec(field, `${target} is already mounted by ${at}.volumes[${previous}]`));
     else targets.set(target, i);
   });
 }

@@ -1,15 +1,34 @@
 /**
  * The kill-switch check after a converged run: every dependent's network mode is the gateway's current id, it
  * is attached to no network of its own, and (when the Docker host's /proc is readable) its network namespace is
- * the gateway's. A failure is an error (retried), never a quiet success. Also records status fields.
+ * the gateway's. A failure is an error (`KillSwitchNotVerified`, retried), never a quiet success. Also records
+ * status fields. Whether the resource is Degraded is the plan's to say (the machine hands it the plan made from
+ * this observation), so nothing is planned again here.
  */
-import type { ReconcileContext, VerifyResult } from '../core/contract.js';
-import type { VpnObserved } from './model.js';
-import { planVpn } from './plan.js';
+import { RetryableError, type Plan, type ReconcileContext, type VerifyResult } from '../core/contract.js';
+import type { VpnChange, VpnObserved } from './model.js';
+import type { VpnSidecarRetryReason } from './reasons.js';
 import type { VpnSidecarSpec } from './spec.js';
 
-export async function verifyVpn(observed: VpnObserved, ctx: ReconcileContext<VpnSidecarSpec>): Promise<VerifyResult> {
+export async function verifyVpn(observed: VpnObserved, _plan: Plan<VpnChange>, ctx: ReconcileContext<VpnSidecarSpec>): Promise<VerifyResult> {
   const spec = ctx.resource.spec;
+  const gw = observed.gateway;
+  const problems = killSwitchProblems(spec, observed);
+  if (problems.length > 0 || !gw) {
+    throw new RetryableError<VpnSidecarRetryReason>('KillSwitchNotVerified', `kill-switch check failed: ${problems.join('; ')}`);
+  }
+  const namespace = gw.netns !== null ? ` (network namespace ${gw.netns})` : '';
+  ctx.setStatus({
+    gatewayId: gw.id.slice(0, 12),
+    gatewayHealth: gw.health,
+    killSwitch: `${spec.dependents.length} dependent(s) share the gateway's network stack${namespace}`,
+    ...(observed.portForwarding?.forwardedPort ? { forwardedPort: observed.portForwarding.forwardedPort } : {}),
+  });
+  return {};
+}
+
+/** Why the dependents' traffic might not go through the gateway (empty: it does). */
+export function killSwitchProblems(spec: VpnSidecarSpec, observed: VpnObserved): string[] {
   const gw = observed.gateway;
   const problems: string[] = [];
   if (!gw || gw.status !== 'running') problems.push(`the gateway ${spec.gateway.name} is not running`);
@@ -25,16 +44,5 @@ export async function verifyVpn(observed: VpnObserved, ctx: ReconcileContext<Vpn
       problems.push(`${dependent.name} is in network namespace ${c.netns}, the gateway in ${gw.netns}`);
     }
   }
-  if (problems.length > 0) throw new Error(`kill-switch check failed: ${problems.join('; ')}`);
-
-  const namespace = gw!.netns !== null ? ` (network namespace ${gw!.netns})` : '';
-  ctx.setStatus({
-    gatewayId: gw!.id.slice(0, 12),
-    gatewayHealth: gw!.health,
-    killSwitch: `${spec.dependents.length} dependent(s) share the gateway's network stack${namespace}`,
-    ...(observed.portForwarding?.forwardedPort ? { forwardedPort: observed.portForwarding.forwardedPort } : {}),
-  });
-  // The degraded state of what is live now (the plan before an apply may be stale).
-  const now = planVpn(spec, observed, { name: ctx.resource.metadata.name, now: ctx.now, inventory: ctx.inventory, memo: ctx.memo });
-  return now.degraded ? { degraded: now.degraded } : {};
+  return problems;
 }

@@ -1,7 +1,7 @@
 /**
  * Drift for VpnSidecar, event-driven: the Docker events stream filtered to the declared container names (a
- * restart, a recreate, a removal, a container started by hand), reconnected with backoff when the engine goes
- * away (a dockerd restart) and followed by a reconcile then, since events may have been missed. A dependent's
+ * restart, a recreate, a removal, a container started by hand; the host layer's stream, which reconnects with
+ * backoff when the engine goes away), and a reconcile whenever events may have been missed. A dependent's
  * name starting on any network but the gateway's is stopped right here, before the reconcile is even queued
  * (KillSwitchViolation). When a dependent uses port forwarding, the forwarded port is polled (no Docker event
  * says it changed) and a change queues a reconcile. The secret files are watched too (on this machine, where
@@ -11,25 +11,14 @@ import { watch as watchFs, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type Docker from 'dockerode';
 import type { DriftWatch } from '../core/contract.js';
-import type { Disposable } from '../host/host.js';
+import { followDockerEvents, hostFetch, inspectContainer, inspectContainerByName, stopContainer, type DockerEvent, type Disposable } from '../host/index.js';
 import { controlServerUrl, pollIntervalMs, usesPortForwarding } from './desired.js';
-import { inspectById, inspectByName, stopContainer, toObserved } from './docker.js';
+import { toObserved } from './docker.js';
 import type { ObservedContainer } from './model.js';
-import { leaks } from './plan.js';
-import { hostFetch } from '../host/http.js';
+import { leaks } from './plan/index.js';
 import { readForwardedPort } from './port-forwarding.js';
 import { readSecret, secretRefs } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
-
-const FIRST_RETRY_MS = 200;
-const MAX_RETRY_MS = 5_000;
-
-interface DockerEvent {
-  Type?: string;
-  Action?: string;
-  id?: string;
-  Actor?: { ID?: string; Attributes?: Record<string, string> };
-}
 
 export function watchVpn(spec: VpnSidecarSpec, _name: string, drift: DriftWatch): Disposable {
   let docker: Docker;
@@ -40,12 +29,8 @@ export function watchVpn(spec: VpnSidecarSpec, _name: string, drift: DriftWatch)
   }
   let closed = false;
   const outer = drift;
-  // Nothing reaches the controller after close (a late event, a poll in flight).
+  // Nothing reaches the controller after close (a late event, a leak check or a poll in flight).
   drift = { ...outer, trigger: (event) => (closed ? undefined : outer.trigger(event)) };
-  let stream: NodeJS.ReadableStream | null = null;
-  let retryTimer: NodeJS.Timeout | undefined;
-  let retryMs = FIRST_RETRY_MS;
-  const names = [spec.gateway.name, ...spec.dependents.map((d) => d.name)];
   const dependentNames = new Set(spec.dependents.map((d) => d.name));
 
   const onEvent = (event: DockerEvent) => {
@@ -54,98 +39,52 @@ export function watchVpn(spec: VpnSidecarSpec, _name: string, drift: DriftWatch)
     const name = event.Actor?.Attributes?.name ?? '';
     const id = event.Actor?.ID ?? event.id ?? '';
     drift.log.debug({ action, container: name }, 'docker event');
-    if (action === 'start' && dependentNames.has(name) && id) void guardLeak(id, name);
+    if (action === 'start' && dependentNames.has(name) && id) void stopIfLeaking(docker, spec, id, name, drift);
     else drift.trigger();
   };
 
-  /** A dependent's name just started: if its traffic would not go through the gateway, stop it now. */
-  const guardLeak = async (id: string, name: string) => {
-    try {
-      const [info, gatewayInfo] = await Promise.all([inspectById(docker, id), inspectByName(docker, spec.gateway.name)]);
-      if (!info) return drift.trigger();
-      const gateway = gatewayInfo ? { ...toObserved(gatewayInfo), netns: null, peer: null } : null;
-      const c: ObservedContainer = { ...toObserved(info), netns: null, peer: null };
-      if (c.networkMode.startsWith('container:')) {
-        const peerId = c.networkMode.slice('container:'.length);
-        const peer = peerId === gateway?.id ? gatewayInfo : await inspectById(docker, peerId);
-        c.peer = { id: peer?.Id ?? peerId, running: peer?.State.Status === 'running' };
-      }
-      if (!leaks(c, gateway)) return drift.trigger();
-      await stopContainer(docker, id, { timeoutSeconds: 0 });
-      drift.trigger({
-        type: 'Warning',
-        reason: 'KillSwitchViolation',
-        message: `${name} (${id.slice(0, 12)}) started on network mode ${c.networkMode}, outside the gateway ${spec.gateway.name}: stopped at once`,
-      });
-    } catch (err) {
-      drift.log.warn({ err, container: name }, 'could not check a started container for a kill-switch leak');
-      drift.trigger();
-    }
-  };
-
-  const scheduleReconnect = () => {
-    if (closed || retryTimer) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      void connect(true);
-    }, retryMs);
-    retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
-  };
-
-  const connect = async (reconnecting: boolean) => {
-    let next: NodeJS.ReadableStream;
-    try {
-      next = await docker.getEvents({ filters: { type: ['container'], container: names } });
-    } catch (err) {
-      drift.log.debug({ err }, 'docker events unavailable; retrying');
-      return scheduleReconnect();
-    }
-    if (closed) return destroy(next);
-    stream = next;
-    retryMs = FIRST_RETRY_MS;
-    if (reconnecting) drift.trigger(); // events may have been missed while the engine was away
-    let buffer = '';
-    next.on('data', (chunk: Buffer | string) => {
-      buffer += chunk.toString();
-      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
-        try {
-          onEvent(JSON.parse(line) as DockerEvent);
-        } catch {
-          drift.trigger();
-        }
-      }
-    });
-    const lost = () => {
-      if (stream !== next) return;
-      stream = null;
-      scheduleReconnect();
-    };
-    next.on('end', lost);
-    next.on('close', lost);
-    next.on('error', lost);
-  };
-
-  void connect(false);
+  const events = followDockerEvents(docker, {
+    filters: { type: ['container'], container: [spec.gateway.name, ...dependentNames] },
+    onEvent,
+    onMissed: () => drift.trigger(),
+    log: drift.log,
+  });
   const poller = usesPortForwarding(spec) ? pollForwardedPort(spec, drift) : null;
   const secrets = watchSecretFiles(secretRefs(spec).map((r) => r.file), drift);
 
   return {
     close() {
       closed = true;
-      clearTimeout(retryTimer);
+      events.close();
       poller?.close();
       secrets.close();
-      if (stream) destroy(stream);
-      stream = null;
     },
   };
 }
 
-function destroy(stream: NodeJS.ReadableStream): void {
-  (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+/** A dependent's name just started: if its traffic would not go through the gateway, stop it now (KillSwitchViolation). */
+async function stopIfLeaking(docker: Docker, spec: VpnSidecarSpec, id: string, name: string, drift: DriftWatch): Promise<void> {
+  try {
+    const [info, gatewayInfo] = await Promise.all([inspectContainer(docker, id), inspectContainerByName(docker, spec.gateway.name)]);
+    if (!info) return drift.trigger();
+    const gateway = gatewayInfo ? { ...toObserved(gatewayInfo), netns: null, peer: null } : null;
+    const c: ObservedContainer = { ...toObserved(info), netns: null, peer: null };
+    if (c.networkMode.startsWith('container:')) {
+      const peerId = c.networkMode.slice('container:'.length);
+      const peer = peerId === gateway?.id ? gatewayInfo : await inspectContainer(docker, peerId);
+      c.peer = { id: peer?.Id ?? peerId, running: peer?.State.Status === 'running' };
+    }
+    if (!leaks(c, gateway)) return drift.trigger();
+    await stopContainer(docker, id, { timeoutSeconds: 0 });
+    drift.trigger({
+      type: 'Warning',
+      reason: 'KillSwitchViolation',
+      message: `${name} (${id.slice(0, 12)}) started on network mode ${c.networkMode}, outside the gateway ${spec.gateway.name}: stopped at once`,
+    });
+  } catch (err) {
+    drift.log.warn({ err, container: name }, 'could not check a started container for a kill-switch leak');
+    drift.trigger();
+  }
 }
 
 /** Reads the forwarded port every pollInterval; a change (or a recovery after an error) queues a reconcile. */

@@ -5,8 +5,7 @@
 import Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { createHost, LocalHost, type Host } from '../../reconcilers/host/index.js';
-import { isHostError } from '../../reconcilers/host/host.js';
+import { createHost, isHostError, LocalHost, type Host } from '../../reconcilers/host/index.js';
 import { ensureTestImages, TEST_IMAGE, uniqueSuffix } from '../support/docker.js';
 import { integration } from '../support/integration.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';

@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import type { Daemon } from '../../controller/runtime/daemon.js';
 import type { ResourceView } from '../../controller/status/views.js';
-import { LocalHost } from '../../reconcilers/host/local.js';
+import { LocalHost } from '../../reconcilers/host/index.js';
 import { MemoryState } from '../storage-keepalive/context.js';
 import { finalizeOnce, lxcDevice, runOnce } from './run.js';
 import { integration } from '../support/integration.js';

@@ -13,7 +13,7 @@ import { startDaemon } from '../../controller/runtime/daemon.js';
 import { diffOnce } from '../../controller/runtime/oneshot.js';
 import { listResourceViews } from '../../controller/status/views.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
-import { LocalHost } from '../../reconcilers/host/local.js';
+import { LocalHost } from '../../reconcilers/host/index.js';
 import { allReconcilers } from '../../reconcilers/index.js';
 import { integration } from '../support/integration.js';
 import { waitUntil } from '../support/wait.js';

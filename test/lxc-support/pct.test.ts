@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { integration } from '../support/integration.js';
-import { LocalHost } from '../../reconcilers/host/local.js';
+import { LocalHost } from '../../reconcilers/host/index.js';
 import {
   createTestContainer,
   destroyAllTestContainers,

@@ -57,6 +57,7 @@ describe('loadManifestDir', () => {
     const { resources, errors } = await loadManifestDir(dir);
     expect(resources.map((r) => r.metadata.name)).toEqual(['d']);
     expect(errors.map((e) => `${e.file}:${e.line}:${e.col}`)).toEqual(['a.yaml:2:7', 'b.yaml:7:13', 'c.yaml:2:1']);
+    expect(errors.map((e) => e.code)).toEqual(['UnknownKind', 'SchemaViolation', 'YamlSyntax']);
   });
 
   it('an empty directory is valid and empty', async () => {

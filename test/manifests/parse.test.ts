@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatManifestError, parseManifestFile } from '../../controller/manifests/index.js';
+import { formatManifestError, parseManifestFile, unreadableFile, type ManifestErrorCode } from '../../controller/manifests/index.js';
 
 const KINDS = 'Host, LxcDevice, StorageKeepalive, UnifiedNamespace, VpnSidecar';
 
@@ -168,6 +168,32 @@ describe('parseManifestFile errors point at the offending node', () => {
       'disks.yaml:1:1 StorageKeepalive/hdd: duplicate: also defined at disks.yaml:8:1; neither applies',
       'disks.yaml:8:1 StorageKeepalive/hdd: duplicate: also defined at disks.yaml:1:1; neither applies',
     ]);
+  });
+});
+
+describe('ManifestError codes say what kind of problem each is', () => {
+  const codesOf = (text: string): ManifestErrorCode[] => parseManifestFile('x.yaml', text).errors.map((e) => e.code);
+  const doc = (kind: string, spec: string) => ['apiVersion: homeostat.dev/v1alpha1', `kind: ${kind}`, 'metadata: { name: a }', spec].join('\n');
+
+  it('one code per problem, beside the location (the printed form is unchanged)', () => {
+    expect(codesOf('key: [unclosed\n')).toEqual(['YamlSyntax']);
+    expect(codesOf(keepaliveDoc('hdd', '/mnt/a', '  path: /mnt/b'))).toEqual(['YamlSyntax']);
+    expect(codesOf('- just\n- a list\n')).toEqual(['NotAMapping']);
+    expect(codesOf('apiVersion: homeostat.dev/v1alpha1\nmetadata: { name: x }\n')).toEqual(['MissingField']);
+    expect(codesOf(doc('Deployment', 'spec: {}'))).toEqual(['UnknownKind']);
+    expect(codesOf(doc('StorageKeepalive', 'spec: {}'))).toEqual(['MissingField']);
+    expect(codesOf(doc('StorageKeepalive', 'spec: { path: /mnt/a, bogus: 1 }'))).toEqual(['UnknownField']);
+    expect(codesOf(doc('StorageKeepalive', 'spec: { path: /mnt/a, interval: soon, method: fsync }'))).toEqual(['SchemaViolation', 'SchemaViolation']);
+    expect(codesOf([keepaliveDoc('hdd', '/mnt/a'), '---', keepaliveDoc('hdd', '/mnt/b')].join('\n'))).toEqual(['DuplicateIdentity', 'DuplicateIdentity']);
+    const [missing] = parseManifestFile('x.yaml', doc('StorageKeepalive', 'spec: {}')).errors;
+    expect(missing).toMatchObject({ code: 'MissingField', file: 'x.yaml', line: 4, ref: 'StorageKeepalive/a' });
+    expect(formatManifestError(missing!)).toBe('x.yaml:4:1 StorageKeepalive/a: spec.path: required field missing');
+  });
+
+  it('a file that cannot be read is Unreadable, at 1:1', () => {
+    const error = unreadableFile('gone.yaml', Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    expect(error).toEqual({ code: 'Unreadable', file: 'gone.yaml', line: 1, col: 1, message: 'cannot read: EACCES: permission denied' });
+    expect(formatManifestError(error)).toBe('gone.yaml:1:1: cannot read: EACCES: permission denied');
   });
 });
 

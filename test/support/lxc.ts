@@ -22,6 +22,7 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../../reconcilers/core/problem.js';
 
 export const TEST_CONTAINER_PREFIX = 'hs-test-';
 const LXC_PATH = '/var/lib/lxc';
@@ -220,7 +221,7 @@ export async function destroyAllTestContainers(): Promise<void> {
     try {
       await handle(name).destroy();
     } catch (error) {
-      failures.push(`${name}: ${(error as Error).message}`);
+      failures.push(`${name}: ${errorMessage(error)}`);
     }
   }
   if (failures.length) throw new Error(`could not destroy test containers:\n${failures.join('\n')}`);

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, rmdirSync, sta
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { Daemon } from '../../controller/runtime/daemon.js';
 import type { ResourceView } from '../../controller/status/views.js';
-import { splitDeviceNumber } from '../../reconcilers/host/file-stat.js';
+import { splitDeviceNumber } from '../../reconcilers/host/index.js';
 import { canMount, integration } from '../support/integration.js';
 import { createLab, hostManifest, startLabDaemon, viewOf, type TestLab } from '../support/lab.js';
 import { sleep, waitUntil } from '../support/wait.js';

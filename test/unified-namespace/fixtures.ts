@@ -110,14 +110,16 @@ export function applyToModel(spec: UnifiedNamespaceSpec, world: World, changes: 
         break;
       case 'edit-config': {
         shares = shares.map((config) => {
-          if (config.container !== change.container || !config.snapshot) return config;
+          if (config.location?.path !== change.location.path || !config.snapshot) return config;
           const { text, missing } = editMainSection(config.snapshot.doc, { add: change.add, remove: change.remove });
           if (missing.length > 0) throw new Error(`removing lines that are not there: ${missing.join(', ')}`);
+          if (text !== change.text) throw new Error('the planned text is not the edit of the observed config');
           const doc = parseConfig(config.snapshot.doc.flavor, text);
           return { ...config, snapshot: { ...config.snapshot, raw: Buffer.from(text), doc } };
         });
-        for (const item of change.forget) forget(item);
+        // As lxc-config's applyConfigEdit: record, write, forget.
         inventory.push(...change.record);
+        for (const item of change.forget) forget(item);
         break;
       }
     }

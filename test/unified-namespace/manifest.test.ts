@@ -44,8 +44,8 @@ describe('UnifiedNamespace manifests', () => {
     const parsed = parseManifestFile('data.yaml', doc('  root: /data\n  mode: "0644"\n  shareInto: [{ container: "100" }, { container: "100", path: /srv }]\n'));
     expect(parsed.errors).toEqual([]);
     expect(validateSpec(parsed.resources[0]!.spec as UnifiedNamespaceSpec)).toEqual([
-      { path: 'spec.mode', message: expect.stringContaining('no search (x) permission') },
-      { path: 'spec.shareInto[1].container', message: expect.stringContaining('already listed at spec.shareInto[0]') },
+      { reason: 'InvalidSpec', path: 'spec.mode', message: expect.stringContaining('no search (x) permission') },
+      { reason: 'InvalidSpec', path: 'spec.shareInto[1].container', message: expect.stringContaining('already listed at spec.shareInto[0]') },
     ]);
   });
 });

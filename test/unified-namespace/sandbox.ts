@@ -7,9 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { splitDeviceNumber } from '../../reconcilers/host/file-stat.js';
-import { LocalHost } from '../../reconcilers/host/local.js';
-import type { HostPlatform } from '../../reconcilers/host/host.js';
+import { LocalHost, splitDeviceNumber, type HostPlatform } from '../../reconcilers/host/index.js';
 
 export interface Sandbox {
   dir: string;

@@ -1,16 +1,16 @@
 /**
  * Sharing the tree into real LXC containers: on Proxmox through the `pct` stand-in (an `mpN` line at the first
- * free index of the main section, applied by a real container start) and on plain LXC (`lxc.mount.entry`).
+ * free index of the main section, applied by a real container start) and on plain LXC (`lxc.mount.entry`; a
+ * running container gets `RestartNeeded`, asked with `-P` in the host's own lxcpath).
  * What a user checks: a file hardlinked inside the container's /data is the same inode on the host; a container
  * with a second mount into the tree is flagged SplitMounts, and there the kernel really refuses the hardlink
  * (EXDEV); deleting the resource gives the config its original bytes back.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeEach, expect } from 'vitest';
-import { LocalHost } from '../../reconcilers/host/local.js';
+import { LocalHost, type Host } from '../../reconcilers/host/index.js';
 import { unifiedNamespaceReconciler as reconciler } from '../../reconcilers/unified-namespace/index.js';
 import type { UnifiedNamespaceSpec } from '../../reconcilers/unified-namespace/spec.js';
-import type { Host } from '../../reconcilers/host/host.js';
 import { integration } from '../support/integration.js';
 import { createTestContainer, destroyAllTestContainers, linkPctContainer, lxcAvailable, minimalPveConfig, runPct, usePctStandin, type TestContainer } from '../support/lxc.js';
 import { MemoryState, reconcileOnce, resourceOf } from '../storage-keepalive/context.js';
@@ -125,6 +125,41 @@ lxc.describe('shareInto on real LXC', () => {
       expect(readFileSync(ct.configPath, 'utf8')).toBe(original);
     } finally {
       await host.close();
+    }
+  }, 90_000);
+
+  lxc.it('a running container is told it needs a restart (RestartNeeded), asked in the lxcpath of the host, never another one', async () => {
+    box.mountTmpfs('/data');
+    const ct = await container();
+    await ct.start();
+    const original = readFileSync(ct.configPath, 'utf8');
+    // A sandboxed host with a container of the same name in its own lxcpath (<root>/var/lib/lxc): not running.
+    mkdirSync(box.real(`/var/lib/lxc/${ct.name}`), { recursive: true });
+    writeFileSync(box.real(`/var/lib/lxc/${ct.name}/config`), 'lxc.uts.name = sandboxed\n');
+    const sandboxed = new LocalHost({ name: 'pve', root: box.dir, platform: 'lxc' });
+    const machine = new LocalHost({ name: 'pve', platform: 'lxc' }); // the real /var/lib/lxc, where ct runs
+    try {
+      const inSandbox = nsSpec({ layout: 'none', owner: undefined, shareInto: [{ container: ct.name }] });
+      await once(inSandbox, sandboxed);
+      expect(readFileSync(box.real(`/var/lib/lxc/${ct.name}/config`), 'utf8')).toContain('lxc.mount.entry = /data data');
+      expect(state.events.map((e) => e.reason)).toEqual(['ConfigEdited']);
+      await reconciler.finalize(state.context(resource(inSandbox), sandboxed, NOW));
+      expect(readFileSync(box.real(`/var/lib/lxc/${ct.name}/config`), 'utf8')).toBe('lxc.uts.name = sandboxed\n');
+      expect(readFileSync(ct.configPath, 'utf8')).toBe(original); // the machine's container was never touched
+
+      state = new MemoryState();
+      const onMachine = nsSpec({ root: box.real('/data'), layout: 'none', owner: undefined, shareInto: [{ container: ct.name }] });
+      await once(onMachine, machine);
+      expect(state.events).toEqual([
+        expect.objectContaining({ reason: 'ConfigEdited' }),
+        { type: 'Normal', reason: 'RestartNeeded', message: `container ${ct.name} is running: it gets ${box.real('/data')} at its next start (lxc-stop + lxc-start -n ${ct.name})` },
+      ]);
+      await ct.stop();
+      await reconciler.finalize(state.context(resource(onMachine), machine, NOW));
+      expect(readFileSync(ct.configPath, 'utf8')).toBe(original);
+    } finally {
+      await sandboxed.close();
+      await machine.close();
     }
   }, 90_000);
 });

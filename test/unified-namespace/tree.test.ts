@@ -58,7 +58,11 @@ mounts.describe('UnifiedNamespace on real mounts', () => {
     expect(state.inventory.map((i) => i.id)).not.toContain('/data');
     expect(state.inventory).toHaveLength(18);
 
-    await reconciler.verify!((await reconciler.observe(ctx(spec))), ctx(spec));
+    // verify gets the observation and the (empty) plan made from it, as the machine hands them over.
+    const observed = await reconciler.observe(ctx(spec));
+    const confirming = reconciler.plan(spec, observed, { name: 'data', now: NOW, inventory: [...state.inventory], memo: state.memo });
+    expect(confirming.changes).toEqual([]);
+    await reconciler.verify!(observed, confirming, ctx(spec));
     expect(state.status.hardlinkProbe).toMatchObject({ ok: true, folders: 18 });
     expect(readdirSync(box.real('/data'))).not.toContain('.homeostat-hardlink-probe-data'); // the probe cleaned up
   });

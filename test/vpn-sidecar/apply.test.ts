@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterEach, beforeAll, expect } from 'vitest';
 import { isStalledError } from '../../reconcilers/core/contract.js';
+import { failureReason } from '../../reconcilers/core/errors.js';
 import { vpnSidecarReconciler as reconciler } from '../../reconcilers/vpn-sidecar/index.js';
 import type { VpnChange } from '../../reconcilers/vpn-sidecar/model.js';
 import type { VpnSidecarSpec } from '../../reconcilers/vpn-sidecar/spec.js';
@@ -34,7 +35,11 @@ async function converge(spec: VpnSidecarSpec) {
   const run = await reconcileOnce(reconciler, state, resource(spec), fx.host, Date.now());
   expect(run.after.changes.map((c) => c.summary)).toEqual([]);
   const ctx = state.context(resource(spec), fx.host, Date.now());
-  await reconciler.verify!(await reconciler.observe(ctx), ctx);
+  // verify gets the observation and the plan made from it, as the machine hands them over.
+  const observed = await reconciler.observe(ctx);
+  const plan = reconciler.plan(spec, observed, { name: fx.resource, now: ctx.now, inventory: ctx.inventory, memo: ctx.memo });
+  expect(plan.changes).toEqual([]);
+  await reconciler.verify!(observed, plan, ctx);
   return run.plan.changes;
 }
 
@@ -159,11 +164,13 @@ dockerd.describe('VpnSidecar on the real Docker engine', () => {
     const missing = fx.spec({}, [fx.dependent({ secretEnv: { TOKEN: { file: `${fx.dir}/nope` } } })]);
     const noSecret = await reconcileOnce(reconciler, state, resource(missing), fx.host, Date.now()).catch((err: unknown) => err);
     expect((noSecret as Error).message).toBe(`spec.dependents[0].secretEnv.TOKEN: secret file ${fx.dir}/nope does not exist`);
+    expect(failureReason(noSecret)).toBe('SecretFileMissing');
 
     const unpullable = fx.spec();
     unpullable.gateway.image = '127.0.0.1:1/homeostat-test/missing:1';
     const noImage = await reconcileOnce(reconciler, state, resource(unpullable), fx.host, Date.now()).catch((err: unknown) => err);
     expect((noImage as Error).message).toMatch(/^cannot pull image 127\.0\.0\.1:1\/homeostat-test\/missing:1: .*; nothing was removed$/);
+    expect(failureReason(noImage)).toBe('ImagePullFailed');
     expect((await inspect(fx.gateway)).Id).toBe(before);
     expect((await inspect(fx.gateway)).State.Running).toBe(true);
 
@@ -171,6 +178,7 @@ dockerd.describe('VpnSidecar on the real Docker engine', () => {
     const ctx = state.context(resource(spec), nowhere, Date.now());
     const unreachable = await reconciler.observe(ctx).catch((err: unknown) => err);
     expect((unreachable as Error).message).toBe(`Docker on Host "local" is unreachable at ${fx.dir}/no-docker.sock (ENOENT); nothing was changed`);
+    expect(failureReason(unreachable)).toBe('DockerUnreachable');
     await nowhere.close();
 
     const noEndpoint = createHost('local', {}, { baseDir: '/', stateDir: fx.dir });

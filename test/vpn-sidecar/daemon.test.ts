@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeAll, expect } from 'vitest';
 import { diffOnce } from '../../controller/runtime/oneshot.js';
+import type { ResourceView } from '../../controller/status/views.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
 import { allReconcilers } from '../../reconcilers/index.js';
 import { ownerOf } from '../../reconcilers/vpn-sidecar/labels.js';
@@ -90,6 +91,10 @@ dockerd.describe('VpnSidecar through the daemon', () => {
     ].join('\n'));
     const unreachable = await lab.waitFor(`${fx.resource}-nowhere`, (v) => v.message.includes('is unreachable'), 'Docker unreachable');
     expect(unreachable.message).toContain(`Docker on Host "nowhere" is unreachable at ${fx.dir}/no.sock (ENOENT); nothing was changed`);
+    // What a user sees: Ready=False with the cause as its reason (not the generic ReconcileFailed).
+    const readyOf = (v: ResourceView) => v.conditions.find((c) => c.type === 'Ready');
+    const notReady = await lab.waitFor(`${fx.resource}-nowhere`, (v) => !!readyOf(v)?.message.includes('is unreachable'), 'Ready says why');
+    expect(readyOf(notReady)).toMatchObject({ status: 'False', reason: 'DockerUnreachable' });
 
     expect(await ids(fx)).toEqual(before); // nothing removed or recreated
     expect(lab.view(other.resource)?.ready).toBe('True');

@@ -3,7 +3,7 @@
  * the network), within a byte budget per run so that a large library is hashed over several runs instead of
  * holding a reconcile for minutes. Paths are arguments, never shell text.
  */
-import type { Host } from '../../host/host.js';
+import type { Host } from '../../host/index.js';
 import type { FileRecord } from './walk.js';
 
 /** Hex digits kept: 64 bits is plenty to tell files of the same size apart. */

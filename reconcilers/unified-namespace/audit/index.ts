@@ -7,7 +7,7 @@
  * byte budget per run.
  */
 import { posix } from 'node:path';
-import type { Host } from '../../host/host.js';
+import type { Host } from '../../host/index.js';
 import { findCopies, hashCandidates } from './copies.js';
 import { hashFiles } from './hash.js';
 import type { ResourceCache } from '../../core/contract.js';

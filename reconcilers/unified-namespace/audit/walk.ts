@@ -4,7 +4,7 @@
  * filesystem (a folder whose device differs is reported as a mount instead, like `find -xdev`).
  */
 import { posix } from 'node:path';
-import type { Host } from '../../host/host.js';
+import type { Host } from '../../host/index.js';
 
 export interface FileRecord {
   path: string;

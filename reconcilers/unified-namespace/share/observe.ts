@@ -3,17 +3,14 @@
  * resource wrote earlier (so that it can be removed when the spec stops wanting it). Read-only.
  */
 import type { ReconcileContext } from '../../core/contract.js';
-import { ConfigError, configLocation, readConfig, type ConfigLocation } from '../../lxc-config/index.js';
+import { errorMessage } from '../../core/problem.js';
+import { configLocation, isConfigReadError, linesByPath, locationOfPath, readConfig, type ConfigLocation } from '../../lxc-config/index.js';
 import type { UnifiedNamespaceSpec } from '../spec.js';
-import { CONFIG_LINE_ITEM, type ObservedConfig } from './model.js';
+import type { ObservedConfig } from './model.js';
 
 export async function observeShares(ctx: ReconcileContext<UnifiedNamespaceSpec>): Promise<ObservedConfig[]> {
   const containers = new Set(ctx.resource.spec.shareInto.map((s) => s.container));
-  for (const item of ctx.inventory) {
-    if (item.type === CONFIG_LINE_ITEM && item.host === ctx.host.name && typeof item.detail?.container === 'string') {
-      containers.add(item.detail.container);
-    }
-  }
+  for (const path of linesByPath(ctx.inventory, ctx.host.name).keys()) containers.add(locationOfPath(path).container);
   return Promise.all([...containers].sort().map((container) => observeConfig(ctx, container)));
 }
 
@@ -22,13 +19,13 @@ async function observeConfig(ctx: ReconcileContext<UnifiedNamespaceSpec>, contai
   try {
     location = configLocation(ctx.host.platform, container);
   } catch (err) {
-    return { container, location: null, snapshot: null, problem: { reason: 'InvalidContainer', message: (err as Error).message } };
+    return { container, location: null, snapshot: null, problem: { reason: 'InvalidContainer', message: errorMessage(err) } };
   }
   try {
     const snapshot = await readConfig(ctx.host, location, { signal: ctx.signal });
     return { container, location, snapshot, problem: null };
   } catch (err) {
-    if (err instanceof ConfigError) return { container, location, snapshot: null, problem: { reason: err.reason, message: err.message } };
+    if (isConfigReadError(err)) return { container, location, snapshot: null, problem: { reason: err.reason, message: err.message } };
     throw err;
   }
 }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { InventoryItem } from '../../core/contract.js';
 import { lxcConfig, nsSpec, proxmoxConfig } from '../../../test/unified-namespace/fixtures.js';
-import { CONFIG_LINE_ITEM } from './model.js';
+import { CONFIG_LINE } from '../../lxc-config/index.js';
 import { planShares } from './plan.js';
 
 const ours = (container: string, line: string, path = `/etc/pve/lxc/${container}.conf`): InventoryItem => ({
-  type: CONFIG_LINE_ITEM,
+  type: CONFIG_LINE,
   host: 'pve',
   id: `${path}#${line}`,
   detail: { container, path, line },
@@ -67,7 +67,7 @@ describe('planShares', () => {
     const config = proxmoxConfig('100', 'mp0: /old,mp=/data\nmp1: /mnt/a,mp=/a\n');
     const plan = planShares(shared, [config], { inventory: [ours('100', 'mp0: /old,mp=/data')] });
     expect(plan.changes).toEqual([
-      expect.objectContaining({ add: ['mp2: /data,mp=/data'], remove: ['mp0: /old,mp=/data'], forget: [{ type: CONFIG_LINE_ITEM, host: 'pve', id: '/etc/pve/lxc/100.conf#mp0: /old,mp=/data' }] }),
+      expect.objectContaining({ add: ['mp2: /data,mp=/data'], remove: ['mp0: /old,mp=/data'], forget: [{ type: CONFIG_LINE, host: 'pve', id: '/etc/pve/lxc/100.conf#mp0: /old,mp=/data' }] }),
     ]);
     const dropped = planShares(nsSpec(), [proxmoxConfig('100', 'mp0: /data,mp=/data\nmp1: /data,mp=/data2\n')], { inventory: [ours('100', 'mp0: /data,mp=/data')] });
     expect(dropped.changes).toEqual([expect.objectContaining({ add: [], remove: ['mp0: /data,mp=/data'] })]);
@@ -76,7 +76,7 @@ describe('planShares', () => {
 
   it('a line of ours that is gone is forgotten; a destroyed container releases its lines', () => {
     const gone = planShares(shared, [proxmoxConfig('100', 'mp0: /data,mp=/data\n')], { inventory: [ours('100', 'mp7: /data,mp=/data')] });
-    expect(gone.changes).toEqual([expect.objectContaining({ action: 'release', item: { type: CONFIG_LINE_ITEM, host: 'pve', id: '/etc/pve/lxc/100.conf#mp7: /data,mp=/data' } })]);
+    expect(gone.changes).toEqual([expect.objectContaining({ action: 'release', item: { type: CONFIG_LINE, host: 'pve', id: '/etc/pve/lxc/100.conf#mp7: /data,mp=/data' } })]);
     const destroyed = planShares(shared, [{ ...proxmoxConfig('100', ''), snapshot: null }], { inventory: [ours('100', 'mp0: /data,mp=/data')] });
     expect(destroyed.changes.map((c) => c.action)).toEqual(['release']);
     expect(destroyed.findings).toEqual([{ severity: 'degraded', reason: 'ContainerNotFound', message: expect.stringContaining('container 100 has no config') }]);

@@ -5,28 +5,21 @@
  * at that path (Stalled), several mounts into the tree (`SplitMounts`), a locked, missing or unreadable config.
  */
 import type { InventoryItem, PlanInput } from '../../core/contract.js';
-import { firstFreeIndex, lockOf, mainEntries } from '../../lxc-config/index.js';
+import type { Problem } from '../../core/problem.js';
+import { firstFreeIndex, itemKey, lineOf, linesByPath, lockOf, mainEntries, ownLinesIn, planConfigEdit } from '../../lxc-config/index.js';
 import { hostTarget, isInside } from '../layout.js';
+import type { ShareStallReason, UnifiedNamespaceDegradedReason } from '../reasons.js';
 import type { UnifiedNamespaceSpec } from '../spec.js';
-import { CONFIG_LINE_ITEM, lineItem, type ConfigMount, type ObservedConfig, type ShareChange } from './model.js';
+import type { ConfigMount, ObservedConfig, ShareChange, ShareStatus } from './model.js';
 import { bindMountLine, configMounts, MAX_MOUNT_POINTS, mountOfEntry, usedMountIndices } from './mounts.js';
 
-/** Something about one container that makes the resource Degraded or Stalled. */
-export interface ShareFinding {
-  severity: 'degraded' | 'stalled';
-  reason: string;
-  message: string;
-}
+/** Something that makes the resource Degraded or Stalled (about one container, or mounts in the tree). */
+export type ShareFinding =
+  | (Problem<ShareStallReason> & { severity: 'stalled' })
+  | (Problem<Exclude<UnifiedNamespaceDegradedReason, 'RootParentMissing'>> & { severity: 'degraded' });
 
-/** What `describe` shows per share. */
-export interface ShareStatus {
-  container: string;
-  path: string;
-  /** The line that provides the mount (after this plan), or `null`. */
-  line: string | null;
-  /** Every mount of the container into the tree, when there are several. */
-  splitMounts?: string[];
-}
+/** The exact line an inventory item records. */
+const textOf = (item: InventoryItem) => lineOf(item).line;
 
 export interface SharePlan {
   changes: ShareChange[];
@@ -43,9 +36,6 @@ export function planShares(spec: UnifiedNamespaceSpec, configs: readonly Observe
 function planContainer(spec: UnifiedNamespaceSpec, config: ObservedConfig, inventory: readonly InventoryItem[], plan: SharePlan): void {
   const share = spec.shareInto.find((s) => s.container === config.container);
   const path = share?.path ?? spec.root;
-  const ours = inventory.filter(
-    (i) => i.type === CONFIG_LINE_ITEM && i.host === spec.host && i.detail?.container === config.container,
-  );
   const what = `container ${config.container}`;
 
   if (config.problem || !config.location) {
@@ -54,6 +44,7 @@ function planContainer(spec: UnifiedNamespaceSpec, config: ObservedConfig, inven
   }
   const location = config.location;
   const target = hostTarget(spec.host, location.path);
+  const ours = linesByPath(inventory, spec.host).get(location.path) ?? [];
   if (config.snapshot === null) {
     for (const item of ours) plan.changes.push(release(item, `${target} is gone (container destroyed?)`));
     if (share) {
@@ -63,15 +54,17 @@ function planContainer(spec: UnifiedNamespaceSpec, config: ObservedConfig, inven
     return;
   }
   const doc = config.snapshot.doc;
-  const entries = mainEntries(doc);
-  const present = new Set(entries.map((e) => e.text));
-  const oursPresent = ours.filter((i) => present.has(lineOf(i)));
-  for (const item of ours) if (!present.has(lineOf(item))) plan.changes.push(release(item, `the line is no longer in ${target}`));
+  const { present: oursPresent, vanished } = ownLinesIn(doc, ours);
+  for (const item of vanished) plan.changes.push(release(item, `the line is no longer in ${target}`));
 
   const wanted = (m: ConfigMount | null) => m !== null && m.source === spec.root && m.target === path;
-  const entryByText = new Map(entries.map((e) => [e.text, e]));
-  const remove = share ? oursPresent.filter((i) => !wanted(mountOfEntry(doc.flavor, entryByText.get(lineOf(i))!))) : oursPresent;
-  const removedTexts = new Set(remove.map(lineOf));
+  const entryByText = new Map(mainEntries(doc).map((e) => [e.text, e]));
+  const unwanted = (item: InventoryItem) => {
+    const entry = entryByText.get(textOf(item));
+    return !entry || !wanted(mountOfEntry(doc.flavor, entry));
+  };
+  const remove = share ? oursPresent.filter(unwanted) : oursPresent;
+  const removedTexts = new Set(remove.map(textOf));
   const remaining = configMounts(doc).filter((m) => !removedTexts.has(m.text));
 
   const add: string[] = [];
@@ -104,21 +97,11 @@ function planContainer(spec: UnifiedNamespaceSpec, config: ObservedConfig, inven
     if (locked !== null) {
       plan.findings.push({ severity: 'degraded', reason: 'ConfigLocked', message: `${what} is locked (lock: ${locked}); its mount of ${spec.root} waits until Proxmox releases it` });
     } else {
-      plan.changes.push({
-        action: 'edit-config',
-        target,
-        summary: [
-          ...add.map((l) => `add "${l}" to ${target} (bind-mount ${spec.root} at ${path} in ${what})`),
-          ...remove.map((i) => `remove "${lineOf(i)}" from ${target} (written by homeostat, no longer wanted)`),
-        ].join('; '),
-        details: [...remove.map((i) => `- ${lineOf(i)}`), ...add.map((l) => `+ ${l}`)],
-        container: config.container,
-        location,
-        add,
-        remove: remove.map(lineOf),
-        record: add.map((l) => lineItem(spec.host, location, l)),
-        forget: remove.map(({ type, host, id }) => ({ type, host, id })),
-      });
+      const summary = [
+        ...add.map((l) => `add "${l}" to ${target} (bind-mount ${spec.root} at ${path} in ${what})`),
+        ...remove.map((i) => `remove "${textOf(i)}" from ${target} (written by homeostat, no longer wanted)`),
+      ].join('; ');
+      plan.changes.push(planConfigEdit({ host: spec.host, snapshot: config.snapshot, add, remove, summary })!);
     }
   }
 
@@ -142,13 +125,8 @@ function planContainer(spec: UnifiedNamespaceSpec, config: ObservedConfig, inven
 function release(item: InventoryItem, why: string): ShareChange {
   return {
     action: 'release',
-    target: hostTarget(item.host, String(item.detail?.path ?? item.id)),
-    summary: `forget "${lineOf(item)}": ${why}`,
-    item: { type: item.type, host: item.host, id: item.id },
+    target: hostTarget(item.host, lineOf(item).path),
+    summary: `forget "${textOf(item)}": ${why}`,
+    item: itemKey(item),
   };
-}
-
-/** The exact line text of an inventory item. */
-export function lineOf(item: InventoryItem): string {
-  return typeof item.detail?.line === 'string' ? item.detail.line : item.id.slice(item.id.indexOf('#') + 1);
 }

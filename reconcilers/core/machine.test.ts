@@ -1,25 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, waitFor } from 'xstate';
-import type { Change, Plan, ReconcileContext, Reconciler } from '../../reconcilers/core/contract.js';
-import { StalledError } from '../../reconcilers/core/contract.js';
-import { silentLogger } from '../../reconcilers/core/log.js';
-import { reconcileMachine, SETTLED_STATES, type RunEnv } from '../../reconcilers/core/machine.js';
-import type { Resource } from '../../reconcilers/core/resource.js';
-import type { Host } from '../../reconcilers/host/host.js';
+import type { Change, Plan, ReconcileContext, Reconciler } from './contract.js';
+import { RetryableError, StalledError } from './contract.js';
+import { silentLogger } from './log.js';
+import { reconcileMachine, SETTLED_STATES, type RunEnv } from './machine.js';
+import { invalidSpec } from './problem.js';
+import type { Resource } from './resource.js';
+import type { Host } from '../host/index.js';
 
 /** A tiny in-memory world: the reconciler keeps `world.value` equal to `spec.value`. */
-function counterWorld(opts: { brokenApply?: boolean; stall?: boolean } = {}) {
-  const world = { value: 0, applies: 0 };
+function counterWorld(opts: { brokenApply?: boolean; stall?: boolean; observeError?: Error } = {}) {
+  const world = { value: 0, applies: 0, observes: 0, plans: 0, verified: [] as Array<{ observed: number; plan: Plan }> };
   const reconciler: Reconciler<{ value: number }, number> = {
     kind: 'Counter',
     hostOf: () => 'local',
-    validate: (spec) => (spec.value < 0 ? [{ path: 'spec.value', message: 'must be >= 0' }] : []),
+    validate: (spec) => (spec.value < 0 ? [invalidSpec('spec.value', 'must be >= 0')] : []),
     async observe() {
+      world.observes++;
       if (opts.stall) throw new StalledError('Nope', 'cannot ever work');
+      if (opts.observeError) throw opts.observeError;
       return world.value;
     },
     plan(spec, observed): Plan {
+      world.plans++;
       return observed === spec.value ? { changes: [] } : { changes: [{ action: 'set', target: 'value', summary: `set ${spec.value}` }] };
+    },
+    async verify(observed, plan) {
+      world.verified.push({ observed, plan });
+      return {};
     },
     async apply(changes, _o, ctx) {
       world.applies++;
@@ -141,5 +149,69 @@ describe('reconcile machine', () => {
     expect(other.getSnapshot().value).toBe('suspended');
     other.send({ type: 'RESUME' });
     expect(other.getSnapshot().value).toBe('idle');
+  });
+
+  it('drift leaves a stall: a RECONCILE with drifted runs again at the same generation', async () => {
+    const { world, reconciler } = counterWorld({ stall: true });
+    const actor = createActor(reconcileMachine, { input: { key: 'Counter/c' } }).start();
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1') });
+    await waitFor(actor, settled);
+    expect(world.observes).toBe(1);
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1'), drifted: true });
+    expect(actor.getSnapshot().matches('running')).toBe(true);
+    const snap = await waitFor(actor, settled);
+    expect(snap.value).toBe('stalled');
+    expect(world.observes).toBe(2);
+  });
+
+  it('a RECONCILE not taken (stalled as before, or suspended) ends as unchanged and runs nothing', async () => {
+    const { world, reconciler } = counterWorld({ stall: true });
+    const actor = createActor(reconcileMachine, { input: { key: 'Counter/c' } }).start();
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1') });
+    await waitFor(actor, settled);
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1') });
+    const snap = actor.getSnapshot();
+    expect(snap.value).toBe('stalled');
+    expect(snap.context.outcome).toEqual({ result: 'unchanged' });
+    expect(snap.context.stalledGeneration).toBe('g1');
+    expect(world.observes).toBe(1);
+
+    const suspended = createActor(reconcileMachine, { input: { key: 'Counter/d' } }).start();
+    suspended.send({ type: 'SUSPEND' });
+    suspended.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 1 }, 'g1') });
+    expect(suspended.getSnapshot().context.outcome).toEqual({ result: 'unchanged' });
+    expect(world.observes).toBe(1);
+  });
+
+  it('plans exactly once per observation; verify gets the confirming plan and the observation it came from', async () => {
+    const { world, reconciler } = counterWorld();
+    const actor = createActor(reconcileMachine, { input: { key: 'Counter/c' } }).start();
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 4 }, 'g1') });
+    await waitFor(actor, settled);
+    expect(world.observes).toBe(2); // observe, then confirm after the apply
+    expect(world.plans).toBe(2);
+    expect(world.verified).toEqual([{ observed: 4, plan: { changes: [] } }]);
+    expect(actor.getSnapshot().context.plan).toBe(world.verified[0]!.plan); // the confirming plan itself, not a re-plan
+
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 4 }, 'g1') });
+    await waitFor(actor, settled);
+    expect(world.observes).toBe(3); // nothing to apply: no confirming observation
+    expect(world.plans).toBe(3);
+    expect(world.verified).toHaveLength(2);
+  });
+
+  it("a RetryableError's reason becomes the failed outcome's reason; any other error is ReconcileFailed", async () => {
+    const retryable = counterWorld({ observeError: new RetryableError('ContainerNotRunning', 'the container is stopped') });
+    const actor = createActor(reconcileMachine, { input: { key: 'Counter/c' } }).start();
+    actor.send({ type: 'RECONCILE', env: envFor(retryable.reconciler, { value: 1 }, 'g1') });
+    let snap = await waitFor(actor, settled);
+    expect(snap.value).toBe('failed');
+    expect(snap.context.outcome).toMatchObject({ result: 'failed', reason: 'ContainerNotRunning', message: 'the container is stopped' });
+
+    const plain = counterWorld({ observeError: new Error('boom') });
+    const other = createActor(reconcileMachine, { input: { key: 'Counter/d' } }).start();
+    other.send({ type: 'RECONCILE', env: envFor(plain.reconciler, { value: 1 }, 'g1') });
+    snap = await waitFor(other, settled);
+    expect(snap.context.outcome).toMatchObject({ result: 'failed', reason: 'ReconcileFailed', message: 'boom' });
   });
 });

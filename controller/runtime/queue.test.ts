@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WorkQueue } from '../../controller/runtime/queue.js';
+import { WorkQueue } from './queue.js';
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 

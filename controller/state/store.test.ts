@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateStore } from '../../controller/state/store.js';
+import { StateStore } from './store.js';
 import type { Resource } from '../../reconcilers/core/resource.js';
 
 const dirs: string[] = [];

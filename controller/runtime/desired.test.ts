@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DesiredState, wouldTripGuard } from '../../controller/runtime/desired.js';
+import { DesiredState, wouldTripGuard } from './desired.js';
 import type { Resource } from '../../reconcilers/core/resource.js';
 
 function res(name: string, generation = 'g1'): Resource {

@@ -1,0 +1,134 @@
+/**
+ * A container's lifecycle through the host's own tools, every command an argv: Proxmox `pct status|reboot|
+ * start|exec`, plain LXC `lxc-info|lxc-stop|lxc-start|lxc-wait|lxc-attach`, always with `-P` naming the lxcpath
+ * configs are read from (resolved through the Host, so a sandboxed host's containers are its own). Failures are
+ * retryable errors with a reason: `ContainerToolMissing`, `ContainerCommandFailed`, `ContainerNotRunning`.
+ */
+import { RetryableError } from '../core/contract.js';
+import type { Host } from '../host/index.js';
+import { DEFAULT_LXC_PATH } from './paths.js';
+
+const RESTART_TIMEOUT_MS = 180_000;
+/** Seconds a clean shutdown may take before LXC kills the container. */
+const STOP_TIMEOUT_S = '30';
+
+export type ContainerFailureReason = 'ContainerToolMissing' | 'ContainerCommandFailed' | 'ContainerNotRunning';
+
+export interface ContainerState {
+  running: boolean;
+}
+
+export interface ContainerTools {
+  state(signal?: AbortSignal): Promise<ContainerState>;
+  restart(signal?: AbortSignal): Promise<void>;
+  start(signal?: AbortSignal): Promise<void>;
+  /** True when `path` exists inside the running container (`test -e`); RetryableError when it stopped meanwhile. */
+  exists(path: string, signal?: AbortSignal): Promise<boolean>;
+  /** How a restart is done, for messages. */
+  readonly restartCommand: string;
+}
+
+export function containerTools(host: Host, platform: 'proxmox' | 'lxc', container: string): ContainerTools {
+  return platform === 'proxmox' ? pctTools(host, container) : lxcTools(host, container);
+}
+
+interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(host: Host, argv: string[], what: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ToolResult> {
+  const result = await host.exec(argv, opts);
+  if (result.code === 127) throw new RetryableError<ContainerFailureReason>('ContainerToolMissing', `${what}: ${argv[0]} is not installed on host ${host.name}`);
+  return result;
+}
+
+function failure(host: Host, argv: string[], result: ToolResult): RetryableError<ContainerFailureReason> {
+  const output = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join('; ');
+  return new RetryableError('ContainerCommandFailed', `${argv.slice(0, 3).join(' ')} ... on host ${host.name} failed (exit ${result.code}): ${output}`);
+}
+
+/** Runs a tool, throwing on a non-zero exit. */
+function checkedRunner(host: Host, container: string) {
+  return async (argv: string[], signal?: AbortSignal, timeoutMs?: number): Promise<ToolResult> => {
+    const result = await run(host, argv, `container ${container}`, { signal, timeoutMs });
+    if (result.code !== 0) throw failure(host, argv, result);
+    return result;
+  };
+}
+
+function pctTools(host: Host, vmid: string): ContainerTools {
+  const checked = checkedRunner(host, vmid);
+  const state = async (signal?: AbortSignal) => {
+    const { stdout } = await checked(['pct', 'status', vmid], signal);
+    return { running: /^status:\s*running\b/m.test(stdout) };
+  };
+  return {
+    restartCommand: `pct reboot ${vmid}`,
+    state,
+    async restart(signal) {
+      await checked(['pct', 'reboot', vmid], signal, RESTART_TIMEOUT_MS);
+    },
+    async start(signal) {
+      await checked(['pct', 'start', vmid], signal, RESTART_TIMEOUT_MS);
+    },
+    async exists(path, signal) {
+      return testInside(host, vmid, ['pct', 'exec', vmid, '--', 'test', '-e', path], state, signal);
+    },
+  };
+}
+
+function lxcTools(host: Host, name: string): ContainerTools {
+  const lxcPath = host.resolvePath(DEFAULT_LXC_PATH);
+  const tool = (program: string, ...args: string[]) => [program, '-P', lxcPath, '-n', name, ...args];
+  const checked = checkedRunner(host, name);
+  const state = async (signal?: AbortSignal) => {
+    const { stdout } = await checked(tool('lxc-info', '-s', '-H'), signal);
+    return { running: stdout.trim() === 'RUNNING' };
+  };
+  const start = async (signal?: AbortSignal) => {
+    await checked(tool('lxc-start', '-d'), signal, RESTART_TIMEOUT_MS);
+    await checked(tool('lxc-wait', '-s', 'RUNNING', '-t', '15'), signal, 30_000);
+  };
+  return {
+    restartCommand: `lxc-stop + lxc-start -n ${name}`,
+    state,
+    start,
+    async restart(signal) {
+      if ((await state(signal)).running) {
+        await checked(tool('lxc-stop', '-t', STOP_TIMEOUT_S), signal, RESTART_TIMEOUT_MS);
+      }
+      await start(signal);
+    },
+    async exists(path, signal) {
+      return testInside(host, name, tool('lxc-attach', '--', 'test', '-e', path), state, signal);
+    },
+  };
+}
+
+/**
+ * `test -e` inside: 0 exists, 1 does not. But the tools also fail with 1 (`lxc-attach` on a stopped container)
+ * or another code (`pct exec`): when the exit says more than `test` would (any error output, any other code),
+ * the container is asked whether it still runs. Stopped meanwhile: `ContainerNotRunning` (the check needs it
+ * running; retried). Running: a 1 is `test`'s answer, anything else `ContainerCommandFailed`.
+ */
+async function testInside(
+  host: Host,
+  container: string,
+  argv: string[],
+  state: (signal?: AbortSignal) => Promise<ContainerState>,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const result = await run(host, argv, 'check inside the container', { signal, timeoutMs: 30_000 });
+  if (result.code === 0) return true;
+  if (result.code === 1 && result.stderr.trim() === '') return false;
+  if (!(await state(signal).catch(() => ({ running: true }))).running) {
+    throw new RetryableError<ContainerFailureReason>(
+      'ContainerNotRunning',
+      `container ${container} on host ${host.name} is not running, so homeostat cannot check inside it (${argv[0]}); will look again`,
+    );
+  }
+  if (result.code === 1) return false;
+  throw failure(host, argv, result);
+}

@@ -1,0 +1,23 @@
+/**
+ * The reasons VpnSidecar reports, one union per kind of condition: why it stalls (a person must act), why a run
+ * failed and is retried (what Ready says meanwhile; `DockerUnreachable` comes from the host layer), and why it
+ * is Degraded (it works, but not as declared).
+ */
+
+/** Stalled until a person acts: the Host has no Docker endpoint; a declared name belongs to a container homeostat does not own. */
+export type VpnSidecarStallReason = 'NoDockerEndpoint' | 'ContainerNotOwned';
+
+/** Retried with backoff, and shown as Ready's reason meanwhile. */
+export type VpnSidecarRetryReason =
+  /** After a converged run, a dependent does not share the gateway's network stack. */
+  | 'KillSwitchNotVerified'
+  /** The gateway did not become healthy (or settle), exited, or disappeared: its dependents were not started. */
+  | 'GatewayNotReady'
+  /** An image could not be pulled; nothing was removed. */
+  | 'ImagePullFailed'
+  /** A secret file does not exist, or cannot be read. */
+  | 'SecretFileMissing'
+  | 'SecretFileUnreadable';
+
+/** Degraded: the containers run, but not everything works as declared. */
+export type VpnSidecarDegradedReason = 'GatewayRestarting' | 'GatewayUnhealthy' | 'PortForwardingUnavailable' | 'NoForwardedPort';
