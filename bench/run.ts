@@ -2,12 +2,20 @@
  * `npm run bench`: runs the benchmarks and prints their medians, p99s and ratios as JSON. Benchmarks are
  * measurements, not tests: nothing here passes or fails on a number. `BENCH_SAMPLES` sets the sample count.
  */
+import { benchFuzzManifests } from './fuzz-manifests.js';
+import { benchKillFaults } from './kill-faults.js';
 import { benchManifestToReady } from './manifest-to-ready.js';
+import { benchStoreDurability } from './store-durability.js';
+import { benchSymlinkRoot } from './symlink-root.js';
 import { benchVpnHeal } from './vpn-heal.js';
 
 const samples = Number(process.env.BENCH_SAMPLES ?? 40);
 const results = {
   manifestToReady: await benchManifestToReady(samples),
+  storeDurability: await benchStoreDurability(samples * 5),
+  symlinkRoot: await benchSymlinkRoot(samples),
   vpnHeal: await benchVpnHeal(Math.max(5, Math.round(samples / 2))),
+  killFaults: await benchKillFaults(),
+  fuzzManifests: await benchFuzzManifests(),
 };
 process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -1,12 +1,17 @@
 /**
- * Benchmark: how fast VpnSidecar heals through the real daemon and the Docker events stream. Two disruptions
+ * Benchmark: how fast VpnSidecar heals through the real daemon and the Docker events stream. Three disruptions
  * are repeated on a busybox gateway with one dependent (images imported from busybox-static, no registry):
- * `docker restart` of the gateway (time until the dependent runs in the gateway's new network namespace), and
- * `docker rm -f` of the dependent (time until it runs again behind the gateway). Each sample is timed from the
- * moment the Docker command returned. Reports median and p99 (target: under 2 s). Skipped without Docker.
+ * `docker restart` of the gateway (time until the dependent runs in the gateway's new network namespace),
+ * `docker rm -f` of the gateway (until a new gateway runs with the dependent in its namespace) and of the
+ * dependent (until it runs again behind the gateway). The `docker` CLI runs as a child process, awaited, so the
+ * daemon (in this process) keeps running while it does, and may start healing before the command returns: each
+ * sample is timed from the moment the Docker command returned (`medianMs`, comparable with the figures before),
+ * and from the moment it was started (`fromCommandStart`, an upper bound that includes the command's own time).
+ * Reports medians and p99s (target: under 2 s). Skipped without Docker.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { listResourceViews } from '../controller/status/views.js';
 import { ownerOf } from '../reconcilers/vpn-sidecar/labels.js';
@@ -40,11 +45,27 @@ async function healed(docker: Docker, gateway: string, app: string): Promise<boo
   }
 }
 
-async function timeHeal(docker: Docker, gateway: string, app: string, disrupt: () => void): Promise<number> {
-  disrupt();
-  const t0 = performance.now();
+/** Runs the docker CLI in another process (never blocking the daemon's event loop); a deadline bounds it. */
+async function dockerCli(...args: string[]): Promise<void> {
+  await promisify(execFile)('docker', args, { timeout: 30_000 });
+}
+
+interface HealSample {
+  sinceReturn: number;
+  sinceStart: number;
+}
+
+async function timeHeal(docker: Docker, gateway: string, app: string, disrupt: () => Promise<void>): Promise<HealSample> {
+  const started = performance.now();
+  await disrupt();
+  const returned = performance.now();
   await waitUntil('healed', () => healed(docker, gateway, app), 10_000, 5);
-  return performance.now() - t0;
+  const healedAt = performance.now();
+  return { sinceReturn: healedAt - returned, sinceStart: healedAt - started };
+}
+
+function summarizeHeals(samples: HealSample[]): HealSummary & { fromCommandStart: HealSummary } {
+  return { ...summarize(samples.map((s) => s.sinceReturn)), fromCommandStart: summarize(samples.map((s) => s.sinceStart)) };
 }
 
 export async function benchVpnHeal(samples = 20): Promise<Record<string, unknown>> {
@@ -66,13 +87,20 @@ export async function benchVpnHeal(samples = 20): Promise<Record<string, unknown
   const daemon = await startLabDaemon(lab, { resyncMs: 3_600_000 });
   try {
     await waitUntil('VpnSidecar Ready', () => listResourceViews(daemon.store, 'VpnSidecar').find((v) => v.name === resource && v.ready === 'True'), 30_000);
-    const restarts: number[] = [];
-    const removals: number[] = [];
+    const restarts: HealSample[] = [];
+    const gatewayRemovals: HealSample[] = [];
+    const removals: HealSample[] = [];
     for (let i = 0; i < samples; i++) {
-      restarts.push(await timeHeal(docker, gateway, app, () => execFileSync('docker', ['restart', '-t', '1', gateway], { stdio: 'ignore' })));
-      removals.push(await timeHeal(docker, gateway, app, () => execFileSync('docker', ['rm', '-f', '-v', app], { stdio: 'ignore' })));
+      restarts.push(await timeHeal(docker, gateway, app, () => dockerCli('restart', '-t', '1', gateway)));
+      gatewayRemovals.push(await timeHeal(docker, gateway, app, () => dockerCli('rm', '-f', '-v', gateway)));
+      removals.push(await timeHeal(docker, gateway, app, () => dockerCli('rm', '-f', '-v', app)));
     }
-    return { gatewayRestarted: summarize(restarts), dependentRemoved: summarize(removals), targetMs: 2_000 };
+    return {
+      gatewayRestarted: summarizeHeals(restarts),
+      gatewayRemoved: summarizeHeals(gatewayRemovals),
+      dependentRemoved: summarizeHeals(removals),
+      targetMs: 2_000,
+    };
   } finally {
     await daemon.stop();
     await removeTestContainers(docker, { owners: [ownerOf(resource)], names: [gateway, app] });

@@ -22,7 +22,10 @@ export interface HostSpec {
    * key must be known (`knownHostsFile`) or pinned (`hostKeyFingerprint`), unless `trustOnFirstUse` is set.
    */
   ssh?: HostSshSpec;
-  /** The host's Docker endpoint: a Unix socket (over SSH when `ssh` is set) or TCP (`host` and `port`). */
+  /**
+   * The host's Docker endpoint: a Unix socket (over SSH when `ssh` is set) or TCP (`host` and `port`, with `tls`
+   * unless `host` is a loopback address).
+   */
   docker?: HostDockerSpec;
 }
 
@@ -77,7 +80,7 @@ export interface StorageKeepaliveSpec {
    */
   path: string;
   /**
-   * Time between heartbeats, a number with a unit (ms, s, m or h), e.g. 30s or 5m.
+   * Time between heartbeats, a number with a unit (ms, s, m or h), e.g. 30s or 5m; from 1s to 24h.
    * @default "5m"
    */
   interval: string;
@@ -106,7 +109,7 @@ export interface StorageKeepaliveSpec {
   file: string;
   /**
    * A heartbeat slower than this means the disk had spun down (event DiskWokeUp, metric). A number with a unit (ms,
-   * s, m or h).
+   * s, m or h), from 100ms to 1h.
    * @default "2s"
    */
   slowThreshold: string;
@@ -186,14 +189,40 @@ export interface VpnSidecarSpec {
   dependents: VpnDependent[];
 }
 
-/** The host's Docker endpoint: a Unix socket (over SSH when `ssh` is set) or TCP (`host` and `port`). */
+/**
+ * The host's Docker endpoint: a Unix socket (over SSH when `ssh` is set) or TCP (`host` and `port`, with `tls` unless
+ * `host` is a loopback address).
+ */
 export interface HostDockerSpec {
   /** Path of the Docker socket on the host (e.g. /var/run/docker.sock). */
   socketPath?: string;
-  /** Host name or IP address of a Docker daemon listening on TCP. */
+  /**
+   * Host name or IP address of a Docker daemon listening on TCP. Without `tls` only a loopback address (127.0.0.0/8,
+   * ::1, localhost) is accepted: plain TCP would send secret env values in cleartext.
+   */
   host?: string;
-  /** TCP port of the Docker daemon (with `host`). */
+  /** TCP port of the Docker daemon (with `host`); default 2376 with `tls`, else 2375. */
   port?: number;
+  /**
+   * Talk to `host` over TLS as `docker --tlsverify` does: the daemon's certificate must be signed by `ca`, and
+   * homeostat presents `cert` and `key` (dockerd --tlsverify checks them). Files on the controller's machine; a
+   * relative path is relative to the folder of the manifest file that declares the Host.
+   */
+  tls?: HostDockerTlsSpec;
+}
+
+/**
+ * Talk to `host` over TLS as `docker --tlsverify` does: the daemon's certificate must be signed by `ca`, and
+ * homeostat presents `cert` and `key` (dockerd --tlsverify checks them). Files on the controller's machine; a
+ * relative path is relative to the folder of the manifest file that declares the Host.
+ */
+export interface HostDockerTlsSpec {
+  /** The CA certificate (PEM) that signed the daemon's certificate (ca.pem). */
+  ca: string;
+  /** homeostat's client certificate (PEM), signed by a CA the daemon trusts (cert.pem). */
+  cert: string;
+  /** The client certificate's private key (PEM; key.pem). Keep it 0600. */
+  key: string;
 }
 
 /**
@@ -311,7 +340,8 @@ export interface VpnControlServer {
   url?: string;
   /**
    * How often the forwarded port is read (the VPN may change it at any reconnect; no Docker event says so). A
-   * duration such as 15s; 15s when omitted.
+   * duration such as 15s, from 100ms (a read is one HTTP request; only a change queues a reconcile) to 24h; 15s when
+   * omitted.
    */
   pollInterval?: string;
   /** The control server's API key (sent as X-API-Key), if it requires one. */

@@ -16,9 +16,11 @@ import { applyOnce, diffOnce, ManifestsInvalid } from '../runtime/oneshot.js';
 import { StateLockError } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { describeResource, listResourceViews } from '../status/views.js';
-import { daemonUrl, parseListen, resolveCommon, type CommonOptions } from './defaults.js';
+import { ApiTokenError, RemoteListenRefused } from '../http/index.js';
+import { postToDaemon } from './client.js';
+import { parseListen, resolveCommon, type CommonOptions } from './defaults.js';
 import { renderDescribe, renderGet } from './output.js';
-import { durationMs } from '../../reconcilers/core/duration.js';
+import { durationMs, parseDuration } from '../../reconcilers/core/duration.js';
 
 const program = new Command('homeostat')
   .description('Keeps a Proxmox home lab in the state that a directory of YAML manifests describes.')
@@ -38,6 +40,26 @@ function openStore(common: CommonOptions): StateStore | null {
   return existsSync(join(common.state, 'state.db')) ? new StateStore(common.state, { readonly: true }) : null;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Runs a call to the daemon; a token that cannot be read or a refused connection ends the command with a clear message. */
+async function callDaemon<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    fail(`cannot reach the running controller: ${errorMessage(err)}`);
+  }
+}
+
+/** `--timeout` in milliseconds; a bad value ends the command with `code`. */
+function timeoutOption(value: string, code: number): number {
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0) fail(`--timeout: "${value}" is not a duration (e.g. 90s, 5m)`, code);
+  return ms;
+}
+
 function printManifestErrors(err: ManifestsInvalid): void {
   for (const e of err.errors) process.stderr.write(formatManifestError(e) + '\n');
 }
@@ -45,8 +67,10 @@ function printManifestErrors(err: ManifestsInvalid): void {
 withCommon(program.command('run'))
   .description('run the controller: watch the manifests and keep converging (foreground; systemd runs it)')
   .option('--listen <host:port>', 'HTTP endpoint for /healthz, /readyz, /metrics and the API', '127.0.0.1:9477')
+  .option('--allow-remote', 'accept a non-loopback --listen; every endpoint but /healthz and /readyz then needs the API token')
+  .option('--allow-host <name>', 'another name the Host header may use (a DNS name, a reverse proxy); repeatable', collect, [])
   .option('--resync <duration>', 'periodic resync of converged resources', '10m')
-  .action(async (o: Partial<CommonOptions> & { listen: string; resync: string }) => {
+  .action(async (o: Partial<CommonOptions> & { listen: string; allowRemote?: boolean; allowHost: string[]; resync: string }) => {
     const common = resolveCommon(o);
     const log = createLogger();
     try {
@@ -55,12 +79,12 @@ withCommon(program.command('run'))
         stateDir: common.state,
         log,
         reconcilers: allReconcilers,
-        listen: parseListen(o.listen),
+        listen: { ...parseListen(o.listen), allowRemote: o.allowRemote === true, allowHosts: o.allowHost },
         resyncMs: durationMs(o.resync),
       });
       process.exit(0);
     } catch (err) {
-      if (err instanceof StateLockError) fail(err.message);
+      if (err instanceof StateLockError || err instanceof RemoteListenRefused || err instanceof ApiTokenError) fail(err.message);
       log.fatal({ err }, 'controller failed');
       process.exit(1);
     }
@@ -103,10 +127,12 @@ program
 
 withCommon(program.command('diff'))
   .description('plan against the live hosts and print what would change (exit 0 none, 1 changes, 2 error)')
-  .action(async (o: Partial<CommonOptions>) => {
+  .option('--timeout <duration>', 'give up on what is not planned by then (reported per resource, exit 2)', '5m')
+  .action(async (o: Partial<CommonOptions> & { timeout: string }) => {
     const common = resolveCommon(o);
+    const timeoutMs = timeoutOption(o.timeout, 2);
     try {
-      const diffs = await diffOnce({ manifestsDir: common.manifests, stateDir: common.state, log: silentLogger, reconcilers: allReconcilers });
+      const diffs = await diffOnce({ manifestsDir: common.manifests, stateDir: common.state, log: silentLogger, reconcilers: allReconcilers, timeoutMs });
       let changes = 0;
       let errors = 0;
       for (const d of diffs) {
@@ -143,18 +169,25 @@ withCommon(program.command('diff'))
 
 withCommon(program.command('apply'))
   .description('converge every resource once and exit (0: all Ready, 1: some not)')
-  .action(async (o: Partial<CommonOptions>) => {
+  .option('--timeout <duration>', 'abort what has not settled by then (reported per resource, exit 1)', '5m')
+  .action(async (o: Partial<CommonOptions> & { timeout: string }) => {
     const common = resolveCommon(o);
+    const timeoutMs = timeoutOption(o.timeout, 1);
     try {
-      const { views, held } = await applyOnce({
+      const { views, held, unsettled } = await applyOnce({
         manifestsDir: common.manifests,
         stateDir: common.state,
         log: createLogger({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn' }),
         reconcilers: allReconcilers,
+        timeoutMs,
       });
       process.stdout.write(renderGet(views, 'wide') + '\n');
       if (held.length > 0) process.stdout.write(`prune held (mass deletion): ${held.join(', ')}; run \`homeostat prune --confirm\`\n`);
-      process.exit(views.every((v) => v.ready === 'True') && held.length === 0 ? 0 : 1);
+      if (unsettled.length > 0) {
+        process.stdout.write(`not settled within ${o.timeout} (--timeout); aborted:\n`);
+        for (const u of unsettled) process.stdout.write(`  ${u.key}: ${u.state === 'running' ? 'still running' : 'never ran'}\n`);
+      }
+      process.exit(views.every((v) => v.ready === 'True') && held.length === 0 && unsettled.length === 0 ? 0 : 1);
     } catch (err) {
       if (err instanceof ManifestsInvalid) printManifestErrors(err);
       else fail(errorMessage(err));
@@ -194,10 +227,9 @@ withCommon(program.command('reconcile'))
   .description('ask the running controller to reconcile a resource now (even when stalled)')
   .action(async (key: string, o: Partial<CommonOptions>) => {
     const { kind, name } = parseKey(key);
-    const url = daemonUrl(resolveCommon(o).state);
-    if (!url) fail('no running controller uses this state directory (start `homeostat run`, or use `homeostat apply`)');
-    const res = await fetch(`${url}/api/v1/reconcile/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`, { method: 'POST' });
-    if (!res.ok) fail(((await res.json()) as { error: string }).error);
+    const reply = await callDaemon(() => postToDaemon(resolveCommon(o).state, `/api/v1/reconcile/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`));
+    if (!reply) fail('no running controller uses this state directory (start `homeostat run`, or use `homeostat apply`)');
+    if (!reply.ok) fail(reply.body.error ?? `the controller answered ${reply.status}`);
     process.stdout.write(`reconcile of ${key} queued\n`);
   });
 
@@ -207,11 +239,10 @@ withCommon(program.command('prune'))
   .action(async (o: Partial<CommonOptions> & { confirm?: boolean }) => {
     if (!o.confirm) fail('prune needs --confirm: it removes what the deleted resources created');
     const common = resolveCommon(o);
-    const url = daemonUrl(common.state);
-    if (url) {
-      const res = await fetch(`${url}/api/v1/prune/confirm`, { method: 'POST' });
-      const body = (await res.json()) as { pruned: string[] };
-      process.stdout.write(body.pruned.length ? `pruning ${body.pruned.join(', ')}\n` : 'nothing held\n');
+    const reply = await callDaemon(() => postToDaemon<{ pruned: string[] }>(common.state, '/api/v1/prune/confirm'));
+    if (reply) {
+      if (!reply.ok) fail(reply.body.error ?? `the controller answered ${reply.status}`);
+      process.stdout.write(reply.body.pruned.length ? `pruning ${reply.body.pruned.join(', ')}\n` : 'nothing held\n');
       return;
     }
     try {

@@ -3,7 +3,7 @@
  * spirit of `kubectl explain` (description, type, default, allowed values, and the child fields). Lists are walked
  * through transparently (`LxcDevice.spec.devices.preset`), and so are maps (`VpnSidecar.spec.gateway.env.ANY`).
  */
-import { defaultSchemas, type KindSchema, type SchemaNode, type SchemaRegistry } from './schema.js';
+import { defaultSchemas, DURATION_KEYWORD, type KindSchema, type SchemaNode, type SchemaRegistry } from './schema.js';
 import { API_VERSION } from '../../reconcilers/core/resource.js';
 
 const WIDTH = 100;
@@ -63,6 +63,9 @@ function facts(node: SchemaNode): Array<[string, string]> {
   if (value.minimum !== undefined || value.maximum !== undefined) {
     rows.push(['RANGE', `${value.minimum ?? '-inf'} .. ${value.maximum ?? 'inf'}`]);
   }
+  const duration = value[DURATION_KEYWORD];
+  if (duration) rows.push(['RANGE', `${duration.minimum ?? '0ms'} .. ${duration.maximum ?? 'inf'}`]);
+  if (value.maxLength !== undefined) rows.push(['MAX LEN', `${value.maxLength} characters`]);
   if (value.oneOf?.every((branch) => branch.required?.length === 1)) {
     rows.push(['ONE OF', value.oneOf.map((branch) => branch.required![0]).join(' | ')]);
   }

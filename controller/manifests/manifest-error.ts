@@ -21,7 +21,13 @@ export type ManifestErrorCode =
   /** A value the kind's schema rejects (type, pattern, enum, range, ...). */
   | 'SchemaViolation'
   /** The same `kind/name` defined more than once. */
-  | 'DuplicateIdentity';
+  | 'DuplicateIdentity'
+  /** A file, or all files together, over the byte limit (limits.ts): not read. */
+  | 'TooLarge'
+  /** Too many files, or documents in a file or overall (limits.ts). */
+  | 'TooMany'
+  /** Too many YAML values in a file, or nested too deep (limits.ts). */
+  | 'TooComplex';
 
 export interface ManifestError {
   code: ManifestErrorCode;
@@ -37,8 +43,27 @@ export interface ManifestError {
   message: string;
 }
 
+/**
+ * One line, whatever the manifest held: characters that would break the line or fool a terminal or a reader (control
+ * characters, line separators, bidirectional overrides, zero-width characters, lone surrogates) are written as
+ * `\u{…}`, and a message longer than MAX_MESSAGE characters is cut, saying how much was left out.
+ */
 export function formatManifestError(e: ManifestError): string {
-  return `${e.file}:${e.line}:${e.col}${e.ref ? ` ${e.ref}` : ''}: ${e.message}`;
+  const escaped = escapeUnsafe(e.message);
+  const message =
+    escaped.length > MAX_MESSAGE
+      ? `${escaped.slice(0, MAX_MESSAGE).replace(/\\u\{[0-9a-f]*$/, '')}… (${escaped.length - MAX_MESSAGE} more characters)`
+      : escaped;
+  return `${escapeUnsafe(e.file)}:${e.line}:${e.col}${e.ref ? ` ${escapeUnsafe(e.ref)}` : ''}: ${message}`;
+}
+
+/** The longest message `formatManifestError` prints whole. */
+export const MAX_MESSAGE = 1_000;
+
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16).padStart(4, '0')}}`);
 }
 
 /** Orders errors by file, then position. */

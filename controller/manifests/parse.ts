@@ -2,16 +2,20 @@
  * Parses one manifest file: every YAML document in it is validated against its kind's CRD (which fills in
  * defaults) and becomes a Resource with its source position and generation; every problem becomes a ManifestError
  * pointing at the offending node. Documents that are empty are skipped; a document with an error is left out.
+ * A file past the limits on YAML nodes, nesting or documents (limits.ts) is one error and loads nothing; duplicate
+ * keys are found in one pass per mapping (the YAML library's own check is quadratic: minutes for 100,000 keys).
  * Pure: the caller reads the file.
  */
-import { isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { Composer, isCollection, isMap, isScalar, isSeq, LineCounter, Parser, type Document, type Node } from 'yaml';
 import { errorMessage } from '../../reconcilers/core/problem.js';
 import { keyOf, type ObjectMeta, type Resource } from '../../reconcilers/core/resource.js';
 import { generationOf } from './generation.js';
 import { resolveIdentities } from './identities.js';
+import { manifestLimits, tooDeep, tooManyDocuments, tooManyNodes, type ManifestLimits } from './limits.js';
 import type { ManifestError, ManifestErrorCode } from './manifest-error.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 import { describeSchemaErrors } from './schema-errors.js';
+import { checkYamlBudget } from './yaml-budget.js';
 import { positionOf, type LinePosition } from './yaml-position.js';
 
 export { formatManifestError, type ManifestError, type ManifestErrorCode } from './manifest-error.js';
@@ -20,6 +24,8 @@ export interface ParsedManifestFile {
   /** The valid documents, in file order. */
   resources: Resource[];
   errors: ManifestError[];
+  /** YAML documents in the file (empty ones too), for the directory's limit. */
+  documents: number;
 }
 
 /** A document as the CRD schema guarantees it once validation passed. */
@@ -35,12 +41,34 @@ export function parseManifestFile(
   relFile: string,
   text: string,
   schemas: SchemaRegistry = defaultSchemas(),
+  limits: ManifestLimits = manifestLimits(),
 ): ParsedManifestFile {
+  const over = checkYamlBudget(text, limits.maxNodesPerFile, limits.maxDepth);
+  if (over) {
+    const error = over.limit === 'nodes' ? tooManyNodes(relFile, over.at, limits) : tooDeep(relFile, over.at, limits);
+    return { resources: [], errors: [error], documents: 0 };
+  }
   const lineCounter = new LineCounter();
   const resources: Resource[] = [];
   const errors: ManifestError[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
-    const parsed = parseDocument(doc, { file: relFile, lineCounter, schemas });
+  let documents = 0;
+  // logLevel 'error': the library's warnings (e.g. about collection keys) would go to stderr; they are errors here.
+  const composer = new Composer({ uniqueKeys: false, logLevel: 'error' });
+  for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+    documents++;
+    if (documents > limits.maxDocumentsPerFile) {
+      const at = lineCounter.linePos(doc.range[0]);
+      return { resources: [], errors: [tooManyDocuments(relFile, at, limits)], documents };
+    }
+    const ctx = { file: relFile, lineCounter, schemas, limits };
+    let parsed: ReturnType<typeof parseDocument>;
+    try {
+      parsed = parseDocument(doc, ctx);
+    } catch (err) {
+      // A safety net: whatever a document does to the YAML library or the validator, it is an error in the file.
+      const at = lineCounter.linePos(doc.range[0]);
+      parsed = { errors: [{ code: 'YamlSyntax', file: relFile, ...at, message: `YAML: cannot be processed: ${errorMessage(err)}` }] };
+    }
     if ('resource' in parsed) resources.push(parsed.resource);
     else errors.push(...parsed.errors);
   }
@@ -49,13 +77,18 @@ export function parseManifestFile(
   return {
     resources: resources.filter((r) => unique.resources.get(keyOf(r)) === r),
     errors: [...errors, ...unique.errors].sort((a, b) => a.line - b.line || a.col - b.col),
+    documents,
   };
 }
+
+const KIND = /^[A-Z][A-Za-z0-9]{0,62}$/;
+const NAME = /^[a-z0-9][-a-z0-9.]{0,252}$/;
 
 interface DocumentContext {
   file: string;
   lineCounter: LineCounter;
   schemas: SchemaRegistry;
+  limits: ManifestLimits;
 }
 
 function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resource } | { errors: ManifestError[] } {
@@ -72,6 +105,17 @@ function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resourc
   if (doc.errors.length > 0) {
     return { errors: doc.errors.map((e) => error('YamlSyntax', lineCounter.linePos(e.pos[0]), `YAML syntax error: ${e.message}`)) };
   }
+  const structural = structureProblems(doc, ctx.limits.maxDepth);
+  if (structural.length > 0) {
+    return {
+      errors: structural.map(({ problem, node }) => {
+        const at = lineCounter.linePos(node.range?.[0] ?? 0);
+        if (problem === 'duplicate') return error('YamlSyntax', at, 'YAML syntax error: Map keys must be unique');
+        if (problem === 'complexKey') return error('YamlSyntax', at, 'YAML: a mapping key must be a plain value, not a list or a mapping');
+        return tooDeep(file, at, ctx.limits);
+      }),
+    };
+  }
   const contents = doc.contents;
   if (!contents || (isScalar(contents) && contents.value === null)) return { errors: [] };
   const start = lineCounter.linePos(contents.range?.[0] ?? 0);
@@ -86,7 +130,8 @@ function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resourc
     return { errors: [error('NotAMapping', start, 'a manifest document must be a mapping of apiVersion, kind, metadata and spec')] };
   }
   const name = isRecord(data.metadata) ? data.metadata.name : undefined;
-  if (typeof data.kind === 'string' && typeof name === 'string') ref = `${data.kind}/${name}`;
+  // Only a plausible identity is shown as `kind/name` (the error line must stay one unambiguous line).
+  if (typeof data.kind === 'string' && KIND.test(data.kind) && typeof name === 'string' && NAME.test(name)) ref = `${data.kind}/${name}`;
 
   const kindSchema = typeof data.kind === 'string' ? schemas.get(data.kind) : undefined;
   if (!kindSchema) {
@@ -124,4 +169,40 @@ function parseDocument(doc: Document, ctx: DocumentContext): { resource: Resourc
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+type StructureProblem = 'duplicate' | 'complexKey' | 'depth';
+
+/**
+ * Keys written twice in a mapping (compared as the object keys they become), keys that are lists or mappings, and
+ * collections nested past `maxDepth`, in one pass over the document without recursion. Aliases are not followed
+ * (the alias count limit of `toJS` guards them).
+ */
+function structureProblems(doc: Document, maxDepth: number): Array<{ problem: StructureProblem; node: Node }> {
+  const problems: Array<{ problem: StructureProblem; node: Node }> = [];
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: doc.contents, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth > maxDepth) {
+      problems.push({ problem: 'depth', node });
+      break;
+    }
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const key = pair.key.value === null || pair.key.value === undefined ? '' : String(pair.key.value);
+          if (seen.has(key)) problems.push({ problem: 'duplicate', node: pair.key });
+          seen.add(key);
+        } else if (isCollection(pair.key)) {
+          problems.push({ problem: 'complexKey', node: pair.key });
+        }
+        stack.push({ node: pair.key, depth: depth + 1 }, { node: pair.value, depth: depth + 1 });
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return problems.sort((a, b) => (a.node.range?.[0] ?? 0) - (b.node.range?.[0] ?? 0));
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { errorMessage } from '../../reconcilers/core/problem.js';
+import { durationOutOfBounds, type DurationBounds } from '../../reconcilers/core/duration.js';
 import { API_VERSION } from '../../reconcilers/core/resource.js';
 
 // ajv is CommonJS: under NodeNext its default export arrives as the module object.
@@ -34,7 +35,12 @@ export interface SchemaNode {
   uniqueItems?: boolean;
   oneOf?: SchemaNode[];
   anyOf?: SchemaNode[];
+  /** A duration's bounds (reconcilers/core/duration.ts): `{ minimum: 1s, maximum: 24h }`. */
+  [DURATION_KEYWORD]?: DurationBounds;
 }
+
+/** The CRD keyword for a duration field's bounds (an `x-` extension, as Kubernetes' own `x-kubernetes-*`). */
+export const DURATION_KEYWORD = 'x-homeostat-duration';
 
 /** One kind: what its CRD says, and a validator for whole documents of it. */
 export interface KindSchema {
@@ -61,6 +67,7 @@ export class SchemaRegistry {
   /** Reads every CRD in `crdDir` and compiles its validator. Throws on a malformed CRD. */
   static load(crdDir: string): SchemaRegistry {
     const ajv = new Ajv({ useDefaults: true, allErrors: true, verbose: true, strict: false });
+    ajv.addKeyword({ keyword: DURATION_KEYWORD, type: 'string', schemaType: 'object', errors: true, validate: checkDuration });
     const kinds = readdirSync(crdDir)
       .filter((name) => /\.ya?ml$/.test(name))
       .sort()
@@ -98,6 +105,14 @@ export class SchemaRegistry {
     return undefined;
   }
 }
+
+/** The duration keyword's check: one rule, durationOutOfBounds; its words become the error's message. */
+function checkDuration(this: unknown, bounds: DurationBounds, data: string): boolean {
+  const problem = durationOutOfBounds(data, bounds);
+  checkDuration.errors = problem === null ? [] : [{ keyword: DURATION_KEYWORD, message: problem, params: { ...bounds } }];
+  return problem === null;
+}
+checkDuration.errors = [] as Array<Partial<ErrorObject>>;
 
 interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';

@@ -11,10 +11,15 @@
  * file it was in force from; the newcomer is an error naming both files; if neither was in force, neither applies.
  * A snapshot is published only when something in it changed. Pruning and the mass-deletion guard are the
  * controller's business, on top of snapshots.
+ *
+ * Limits (limits.ts): a file over the byte, node or document limit is not loaded and keeps its last good documents,
+ * like any broken file. A reload that would go over the directory's limits (files, bytes, documents) is refused
+ * whole: the published snapshot keeps every resource in force and carries one error naming the file at which the
+ * limit was crossed. Reading is bounded (read-bounded.ts), so a file growing meanwhile is never read whole.
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Resource, ResourceKey, Revision } from '../../reconcilers/core/resource.js';
@@ -22,7 +27,9 @@ import { isManifestFileName, isSkippedDirName, listManifestFiles, toManifestPath
 import { canonicalJson } from './generation.js';
 import { resolveIdentities } from './identities.js';
 import { compareManifestErrors, formatManifestError, unreadableFile, type ManifestError } from './manifest-error.js';
+import { directoryOverLimits, manifestLimits, tooManyDocumentsOverall, type ManifestLimits } from './limits.js';
 import { parseManifestFile } from './parse.js';
+import { mapConcurrently, readManifestText, ReadBudget, type BoundedRead } from './read-bounded.js';
 import { gitDirOf, readRevision } from './revision.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 
@@ -48,6 +55,8 @@ export interface ManifestSourceOptions {
    */
   rescanMs?: number;
   schemas?: SchemaRegistry;
+  /** Limits on files, bytes, documents and YAML values (limits.ts); defaults from DEFAULT_MANIFEST_LIMITS. */
+  limits?: Partial<ManifestLimits>;
 }
 
 type Listener<T> = (value: T) => void;
@@ -57,6 +66,10 @@ interface FileState {
   /** `ino:size:mtime:ctime` when last read. */
   signature: string;
   textHash: string;
+  /** Bytes read, for the directory's total. */
+  bytes: number;
+  /** YAML documents in it, for the directory's limit. */
+  documents: number;
   /** The documents of the last read that had no error at all. */
   lastGood: Resource[];
   /** The errors of the last read (none when it was good). */
@@ -81,6 +94,9 @@ export class ManifestSource {
   private readonly maxWaitMs: number;
   private readonly rescanMs: number;
   private readonly schemas: SchemaRegistry;
+  private readonly limits: ManifestLimits;
+  /** The last reload was refused (over the directory's limits). */
+  private refused = false;
   private readonly files = new Map<string, FileState>();
   private readonly snapshotListeners = new Set<Listener<ManifestSnapshot>>();
   private readonly errorListeners = new Set<Listener<Error>>();
@@ -104,6 +120,7 @@ export class ManifestSource {
     this.maxWaitMs = options.maxWaitMs ?? 100;
     this.rescanMs = options.rescanMs ?? 30_000;
     this.schemas = options.schemas ?? defaultSchemas();
+    this.limits = manifestLimits(options.limits);
   }
 
   /** Starts watching, reads the whole directory and returns the first snapshot (listeners hear the ones after it). */
@@ -208,51 +225,95 @@ export class ManifestSource {
     // git runs alongside the reads (a change made meanwhile triggers another flush anyway).
     let revision = recheck ? undefined : readRevision(this.dir); // never rejects
     const listed = await listManifestFiles(this.dir);
+    const stats = await mapConcurrently(listed, (file) => statSignature(join(this.dir, file)));
+    const reload = await this.reload(listed, stats, paths);
+    if ('refused' in reload) {
+      // Nothing of this reload is kept: the resources in force stay, and the error says why.
+      const previous = this.snapshot?.resources ?? new Map<ResourceKey, Resource>();
+      const snapshot = { resources: previous, errors: [reload.refused], revision: await (revision ?? readRevision(this.dir)), files: listed };
+      if (!this.closed) this.publish(snapshot);
+      this.refused = true;
+      return;
+    }
     let changed = false;
     const present = new Set(listed);
     for (const file of this.files.keys()) {
       if (!present.has(file)) changed = this.files.delete(file) || changed;
     }
-    const refreshed = await Promise.all(listed.map((file) => this.refresh(file, paths.has(file))));
-    changed ||= refreshed.includes(true);
-    if (!changed && !force) return;
+    for (const [file, state] of reload.states) {
+      const known = this.files.get(file);
+      if (known && state.textHash !== '' && known.textHash === state.textHash) {
+        known.signature = state.signature;
+        continue;
+      }
+      this.files.set(file, state);
+      changed = true;
+    }
+    // After a refused reload, the next good one is published even if no file changed since (its error must go).
+    if (!changed && !force && !this.refused) return;
+    this.refused = false;
     revision ??= readRevision(this.dir);
     const snapshot = this.compose(await revision);
     if (this.closed) return;
     this.publish(snapshot);
   }
 
-  /** Re-reads one file if it changed (or `mustRead`); true when its content changed. */
-  private async refresh(file: string, mustRead: boolean): Promise<boolean> {
-    const path = join(this.dir, file);
+  /**
+   * Reads the files that changed (or are in `mustRead`) within the limits, without changing anything yet: either
+   * the new state of each file read, or the error that refuses the whole reload (too many files, too many bytes
+   * together, too many documents together).
+   */
+  private async reload(
+    listed: readonly string[],
+    stats: ReadonlyArray<FileSignature | undefined>,
+    mustRead: ReadonlySet<string>,
+  ): Promise<{ states: Map<string, FileState> } | { refused: ManifestError }> {
+    const limits = this.limits;
+    const tooMuch = directoryOverLimits(listed.map((file, i) => ({ file, bytes: stats[i]?.bytes ?? 0 })), limits);
+    if (tooMuch) return { refused: tooMuch };
+    const toRead = listed.filter((file, i) => {
+      const known = this.files.get(file);
+      return stats[i] !== undefined && (mustRead.has(file) || !known || known.signature !== stats[i]!.signature);
+    });
+    const reading = new Set(toRead);
+    const kept = listed.filter((file) => !reading.has(file) && this.files.has(file)).map((file) => this.files.get(file)!);
+    const budget = new ReadBudget(limits.maxTotalBytes - kept.reduce((sum, state) => sum + state.bytes, 0));
+    const signatures = new Map(listed.map((file, i) => [file, stats[i]?.signature ?? '']));
+    const read = await mapConcurrently(toRead, (file) => this.read(file, signatures.get(file)!, budget));
+    const states = new Map<string, FileState>();
+    for (const [i, result] of read.entries()) {
+      if ('refused' in result) return result;
+      if (result.state) states.set(toRead[i]!, result.state);
+    }
+    let documents = 0;
+    for (const file of listed) {
+      documents += (states.get(file) ?? this.files.get(file))?.documents ?? 0;
+      if (documents > limits.maxDocuments) return { refused: tooManyDocumentsOverall(file, documents, limits) };
+    }
+    return { states };
+  }
+
+  /** Reads and parses one file (bounded); no state when it is gone since the listing. */
+  private async read(file: string, listedSignature: string, budget: ReadBudget): Promise<{ state?: FileState } | { refused: ManifestError }> {
     const known = this.files.get(file);
-    let signature: string;
-    let text: string;
+    /** A file over a limit is not tried again until it changes; one that could not be read is, at every flush. */
+    const failed = (error: ManifestError, signature = ''): { state: FileState } => ({
+      state: { signature, textHash: '', bytes: 0, documents: 0, lastGood: known?.lastGood ?? [], errors: [error] },
+    });
+    let read: BoundedRead;
     try {
-      const s = await stat(path, { bigint: true });
-      signature = `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
-      if (known && known.signature === signature && !mustRead) return false;
-      text = await readFile(path, 'utf8');
+      read = await readManifestText(join(this.dir, file), file, this.limits, budget);
     } catch (err) {
       // Gone since the listing: the next listing drops it (an event is on its way).
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      this.files.set(file, {
-        signature: '',
-        textHash: '',
-        lastGood: known?.lastGood ?? [],
-        errors: [unreadableFile(file, err)],
-      });
-      return true;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      return failed(unreadableFile(file, err));
     }
-    const textHash = createHash('sha256').update(text).digest('hex');
-    if (known && known.textHash === textHash) {
-      known.signature = signature;
-      return false;
-    }
-    const { resources, errors } = parseManifestFile(file, text, this.schemas);
+    if ('error' in read) return read.overBudget ? { refused: read.error } : failed(read.error, listedSignature);
+    const textHash = createHash('sha256').update(read.text).digest('hex');
+    if (known && known.textHash === textHash) return { state: { ...known, signature: read.signature } };
+    const { resources, errors, documents } = parseManifestFile(file, read.text, this.schemas, this.limits);
     const lastGood = errors.length === 0 ? resources : (known?.lastGood ?? []);
-    this.files.set(file, { signature, textHash, lastGood, errors });
-    return true;
+    return { state: { signature: read.signature, textHash, bytes: read.bytes, documents, lastGood, errors } };
   }
 
   private compose(revision: Revision): ManifestSnapshot {
@@ -308,5 +369,20 @@ export class ManifestSource {
     const error = err instanceof Error ? err : new Error(String(err));
     if (this.errorListeners.size === 0) process.emitWarning(error);
     for (const listener of this.errorListeners) listener(error);
+  }
+}
+
+interface FileSignature {
+  signature: string;
+  bytes: number;
+}
+
+/** `ino:size:mtime:ctime` and the size of a file, or undefined when it is gone. */
+async function statSignature(path: string): Promise<FileSignature | undefined> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return { signature: `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`, bytes: Number(s.size) };
+  } catch {
+    return undefined;
   }
 }

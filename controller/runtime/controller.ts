@@ -72,6 +72,7 @@ export class Controller {
   private revision: Revision = { commit: null, dirty: false };
   private readonly settledListeners = new Set<(run: SettledRun) => void>();
   private started = false;
+  private stopping: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(private readonly opts: ControllerOptions) {
@@ -86,7 +87,7 @@ export class Controller {
       log: opts.log,
       onDrift: (key) => {
         this.drifted.add(key);
-        this.queue.add(key);
+        this.queue.addRespectingBackoff(key);
       },
       event: (kind, name, type, reason, message) => this.event(kind, name, type, reason, message),
     });
@@ -165,12 +166,16 @@ export class Controller {
     return this.queue.idle();
   }
 
-  async stop(): Promise<void> {
-    await this.queue.shutdown(this.opts.drainMs ?? 10_000);
-    this.watches.closeAll();
-    for (const actor of this.actors.values()) actor.stop();
-    this.actors.clear();
-    await this.hosts.closeAll();
+  /** Stops taking work, lets running applies finish for `drainMs` (default the option's) and aborts the rest. Idempotent. */
+  stop(drainMs = this.opts.drainMs ?? 10_000): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.queue.shutdown(drainMs);
+      this.watches.closeAll();
+      for (const actor of this.actors.values()) actor.stop();
+      this.actors.clear();
+      await this.hosts.closeAll();
+    })();
+    return this.stopping;
   }
 
   // ── the queue handler: one run of one key ────────────────────────────────
@@ -329,7 +334,7 @@ export class Controller {
       reason: held.length > 0 ? 'MassDeletion' : 'NothingHeld',
       message:
         held.length > 0
-          ? `${held.length} resource(s) disappeared from the manifests at once; their deletion is held until the files return or \`homeostat prune --confirm\`: ${held.join(', ')}`
+          ? `${held.length} resource(s) disappeared from the manifests and, with the deletions less than 10 minutes before them, more than half of the resources would go; their deletion is held until the files return or \`homeostat prune --confirm\`: ${held.join(', ')}`
           : '',
       observedGeneration: null,
       lastTransitionTime: new Date().toISOString(),

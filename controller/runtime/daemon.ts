@@ -1,6 +1,7 @@
 /**
  * `homeostat run`: the long-running controller. Takes the state-directory lock, opens the state store,
- * watches the manifests, serves HTTP on loopback, and on SIGINT/SIGTERM shuts down in order: stop taking
+ * watches the manifests, serves HTTP (loopback unless `--allow-remote`; guarded by the API token it creates in
+ * the state directory at its first start), and on SIGINT/SIGTERM shuts down in order: stop taking
  * manifest changes, let running applies finish (or abort them after the drain time; every write is atomic,
  * so an abort never leaves a half-written file), close hosts, the store and the lock.
  */
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { formatRevision } from '../../reconcilers/core/resource.js';
-import { startHttp, type HttpEndpoint } from '../http/server.js';
+import { assertListenAllowed, ensureApiToken, startHttp, type HttpEndpoint, type HttpListen } from '../http/index.js';
 import { formatManifestError, ManifestSource, type ManifestError } from '../manifests/index.js';
 import type { Condition } from '../state/conditions.js';
 import type { StateStore } from '../state/store.js';
@@ -21,7 +22,8 @@ export interface DaemonOptions {
   stateDir: string;
   log: Logger;
   reconcilers: Reconciler<any, any, Change>[];
-  listen: { host: string; port: number };
+  /** The HTTP endpoint; a non-loopback host needs `allowRemote` (refused before anything runs). */
+  listen: HttpListen;
   resyncMs?: number;
   drainMs?: number;
 }
@@ -36,6 +38,7 @@ export interface Daemon {
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
+  assertListenAllowed(opts.listen);
   const session = openControllerSession(opts);
   const { store, controller } = session;
   let ready = false;
@@ -70,6 +73,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   let http: HttpEndpoint | undefined;
   try {
+    const token = ensureApiToken(opts.stateDir);
     const first = await source.start();
     reportErrors(first.errors);
     await controller.accept(first);
@@ -81,6 +85,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         confirmPrune: () => controller.confirmPrune(),
       },
       opts.listen,
+      token,
     );
   } catch (err) {
     await source.close();

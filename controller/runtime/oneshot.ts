@@ -1,12 +1,15 @@
 /**
  * The one-shot commands built on the same pieces as the daemon: `diff` (observe + pure plan against the live
  * hosts, in a dry-run context from run-context.ts, changing nothing) and `apply` (converge every resource once
- * through the controller session, then exit), and an offline `prune --confirm`.
+ * through the controller session, then exit), and an offline `prune --confirm`. Both have a deadline
+ * (`--timeout`, default DEFAULT_ONESHOT_TIMEOUT_MS): what has not settled by then is aborted and reported per
+ * resource, so nothing (a hung host, a folder a container keeps flipping) keeps them running.
  */
 import type { Logger } from 'pino';
 import type { Change, InventoryItem, Plan, Reconciler } from '../../reconcilers/core/contract.js';
 import { isStalledError } from '../../reconcilers/core/contract.js';
 import { errorMessage, formatProblem } from '../../reconcilers/core/problem.js';
+import { formatMs } from '../../reconcilers/core/duration.js';
 import { planInputOf } from '../../reconcilers/core/machine.js';
 import { keyOf, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
 import { loadManifestDir, readRevision, type ManifestError } from '../manifests/index.js';
@@ -23,6 +26,31 @@ export interface OneShotOptions {
   stateDir: string;
   log: Logger;
   reconcilers: Reconciler<any, any, Change>[];
+  /** The deadline of the whole command. Default DEFAULT_ONESHOT_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** `--timeout` when not given: 5 minutes. */
+export const DEFAULT_ONESHOT_TIMEOUT_MS = 5 * 60_000;
+/** No single resource's plan may take longer than this in `diff`, whatever the deadline. */
+const PLAN_TIMEOUT_MS = 60_000;
+
+/** A resource that had not settled when the deadline passed. */
+export interface Unsettled {
+  key: ResourceKey;
+  /** Running (aborted at the deadline), or still waiting for its turn. */
+  state: 'running' | 'queued';
+}
+
+/** Resolves true when `work` settles within `ms`, false when the deadline passes first. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true as const), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class ManifestsInvalid extends Error {
@@ -55,14 +83,21 @@ export async function diffOnce(opts: OneShotOptions): Promise<ResourceDiff[]> {
   const store = existsSync(join(opts.stateDir, 'state.db')) ? new StateStore(opts.stateDir, { readonly: true }) : null;
   const hosts = new HostPool({ manifestsDir: opts.manifestsDir, stateDir: opts.stateDir, log: opts.log });
   const byKind = new Map(opts.reconcilers.map((r) => [r.kind, r]));
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_ONESHOT_TIMEOUT_MS;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const expired = new Promise<'expired'>((resolve) => deadline.addEventListener('abort', () => resolve('expired'), { once: true }));
+  const late = `did not finish within ${formatMs(timeoutMs)} (--timeout)`;
   try {
     const hostResources = [...snapshot.resources.values()].filter((r) => r.kind === 'Host') as Resource<HostSpecInput>[];
-    await hosts.update(hostResources);
+    await Promise.race([hosts.update(hostResources), expired]);
     const diffs: ResourceDiff[] = [];
     for (const resource of snapshot.resources.values()) {
       const reconciler = byKind.get(resource.kind);
       if (!reconciler) continue;
-      diffs.push(await diffResource(resource, reconciler, hosts, store, opts.log));
+      const key = keyOf(resource);
+      const hostName = reconciler.hostOf(resource.spec, resource.metadata.name);
+      const diff = deadline.aborted ? 'expired' : await Promise.race([diffResource(resource, reconciler, hosts, store, opts.log, deadline), expired]);
+      diffs.push(diff === 'expired' ? { key, host: hostName, changes: [], error: late } : diff);
     }
     for (const row of store?.listResources() ?? []) {
       const key = `${row.kind}/${row.name}`;
@@ -83,6 +118,7 @@ async function diffResource(
   hosts: HostPool,
   store: StateStore | null,
   log: Logger,
+  deadline: AbortSignal,
 ): Promise<ResourceDiff> {
   const key = keyOf(resource);
   const hostName = reconciler.hostOf(resource.spec, resource.metadata.name);
@@ -90,7 +126,8 @@ async function diffResource(
   if (!host) return { key, host: hostName, changes: [], error: `no Host named "${hostName}"` };
   const problems = reconciler.validate?.(resource.spec) ?? [];
   if (problems.length > 0) return { key, host: hostName, changes: [], error: problems.map(formatProblem).join('; ') };
-  const { env } = buildRunEnv({ resource, reconciler, host, signal: AbortSignal.timeout(60_000) }, { mode: 'dryRun', store, log });
+  const signal = AbortSignal.any([deadline, AbortSignal.timeout(PLAN_TIMEOUT_MS)]);
+  const { env } = buildRunEnv({ resource, reconciler, host, signal }, { mode: 'dryRun', store, log });
   try {
     const observed = await reconciler.observe(env.ctx);
     const plan: Plan = reconciler.plan(resource.spec, observed, planInputOf(env));
@@ -101,22 +138,42 @@ async function diffResource(
       ...(plan.degraded ? { degraded: `${plan.degraded.reason}: ${plan.degraded.message}` } : {}),
     };
   } catch (err) {
-    return { key, host: hostName, changes: [], error: isStalledError(err) ? `${err.reason}: ${err.message}` : errorMessage(err) };
+    return { key, host: hostName, changes: [], error: isStalledError(err) ? `${err.reason}: ${errorMessage(err)}` : errorMessage(err) };
   }
 }
 
-/** Converges every resource once (and prunes what left the manifests, within the guard); returns the views. */
-export async function applyOnce(opts: OneShotOptions & { confirmPrune?: boolean }): Promise<{ views: ResourceView[]; held: string[] }> {
+export interface ApplyResult {
+  views: ResourceView[];
+  /** Deletions the mass-deletion guard holds. */
+  held: string[];
+  /** What had not settled at the deadline (aborted); empty when everything settled in time. */
+  unsettled: Unsettled[];
+}
+
+/**
+ * Converges every resource once (and prunes what left the manifests, within the guard); returns the views.
+ * At the deadline, the runs still going are aborted (every write is atomic) and reported as unsettled.
+ */
+export async function applyOnce(opts: OneShotOptions & { confirmPrune?: boolean }): Promise<ApplyResult> {
   const snapshot = await loadSnapshot(opts.manifestsDir);
   const session = openControllerSession({ ...opts, drainMs: 30_000 });
   const { store, controller } = session;
   try {
-    await controller.accept(snapshot);
-    if (opts.confirmPrune) controller.confirmPrune();
-    await controller.idle();
+    const settled = await within(
+      (async () => {
+        await controller.accept(snapshot);
+        if (opts.confirmPrune) controller.confirmPrune();
+        await controller.idle();
+      })(),
+      opts.timeoutMs ?? DEFAULT_ONESHOT_TIMEOUT_MS,
+    );
+    const pending = settled ? [] : controller.queue.pendingKeys();
+    // Nothing pending yet: the deadline passed while the manifests were taken in (hosts connecting).
+    const unsettled = settled || pending.length > 0 ? pending : controller.desired.keys().map((key) => ({ key, state: 'queued' as const }));
+    if (!settled) await controller.stop(0);
     const held = controller.desired.held();
     const keys = new Set(controller.desired.keys());
-    return { views: listResourceViews(store).filter((v) => keys.has(`${v.kind}/${v.name}`)), held };
+    return { views: listResourceViews(store).filter((v) => keys.has(`${v.kind}/${v.name}`)), held, unsettled };
   } finally {
     await session.close();
   }

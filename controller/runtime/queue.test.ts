@@ -111,4 +111,40 @@ describe('WorkQueue', () => {
     q.add('after'); // ignored after shutdown
     expect(q.depth).toBe(0);
   });
+
+  it('drift runs a converged key at once, but a key whose last run failed or stalled only at its backoff', async () => {
+    const runs: string[] = [];
+    let fail = true;
+    let selfDrift = 3; // the first runs change something, and their watch fires while they run
+    const q: WorkQueue = new WorkQueue({
+      baseDelayMs: 60_000,
+      handler: async (key) => {
+        runs.push(key);
+        await tick(1);
+        if (selfDrift-- > 0) q.addRespectingBackoff(key);
+        await tick(1);
+        if (fail) q.addRateLimited(key);
+        else q.forget(key);
+      },
+    });
+    q.add('K/flip');
+    await q.idle(); // would never resolve if drift bypassed the backoff
+    expect(runs).toEqual(['K/flip']);
+    q.addRespectingBackoff('K/flip'); // more drift while it waits for its retry
+    await q.idle();
+    expect(runs).toEqual(['K/flip']);
+    expect(q.pendingKeys()).toEqual([]);
+
+    selfDrift = 1;
+    fail = false;
+    q.add('K/flip'); // a spec change or `homeostat reconcile` runs it at once
+    await q.idle(); // and its own drift during this converging run: once more, at once
+    expect(runs).toEqual(['K/flip', 'K/flip', 'K/flip']);
+
+    q.countFailure('K/stalled');
+    q.addRespectingBackoff('K/stalled');
+    await tick(5);
+    expect(runs.filter((k) => k === 'K/stalled')).toEqual([]);
+    await q.shutdown(0);
+  });
 });

@@ -1,6 +1,6 @@
 /**
- * The one requeue switch and how it lands on a real WorkQueue: backoff grows on failures and is forgotten on
- * success or stall; a converged key comes back after its wish or a jittered resync; a finalized key is dropped.
+ * The one requeue switch and how it lands on a real WorkQueue: backoff grows on failures and stalls and is
+ * forgotten on success; a converged key comes back after its wish or a jittered resync; a finalized key is dropped.
  */
 import { describe, expect, it } from 'vitest';
 import { WorkQueue } from './queue.js';
@@ -13,7 +13,7 @@ describe('requeueAfter', () => {
   it('decides by outcome', () => {
     expect(requeueAfter(failed, policy)).toEqual({ type: 'backoff' });
     expect(requeueAfter({ result: 'finalizeFailed', message: 'm', error: null }, policy)).toEqual({ type: 'backoff' });
-    expect(requeueAfter({ result: 'stalled', generation: 'g1', reason: 'X', message: 'm' }, policy)).toEqual({ type: 'none' });
+    expect(requeueAfter({ result: 'stalled', generation: 'g1', reason: 'X', message: 'm' }, policy)).toEqual({ type: 'wait' });
     expect(requeueAfter({ result: 'finalized' }, policy)).toEqual({ type: 'drop' });
     expect(requeueAfter({ result: 'converged', generation: 'g1', applied: [], requeueAfterMs: 1500 }, policy)).toEqual({ type: 'after', delayMs: 1500 });
   });
@@ -27,18 +27,26 @@ describe('requeueAfter', () => {
 });
 
 describe('scheduleRequeue on a WorkQueue', () => {
-  const queue = () => new WorkQueue({ handler: async () => {}, baseDelayMs: 100, maxDelayMs: 10_000, random: () => 1 });
+  let now = 0;
+  const queue = () => new WorkQueue({ handler: async () => {}, baseDelayMs: 100, maxDelayMs: 10_000, random: () => 1, now: () => now });
 
-  it('backoff grows per failure; after and none forget it; drop removes the key', async () => {
+  it('backoff grows per failure and per stall (wait); after forgets it once the key goes its ceiling without failing; drop removes the key', async () => {
     const q = queue();
     expect(scheduleRequeue(q, 'K/a', { type: 'backoff' })).toBe(100);
     expect(scheduleRequeue(q, 'K/a', { type: 'backoff' })).toBe(200);
     expect(q.failureCount('K/a')).toBe(2);
     expect(scheduleRequeue(q, 'K/a', { type: 'after', delayMs: 60_000 })).toBe(60_000);
+    expect(q.failureCount('K/a')).toBe(2); // converged, but flapping would continue the count
+    expect(scheduleRequeue(q, 'K/a', { type: 'backoff' })).toBe(400);
+    scheduleRequeue(q, 'K/a', { type: 'after', delayMs: 60_000 });
+    now += 399;
+    expect(q.failureCount('K/a')).toBe(3);
+    now += 1;
     expect(q.failureCount('K/a')).toBe(0);
     scheduleRequeue(q, 'K/a', { type: 'backoff' });
-    expect(scheduleRequeue(q, 'K/a', { type: 'none' })).toBeUndefined();
-    expect(q.failureCount('K/a')).toBe(0);
+    expect(scheduleRequeue(q, 'K/a', { type: 'wait' })).toBeUndefined();
+    expect(q.failureCount('K/a')).toBe(2);
+    scheduleRequeue(q, 'K/a', { type: 'after', delayMs: 60_000 });
     scheduleRequeue(q, 'K/a', { type: 'backoff' });
     expect(scheduleRequeue(q, 'K/a', { type: 'drop' })).toBeUndefined();
     expect(q.failureCount('K/a')).toBe(0);

@@ -1,8 +1,9 @@
 /**
  * What happens to a key after a run, decided in one switch as controller-runtime decides it in one place:
- * failed → retry with rate-limited backoff; converged → forget the backoff and come back after the reconciler's
- * `requeueAfterMs` or a jittered resync; stalled → forget the backoff and wait (a spec change, `homeostat
- * reconcile` or drift queues it again); finalized → drop everything scheduled for it.
+ * failed → retry with rate-limited backoff; converged → come back after the reconciler's `requeueAfterMs` or a
+ * jittered resync, and forget the backoff once the key goes its ceiling without failing (queue.ts); stalled →
+ * schedule nothing and wait (a spec change or `homeostat reconcile` queues it again at once; drift does too, but
+ * no sooner than its backoff, which the stall counts as a failure for); finalized → drop everything for it.
  */
 import type { RunOutcome } from '../../reconcilers/core/machine.js';
 import type { WorkQueue } from './queue.js';
@@ -10,7 +11,8 @@ import type { WorkQueue } from './queue.js';
 export type Requeue =
   | { type: 'backoff' }
   | { type: 'after'; delayMs: number }
-  | { type: 'none' }
+  /** Nothing scheduled; counts as a run that did not converge (drift waits for the backoff). */
+  | { type: 'wait' }
   /** The resource is gone. */
   | { type: 'drop' };
 
@@ -32,7 +34,7 @@ export function requeueAfter(outcome: RequeueOutcome, policy: RequeuePolicy): Re
     case 'converged':
       return { type: 'after', delayMs: outcome.requeueAfterMs ?? jitteredResync(policy) };
     case 'stalled':
-      return { type: 'none' };
+      return { type: 'wait' };
     case 'finalized':
       return { type: 'drop' };
   }
@@ -44,11 +46,11 @@ export function scheduleRequeue(queue: WorkQueue, key: string, requeue: Requeue)
     case 'backoff':
       return queue.addRateLimited(key);
     case 'after':
-      queue.forget(key);
+      queue.noteConverged(key);
       queue.addAfter(key, requeue.delayMs);
       return requeue.delayMs;
-    case 'none':
-      queue.forget(key);
+    case 'wait':
+      queue.countFailure(key);
       return undefined;
     case 'drop':
       queue.remove(key);

@@ -2,12 +2,13 @@
  * Where drift comes from, and the host connections it lives on. Per resource: a watch on the host paths its
  * reconciler names (`watchTargets`) and the reconciler's own `watch` (e.g. Docker events), renewed when the host,
  * the targets or (for an own watch) the generation change, closed on suspend, delete and shutdown. A firing watch
- * calls `onDrift(key)`. Host lifetimes: `syncHosts` brings the HostPool in line with the Host resources in force
+ * calls `onDrift(key)`; events on homeostat's own scratch files (core/scratch.ts) are not drift. Host lifetimes: `syncHosts` brings the HostPool in line with the Host resources in force
  * and closes the watches that lived on a connection it replaced.
  */
 import type { Logger } from 'pino';
 import type { Change, ReconcileContext, Reconciler } from '../../reconcilers/core/contract.js';
 import { parseKey, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
+import { isScratchPath } from '../../reconcilers/core/scratch.js';
 import type { Disposable, Host } from '../../reconcilers/host/index.js';
 import type { HostPool, HostSpecInput } from './hosts.js';
 
@@ -55,6 +56,7 @@ export class DriftWatches {
     if (targets.length > 0) {
       handles.push(
         host.watch(targets, (event) => {
+          if (isScratchPath(event.path)) return; // homeostat's own scratch file (e.g. the hardlink probe): not drift
           log.debug({ resource: key, path: event.path, kind: event.kind }, 'drift event');
           this.opts.onDrift(key);
         }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationMs, formatMs, parseDuration } from './duration.js';
+import { durationMs, durationOutOfBounds, formatMs, MAX_TIMER_MS, parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -34,5 +34,21 @@ describe('formatMs', () => {
     [3_600_000, '1h'],
   ])('%d ms reads %s', (ms, text) => {
     expect(formatMs(ms)).toBe(text);
+  });
+});
+
+describe('durationOutOfBounds', () => {
+  it('says which bound a duration breaks, in the words of the bound', () => {
+    const bounds = { minimum: '1s', maximum: '24h' };
+    expect(durationOutOfBounds('1ms', bounds)).toBe('must be at least 1s');
+    expect(durationOutOfBounds('25h', bounds)).toBe('must be at most 24h');
+    expect(durationOutOfBounds('1s', bounds)).toBeNull();
+    expect(durationOutOfBounds('24h', bounds)).toBeNull();
+  });
+
+  it('refuses what a timer cannot wait whatever the bounds, and leaves what does not parse to the pattern', () => {
+    expect(durationOutOfBounds('999h', {})).toBe(`must be at most ${formatMs(MAX_TIMER_MS)}`);
+    expect(durationOutOfBounds('99999999999999999999h', { maximum: '1h' })).toBe('must be at most 1h');
+    expect(durationOutOfBounds('soon', { minimum: '1s' })).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * shown as a condition's reason), the field `path` it is about when there is one (`spec.devices[0].path`), and a
  * message for people. Every kind's validation, tree checks and findings use it; formatting is separate.
  */
+import { redact } from './redact.js';
 
 export interface Problem<Reason extends string = string> {
   reason: Reason;
@@ -27,9 +28,9 @@ export function joinMessages(messages: readonly string[], max = 4): string {
   return messages.length > max ? `${shown}; and ${messages.length - max} more` : shown;
 }
 
-/** The message of any thrown value (an Error's message, else its string form). */
+/** The message of any thrown value (an Error's message, else its string form), with known secrets redacted. */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return redact(err instanceof Error ? err.message : String(err));
 }
 
 /** A spec the schema accepts but the kind cannot use: the resource is Stalled/InvalidSpec until the spec changes. */

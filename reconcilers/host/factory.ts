@@ -1,7 +1,8 @@
 /**
  * `createHost`: a Host resource's spec → a `Host`. No `ssh` section means this machine (`LocalHost`).
- * Relative local paths (`root`, `identityFile`, `knownHostsFile`) resolve against the folder of the manifest
- * that declared the Host; trust-on-first-use without a `knownHostsFile` records keys in `<stateDir>/known_hosts`.
+ * Relative local paths (`root`, `identityFile`, `knownHostsFile`, `docker.tls.*`) resolve against the folder of the
+ * manifest that declared the Host; trust-on-first-use without a `knownHostsFile` records keys in
+ * `<stateDir>/known_hosts`.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -26,10 +27,13 @@ export interface CreateHostContext {
 export function createHost(name: string, spec: HostSpec, ctx: CreateHostContext): Host {
   const log = ctx.log?.child({ host: name });
   const root = spec.root === undefined || isAbsolute(spec.root) ? spec.root : resolve(ctx.baseDir, spec.root);
-  if (!spec.ssh) return new LocalHost({ name, root, log, platform: spec.platform, docker: spec.docker });
-  const ssh = spec.ssh;
   const fromBase = (file: string | undefined): string | undefined =>
     file === undefined ? undefined : isAbsolute(file) ? file : resolve(ctx.baseDir, file);
+  // The Docker TLS files are read here, on the controller's machine, for local and SSH Hosts alike.
+  const tls = spec.docker?.tls;
+  const docker = tls ? { ...spec.docker, tls: { ca: fromBase(tls.ca)!, cert: fromBase(tls.cert)!, key: fromBase(tls.key)! } } : spec.docker;
+  if (!spec.ssh) return new LocalHost({ name, root, log, platform: spec.platform, docker });
+  const ssh = spec.ssh;
   const knownHostsFile = fromBase(ssh.knownHostsFile) ?? (ssh.trustOnFirstUse ? join(ctx.stateDir, 'known_hosts') : undefined);
   return new SshHost({
     name,
@@ -44,7 +48,7 @@ export function createHost(name: string, spec: HostSpec, ctx: CreateHostContext)
     hostKeyFingerprint: ssh.hostKeyFingerprint,
     trustOnFirstUse: ssh.trustOnFirstUse,
     platform: spec.platform,
-    docker: spec.docker,
+    docker,
     log,
   });
 }

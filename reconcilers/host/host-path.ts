@@ -45,3 +45,13 @@ export function normalizeRoot(root: string | undefined): string | undefined {
   const normalized = posix.normalize(root).replace(/\/+$/, '');
   return normalized === '' ? undefined : normalized;
 }
+
+/**
+ * A name a checked operation creates or removes inside an opened folder: one path component (not empty, `.` or
+ * `..`, no `/` or NUL), so that it can never reach past the folder checked. Throws `EESCAPE` otherwise.
+ */
+export function checkEntryName(hostName: string, folder: string, name: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    throw new HostError('EESCAPE', `not a single file name in ${folder}: ${JSON.stringify(name)}`, hostName, folder);
+  }
+}

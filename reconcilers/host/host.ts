@@ -1,10 +1,13 @@
 /**
  * The one interface every reconciler uses to touch a machine: this machine (`local`, optionally confined
  * under a sandbox `root`) or another one over SSH. Paths are always absolute paths *as the host sees them*;
- * an implementation with a `root` maps them under it and refuses anything that would escape.
+ * an implementation with a `root` resolves every component inside it as openat2(2) RESOLVE_IN_ROOT does (a
+ * symlink's absolute target starts again at the root, `..` never climbs above it) and refuses anything that
+ * would escape (`EESCAPE`).
  *
  * Errors are `HostError`s with a `code` taken from the errno names (`ENOENT`, `EEXIST`, `EXDEV`, ...),
- * plus `ECONFLICT` for a compare-and-swap write whose expectation no longer holds, and `ETIMEDOUT` /
+ * plus `ECONFLICT` for a compare-and-swap write whose expectation no longer holds (or a checked folder that is
+ * no longer the one observed), and `ETIMEDOUT` /
  * `ECONNECTION` for transport failures (retryable).
  */
 
@@ -75,6 +78,32 @@ export interface Disposable {
   close(): void;
 }
 
+/** A file's identity: the device and inode a plan saw. */
+export interface InodeId {
+  dev: number;
+  ino: number;
+}
+
+/**
+ * What a checked change requires of the folder it acts on (see `Host.chmodChecked`): it is opened, never looked
+ * up again, and must be the folder observed and lie inside the tree.
+ */
+export interface FolderCheck {
+  /** Host path of the tree the folder must lie in, checked on the opened folder's real path (`/proc/self/fd/N`). */
+  within: string;
+  /** The folder observed; anything else there now (another folder, a symlink, a file) is refused with ECONFLICT. */
+  expect?: InodeId;
+}
+
+/** A folder a checked operation acts in: its host path, and what it must be (see `FolderCheck`). */
+export interface CheckedFolder {
+  path: string;
+  check: FolderCheck;
+}
+
+/** What the hardlink probe found for one folder: the link was made, or link(2) failed with this errno. */
+export type HardlinkOutcome = 'linked' | 'EXDEV' | 'EPERM';
+
 /** Which container toolchain a host has: Proxmox's `pct` and `/etc/pve`, or plain LXC (`lxc-*`, `/var/lib/lxc`). */
 export type HostPlatform = 'proxmox' | 'lxc';
 
@@ -123,7 +152,48 @@ export interface Host {
    * to programs must use `resolvePath` first.
    */
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>;
-  /** The real path on the machine for a host path (applies `root`). */
+  /** `path` with every symlink resolved (inside `root`), as a host path; `null` when it does not exist. */
+  realpath(path: string): Promise<string | null>;
+  /*
+   * Checked changes inside a tree: each opens the folder through its resolved parent with O_NOFOLLOW|O_DIRECTORY,
+   * checks the opened inode (`check.expect`) and that `/proc/self/fd/N` lies inside `check.within`, and changes it
+   * through that descriptor (fchmod/fchown), so a folder swapped for a symlink after it was observed is refused
+   * (ECONFLICT) and nothing outside the tree is ever touched (EESCAPE). Over SSH a constant remote helper does
+   * the same on the remote machine.
+   */
+  chmodChecked(path: string, mode: number, check: FolderCheck): Promise<void>;
+  chownChecked(path: string, uid: number, gid: number, check: FolderCheck): Promise<void>;
+  /**
+   * Creates a folder (non-recursively, `mode` under the umask) through its parent, which must lie inside
+   * `check.within` as opened; returns the stat of the new folder, opened O_NOFOLLOW.
+   */
+  mkdirChecked(path: string, mode: number, check: { within: string }): Promise<FileStat>;
+  /**
+   * Removes an empty folder through its checked parent, only if it is still `check.expect`; resolves when it is
+   * already gone. (rmdir never follows a symlink; a folder swapped in after the check is an empty folder inside
+   * the tree, or ENOTEMPTY.)
+   */
+  rmdirChecked(path: string, check: FolderCheck): Promise<void>;
+  /**
+   * Removes the file or symlink `name` (a single path component) from the folder at `folder`, opened and checked
+   * as `chmodChecked` checks a folder (never through a path looked up again); resolves when it is already gone.
+   */
+  unlinkChecked(folder: string, name: string, check: FolderCheck): Promise<void>;
+  /**
+   * The hardlink probe in one operation (one round trip over SSH): `source` and every target folder are opened
+   * and checked as `chmodChecked` does, then, all through those descriptors, a leftover `name` (a single path
+   * component) is removed from each, an empty file `name` is created in `source` (O_CREAT|O_EXCL|O_NOFOLLOW,
+   * 0600), linked into every target (link(2) from folder descriptor to folder descriptor), and every name made is
+   * removed again, whatever happens. One outcome per target, in order: `linked`, or the link's errno when it is
+   * EXDEV (another mount, or a filesystem that splits the tree) or EPERM (hardlinks refused). A target that is
+   * the source folder, or a folder already probed, gets the same outcome without a second link. Anything else
+   * (a folder not as checked: ECONFLICT, EESCAPE) rejects, after cleaning up.
+   */
+  probeHardlinks(source: CheckedFolder, targets: readonly CheckedFolder[], name: string): Promise<HardlinkOutcome[]>;
+  /**
+   * The real path on the machine for a host path (applies `root` lexically, for argv): programs given it follow
+   * symlinks as the kernel does, so only the Host's own file operations are confined inside `root`.
+   */
   resolvePath(path: string): string;
   /**
    * Calls `onEvent` when something at one of `paths` (a file, or a directory's entries) changes.

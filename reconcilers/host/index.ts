@@ -16,6 +16,6 @@ export {
   DockerUnreachableError, isDockerUnreachable, explainDockerError, dockerStatusCode, dockerEndpointOf, isLocalDockerSocket,
 } from './docker-errors.js';
 export { followDockerEvents, DOCKER_EVENTS_RETRY, type DockerEvent, type DockerEventFilters, type DockerEventsOptions } from './docker-events.js';
-export { hostFetch, type FetchLike } from './http.js';
+export { hostFetch, MAX_BODY_BYTES, ResponseTooLargeError, type FetchLike, type HostFetchOptions } from './http.js';
 export { shellQuote, shellCommand } from './quote.js';
 export { sshFingerprint, normalizeFingerprint } from './known-hosts.js';

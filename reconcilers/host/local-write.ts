@@ -44,12 +44,23 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * How the current file is read for the compare-and-swap and for the mode and owner to keep. Default: through
+ * `realPath`. Inside a sandbox root, `realPath` is `/proc/self/fd/P/NAME` (reaching the entry itself) and the
+ * host reads the current file with its own confined resolution instead.
+ */
+export interface CurrentFile {
+  readCurrent(): Promise<Buffer | null>;
+  statCurrent(): Promise<{ mode: number; uid: number; gid: number } | null>;
+}
+
 export async function writeFileAtomicLocal(
   hostName: string,
   hostPath: string,
   realPath: string,
   data: Buffer | string,
   opts: WriteOptions = {},
+  current: CurrentFile = { readCurrent: () => readIfExists(realPath), statCurrent: () => statIfExists(realPath) },
 ): Promise<void> {
   const { signal } = opts;
   const fsync = opts.fsync ?? true;
@@ -57,14 +68,14 @@ export async function writeFileAtomicLocal(
   try {
     throwIfAborted(signal, hostName, 'write', hostPath);
     if (opts.expected !== undefined) {
-      const current = await readIfExists(realPath);
-      const holds = opts.expected === null ? current === null : current !== null && current.equals(opts.expected);
+      const existing = await current.readCurrent();
+      const holds = opts.expected === null ? existing === null : existing !== null && existing.equals(opts.expected);
       if (!holds) {
-        const what = current === null ? 'does not exist' : opts.expected === null ? 'already exists' : 'has changed';
+        const what = existing === null ? 'does not exist' : opts.expected === null ? 'already exists' : 'has changed';
         throw new HostError('ECONFLICT', `write ${hostPath}: the file ${what} (compare-and-swap refused)`, hostName, hostPath);
       }
     }
-    const existing = await statIfExists(realPath);
+    const existing = await current.statCurrent();
     tempPath = tempNameFor(realPath);
     // Private until its mode is set; with keepDefaultMode the filesystem's default (umask) applies instead.
     const handle = await open(tempPath, 'wx', opts.keepDefaultMode ? 0o666 : 0o600);

@@ -1,8 +1,11 @@
 /**
  * `SshHost`: a machine reached over SSH (ssh2). One lazily opened connection shared by every call, SFTP for
  * file work, exec (every argument shell-quoted) for what SFTP cannot do: stat with st_dev/st_ino/st_rdev
- * (batched per tick), lchown of symlinks, watching (inotifywait, else polling). Every operation has a
- * timeout (`ETIMEDOUT`); a dropped connection is re-established on the next call, with backoff.
+ * (batched per tick), lchown of symlinks, watching (inotifywait, else polling). A constant remote helper
+ * (Perl, one long-lived process: ssh-helper.ts) does what needs descriptors: the checked folder changes, and,
+ * with a sandbox `root`, resolving every path inside it (RESOLVE_IN_ROOT) before SFTP acts on the result.
+ * Every operation has a timeout (`ETIMEDOUT`); a dropped connection is re-established on the next call, with
+ * backoff.
  */
 import type Docker from 'dockerode';
 import type { HostDockerSpec } from '../../crds/types.js';
@@ -12,13 +15,15 @@ import { posix } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { HostError, type ExecOptions, type ExecResult, type FileStat, type Host, type WatchEvent, type WriteOptions } from './host.js';
+import { HostError, isHostError, type CheckedFolder, type ExecOptions, type ExecResult, type FileStat, type FolderCheck, type HardlinkOutcome, type Host, type WatchEvent, type WriteOptions } from './host.js';
 import { HostKeyPolicy } from './host-key-policy.js';
-import { mapHostPath, normalizeHostPath, normalizeRoot } from './host-path.js';
+import { checkEntryName, mapHostPath, normalizeHostPath, normalizeRoot } from './host-path.js';
 import { parseMountPoints } from './local-mount.js';
 import { shellCommand } from './quote.js';
 import { SshConnection } from './ssh-connection.js';
 import { execSsh, killRemote } from './ssh-exec.js';
+import { RemoteHelper } from './ssh-helper.js';
+import { fileTypeOfMode } from './file-stat.js';
 import { sftpCall, SftpError } from './ssh-sftp.js';
 import { STAT_SCRIPT, StatBatcher } from './ssh-stat.js';
 import { SshWatchHub } from './ssh-watch.js';
@@ -77,6 +82,7 @@ export class SshHost implements Host {
   private readonly watches: SshWatchHub;
   private readonly operationTimeoutMs: number;
   private readonly log: Logger | undefined;
+  private readonly helper: RemoteHelper;
 
   constructor(opts: SshHostOptions) {
     this.name = opts.name;
@@ -106,6 +112,7 @@ export class SshHost implements Host {
       }),
       log: opts.log,
     });
+    this.helper = new RemoteHelper(this.connection, this.name, this.operationTimeoutMs);
     this.stats = new StatBatcher(this.name, (args) => this.exec(['sh', '-c', STAT_SCRIPT, 'sh', ...args]));
     this.watches = new SshWatchHub({
       log: opts.log,
@@ -123,6 +130,19 @@ export class SshHost implements Host {
 
   resolvePath(path: string): string {
     return mapHostPath(this.name, this.root, path);
+  }
+
+  /**
+   * The real path an SFTP call acts on. Without a root, the path itself. With one, the host path resolved inside
+   * the root by the remote helper (every symlink, RESOLVE_IN_ROOT), then mapped under it; a missing folder on the
+   * way is ENOENT. (SFTP looks the result up again: these plain calls are confined, while the checked folder
+   * changes also act on descriptors.)
+   */
+  private async real(path: string, follow: boolean): Promise<string> {
+    const mapped = this.resolvePath(path);
+    if (this.root === undefined) return mapped;
+    const out = await this.helper.call('resolve', [this.root, normalizeHostPath(path)!, follow ? '1' : '0'], 'resolve', path);
+    return mapHostPath(this.name, this.root, out.slice(2));
   }
 
   /** Whether watches currently use inotifywait or polling (after the first watch has armed). */
@@ -182,8 +202,9 @@ export class SshHost implements Host {
   }
 
   async readFile(path: string, opts: { signal?: AbortSignal } = {}): Promise<Buffer> {
-    const real = this.resolvePath(path);
+    this.resolvePath(path);
     return this.sftpOp('read', path, async (sftp) => {
+      const real = await this.real(path, true);
       try {
         return await sftpCall<Buffer>(sftp, (s, cb) => s.readFile(real, cb));
       } catch (err) {
@@ -196,31 +217,61 @@ export class SshHost implements Host {
   }
 
   async readFileIfExists(path: string, opts: { signal?: AbortSignal } = {}): Promise<Buffer | null> {
-    const real = this.resolvePath(path);
-    return this.sftpOp('read', path, (sftp) => sftpReadIfExists(sftp, real), opts.signal);
+    this.resolvePath(path);
+    return this.sftpOp('read', path, async (sftp) => {
+      const real = await this.missingAsNull(this.real(path, true));
+      return real === null ? null : sftpReadIfExists(sftp, real);
+    }, opts.signal);
+  }
+
+  /** A path that cannot be resolved because a folder on the way is missing (or not a folder) is `null`. */
+  private async missingAsNull<T>(promise: Promise<T>): Promise<T | null> {
+    try {
+      return await promise;
+    } catch (err) {
+      if (isHostError(err, 'ENOENT') || isHostError(err, 'ENOTDIR')) return null;
+      throw err;
+    }
   }
 
   async writeFileAtomic(path: string, data: Buffer | string, opts: WriteOptions = {}): Promise<void> {
-    const real = this.resolvePath(path);
+    this.resolvePath(path);
     const ctx = { hostName: this.name, sftp: () => this.connection.sftp(), exec: (argv: string[]) => this.exec(argv) };
-    return this.op('write', path, () => writeFileAtomicSftp(ctx, path, real, data, opts), opts.signal);
+    return this.op('write', path, async () => writeFileAtomicSftp(ctx, path, await this.real(path, false), data, opts), opts.signal);
   }
 
   async stat(path: string): Promise<FileStat | null> {
-    const real = this.resolvePath(path);
-    return this.op('stat', path, () => this.stats.stat(real, path, true));
+    this.resolvePath(path);
+    return this.op('stat', path, async () => {
+      const real = await this.missingAsNull(this.real(path, true));
+      return real === null ? null : this.stats.stat(real, path, true);
+    });
   }
 
   async lstat(path: string): Promise<FileStat | null> {
-    const real = this.resolvePath(path);
-    return this.op('lstat', path, () => this.stats.stat(real, path, false));
+    this.resolvePath(path);
+    return this.op('lstat', path, async () => {
+      const real = await this.missingAsNull(this.real(path, false));
+      return real === null ? null : this.stats.stat(real, path, false);
+    });
+  }
+
+  async realpath(path: string): Promise<string | null> {
+    this.resolvePath(path);
+    const hostPath = normalizeHostPath(path)!;
+    return this.op('realpath', path, async () => {
+      const out = await this.missingAsNull(this.helper.call('resolve', [this.root ?? '/', hostPath, '1'], 'realpath', path));
+      return out?.startsWith('E ') ? out.slice(2) : null;
+    });
   }
 
   async isMountpoint(path: string): Promise<boolean> {
     const normalized = normalizeHostPath(path);
     if (normalized === '/') return Promise.resolve(true);
-    const real = this.resolvePath(path);
+    this.resolvePath(path);
     return this.op('isMountpoint', path, async () => {
+      const real = await this.missingAsNull(this.real(path, true));
+      if (real === null) return false;
       const [self, parent] = await Promise.all([this.stats.stat(real, path, true), this.stats.stat(posix.dirname(real), path, true)]);
       if (!self || self.type !== 'directory') return false;
       if (!parent || self.dev !== parent.dev || self.ino === parent.ino) return true;
@@ -239,12 +290,13 @@ export class SshHost implements Host {
   }
 
   private async mkdirWith(sftp: SFTPWrapper, path: string, recursive: boolean, mode: number): Promise<void> {
-    const real = this.resolvePath(path);
+    let real = this.resolvePath(path);
     try {
+      real = await this.real(path, false);
       await sftpCall(sftp, (s, cb) => s.mkdir(real, { mode }, cb));
     } catch (err) {
-      if (!(err instanceof SftpError)) throw err;
-      if (err.code === 'ENOENT' && recursive) {
+      const missing = (err instanceof SftpError || isHostError(err)) && err.code === 'ENOENT';
+      if (missing && recursive) {
         const parent = posix.dirname(normalizeHostPath(path) ?? path);
         if (parent === path) throw err;
         await this.mkdirWith(sftp, parent, true, mode);
@@ -253,6 +305,7 @@ export class SshHost implements Host {
           throw again;
         });
       }
+      if (!(err instanceof SftpError)) throw err;
       if (err.code === 'FAILURE' || err.code === 'EACCES') {
         const existing = await this.sftpLstat(sftp, real);
         if (existing?.isDirectory() && recursive) return;
@@ -263,8 +316,9 @@ export class SshHost implements Host {
   }
 
   async readdir(path: string): Promise<string[]> {
-    const real = this.resolvePath(path);
+    this.resolvePath(path);
     return this.sftpOp('readdir', path, async (sftp) => {
+      const real = await this.real(path, true);
       try {
         const entries = await sftpCall<{ filename: string }[]>(sftp, (s, cb) => s.readdir(real, cb));
         return entries.map((e) => e.filename).filter((n) => n !== '.' && n !== '..').sort();
@@ -279,8 +333,9 @@ export class SshHost implements Host {
   }
 
   async chown(path: string, uid: number, gid: number): Promise<void> {
-    const real = this.resolvePath(path);
+    this.resolvePath(path);
     return this.sftpOp('chown', path, async (sftp) => {
+      const real = await this.real(path, false);
       try {
         await sftpCall(sftp, (s, cb) => s.ext_openssh_lsetstat(real, { uid, gid }, cb));
         return;
@@ -298,27 +353,32 @@ export class SshHost implements Host {
   }
 
   async chmod(path: string, mode: number): Promise<void> {
-    const real = this.resolvePath(path);
-    return this.sftpOp('chmod', path, (sftp) => sftpCall(sftp, (s, cb) => s.chmod(real, mode, cb)));
+    this.resolvePath(path);
+    return this.sftpOp('chmod', path, async (sftp) => {
+      const real = await this.real(path, true);
+      await sftpCall(sftp, (s, cb) => s.chmod(real, mode, cb));
+    });
   }
 
   async link(existingPath: string, newPath: string): Promise<void> {
-    const realExisting = this.resolvePath(existingPath);
-    const realNew = this.resolvePath(newPath);
+    this.resolvePath(existingPath);
+    this.resolvePath(newPath);
     return this.sftpOp('link', existingPath, async (sftp) => {
+      const [realExisting, realNew] = await Promise.all([this.real(existingPath, false), this.real(newPath, false)]);
       try {
         await sftpCall(sftp, (s, cb) => s.ext_openssh_hardlink(realExisting, realNew, cb));
       } catch (err) {
-        if (err instanceof SftpError && err.code === 'FAILURE') throw await this.explainFailure(sftp, 'link', existingPath, newPath, err);
+        if (err instanceof SftpError && err.code === 'FAILURE') throw await this.explainFailure(sftp, 'link', existingPath, newPath, realExisting, realNew, err);
         throw err;
       }
     });
   }
 
   async rename(from: string, to: string): Promise<void> {
-    const realFrom = this.resolvePath(from);
-    const realTo = this.resolvePath(to);
+    this.resolvePath(from);
+    this.resolvePath(to);
     return this.sftpOp('rename', from, async (sftp) => {
+      const [realFrom, realTo] = await Promise.all([this.real(from, false), this.real(to, false)]);
       try {
         await sftpCall(sftp, (s, cb) => s.ext_openssh_rename(realFrom, realTo, cb));
       } catch (err) {
@@ -327,19 +387,26 @@ export class SshHost implements Host {
           if (moved.code !== 0) throw this.fail('EIO', 'rename', from, moved.stderr.trim());
           return;
         }
-        if (err instanceof SftpError && err.code === 'FAILURE') throw await this.explainFailure(sftp, 'rename', from, to, err);
+        if (err instanceof SftpError && err.code === 'FAILURE') throw await this.explainFailure(sftp, 'rename', from, to, realFrom, realTo, err);
         throw err;
       }
     });
   }
 
   /** sftp-server says only "Failure" for EEXIST/EXDEV/ENOTEMPTY...: look at the paths to say which. */
-  private async explainFailure(sftp: SFTPWrapper, operation: 'link' | 'rename', from: string, to: string, cause: SftpError): Promise<HostError> {
-    const realTo = this.resolvePath(to);
+  private async explainFailure(
+    sftp: SFTPWrapper,
+    operation: 'link' | 'rename',
+    from: string,
+    to: string,
+    realFrom: string,
+    realTo: string,
+    cause: SftpError,
+  ): Promise<HostError> {
     const target = await this.sftpLstat(sftp, realTo);
     if (operation === 'link' && target) return this.fail('EEXIST', operation, to, 'already exists');
     const [source, targetDir] = await Promise.all([
-      this.stats.stat(this.resolvePath(from), from, false),
+      this.stats.stat(realFrom, from, false),
       this.stats.stat(posix.dirname(realTo), to, true),
     ]);
     if (source && targetDir && source.dev !== targetDir.dev) return this.fail('EXDEV', operation, from, `${to} is on another filesystem`);
@@ -350,8 +417,10 @@ export class SshHost implements Host {
   }
 
   async unlink(path: string): Promise<void> {
-    const real = this.resolvePath(path);
+    this.resolvePath(path);
     return this.sftpOp('unlink', path, async (sftp) => {
+      const real = await this.missingAsNull(this.real(path, false));
+      if (real === null) return;
       try {
         await sftpCall(sftp, (s, cb) => s.unlink(real, cb));
       } catch (err) {
@@ -365,8 +434,10 @@ export class SshHost implements Host {
   }
 
   async rmdir(path: string): Promise<void> {
-    const real = this.resolvePath(path);
+    this.resolvePath(path);
     return this.sftpOp('rmdir', path, async (sftp) => {
+      const real = await this.missingAsNull(this.real(path, false));
+      if (real === null) return;
       try {
         await sftpCall(sftp, (s, cb) => s.rmdir(real, cb));
       } catch (err) {
@@ -379,6 +450,52 @@ export class SshHost implements Host {
         throw this.fail('ENOTEMPTY', 'rmdir', path, 'directory not empty');
       }
     });
+  }
+
+  /** Runs a checked change through the remote helper (paths validated like every other; the helper resolves). */
+  private checked(op: string, operation: string, path: string, within: string, args: string[]): Promise<string> {
+    this.resolvePath(path);
+    this.resolvePath(within);
+    const hostPath = normalizeHostPath(path)!;
+    return this.op(operation, path, () =>
+      this.helper.call(op, [this.root ?? '/', normalizeHostPath(within)!, hostPath, ...args], operation, path),
+    );
+  }
+
+  async chmodChecked(path: string, mode: number, check: FolderCheck): Promise<void> {
+    await this.checked('chmod', 'chmod', path, check.within, [mode.toString(8), ...expectArgs(check)]);
+  }
+
+  async chownChecked(path: string, uid: number, gid: number, check: FolderCheck): Promise<void> {
+    await this.checked('chown', 'chown', path, check.within, [String(uid), String(gid), ...expectArgs(check)]);
+  }
+
+  async mkdirChecked(path: string, mode: number, check: { within: string }): Promise<FileStat> {
+    return parseHelperStat(await this.checked('mkdir', 'mkdir', path, check.within, [mode.toString(8)]));
+  }
+
+  async rmdirChecked(path: string, check: FolderCheck): Promise<void> {
+    await this.checked('rmdir', 'rmdir', path, check.within, expectArgs(check));
+  }
+
+  async unlinkChecked(folder: string, name: string, check: FolderCheck): Promise<void> {
+    checkEntryName(this.name, folder, name);
+    await this.checked('unlink', 'unlink', folder, check.within, [...expectArgs(check), name]);
+  }
+
+  /** One helper request for the whole probe: `probe ROOT NAME (WITHIN PATH DEV INO)...`. */
+  async probeHardlinks(source: CheckedFolder, targets: readonly CheckedFolder[], name: string): Promise<HardlinkOutcome[]> {
+    const operation = 'hardlink probe in';
+    const folders = [source, ...targets];
+    for (const f of folders) (this.resolvePath(f.path), this.resolvePath(f.check.within));
+    checkEntryName(this.name, source.path, name);
+    const words = folders.flatMap((f) => [normalizeHostPath(f.check.within)!, normalizeHostPath(f.path)!, ...expectArgs(f.check)]);
+    const out = await this.op(operation, source.path, () => this.helper.call('probe', [this.root ?? '/', name, ...words], operation, source.path));
+    const outcomes = out === '' ? [] : out.split(' ');
+    if (outcomes.length !== targets.length || !outcomes.every((o): o is HardlinkOutcome => HARDLINK_OUTCOMES.has(o))) {
+      throw new HostError('EIO', `${operation} ${source.path}: the remote helper answered ${JSON.stringify(out.slice(0, 200))}`, this.name, source.path);
+    }
+    return outcomes;
   }
 
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
@@ -395,8 +512,35 @@ export class SshHost implements Host {
   }
 
   async close(): Promise<void> {
+    this.helper.close();
     await this.watches.close();
     await this.connection.close();
     this.log?.debug({ host: this.name }, 'ssh host closed');
   }
+}
+
+const HARDLINK_OUTCOMES: ReadonlySet<string> = new Set<HardlinkOutcome>(['linked', 'EXDEV', 'EPERM']);
+
+/** The helper's `DEV INO` arguments: `- -` for any folder. */
+function expectArgs(check: FolderCheck): string[] {
+  return check.expect ? [String(check.expect.dev), String(check.expect.ino)] : ['-', '-'];
+}
+
+/** `RAWMODE_HEX UID GID SIZE MTIME DEV INO NLINK`, as the helper prints a stat. */
+function parseHelperStat(line: string): FileStat {
+  const [modeHex, uid, gid, size, mtime, dev, ino, nlink] = line.trim().split(' ');
+  const raw = parseInt(modeHex ?? '0', 16);
+  return {
+    type: fileTypeOfMode(raw),
+    mode: raw & 0o7777,
+    uid: Number(uid),
+    gid: Number(gid),
+    size: Number(size),
+    mtimeMs: Number(mtime) * 1000,
+    dev: Number(dev),
+    ino: Number(ino),
+    nlink: Number(nlink),
+    rdevMajor: 0,
+    rdevMinor: 0,
+  };
 }

@@ -1,11 +1,15 @@
 /**
- * UnifiedNamespace's side effects, in plan order: create folders (mode 0700 first, then owner, then mode, so that
- * a new folder is never open with the wrong owner), fix owner (lchown) and mode of folders whose inode is still
- * the one planned against, remove empty leftovers, and edit container configs compare-and-swap against the
- * bytes observed. The inventory is updated as each step lands.
+ * UnifiedNamespace's side effects, in plan order, each acting on what was checked (`Host.*Checked`: the folder is
+ * opened O_NOFOLLOW|O_DIRECTORY through its resolved parent, must be the inode planned against and lie inside the
+ * tree, and is changed through that descriptor): create folders through their checked parent (mode 0700 first,
+ * then owner, then mode, so that a new folder is never open with the wrong owner), fix owner and mode, remove
+ * empty leftovers, and edit container configs compare-and-swap against the bytes observed. A folder that is no
+ * longer the one observed (swapped for a symlink, replaced, gone, moved out of the tree) is `FolderChanged`:
+ * nothing is changed and the next run observes again. The inventory is updated as each step lands.
  */
 import { RetryableError, type ReconcileContext } from '../core/contract.js';
-import type { Host } from '../host/index.js';
+import { isHostError, type InodeId } from '../host/index.js';
+import { treeOf } from './layout.js';
 import { DIRECTORY_ITEM, type MkdirChange, type UnifiedNamespaceChange, type UnifiedNamespaceObserved } from './model.js';
 import type { UnifiedNamespaceRetryReason } from './reasons.js';
 import { applyShareEdit } from './share/apply.js';
@@ -15,26 +19,51 @@ type Ctx = ReconcileContext<UnifiedNamespaceSpec>;
 
 const folderChanged = (message: string) => new RetryableError<UnifiedNamespaceRetryReason>('FolderChanged', message);
 
+/** The inode a change was planned against, when known (`-1`: an inventory entry that does not say). */
+export function expectedInode(change: { dev: number; ino: number }): InodeId | undefined {
+  return change.ino >= 0 && change.dev >= 0 ? { dev: change.dev, ino: change.ino } : undefined;
+}
+
+/**
+ * Runs one checked change; a folder that is not the one observed any more (ECONFLICT), lies outside the tree
+ * (EESCAPE), or whose parent went away (ENOENT, ENOTDIR) or appeared meanwhile (EEXIST) means observing again.
+ */
+export async function checked<T>(ctx: Ctx, path: string, act: () => Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (err) {
+    for (const code of ['ECONFLICT', 'EESCAPE', 'ENOENT', 'ENOTDIR', 'EEXIST'] as const) {
+      if (isHostError(err, code)) throw folderChanged(`${ctx.host.name}:${path} changed since it was observed (${err.message}); observing again`);
+    }
+    throw err;
+  }
+}
+
 export async function applyNamespace(changes: UnifiedNamespaceChange[], observed: UnifiedNamespaceObserved, ctx: Ctx): Promise<void> {
+  const { host } = ctx;
+  const root = ctx.resource.spec.root;
   for (const change of changes) {
     ctx.signal.throwIfAborted();
     switch (change.action) {
       case 'create':
         await createFolder(change, ctx);
         break;
-      case 'chown':
-        await assertSameFolder(ctx.host, change.path, change.ino);
-        await ctx.host.chown(change.path, change.uid, change.gid);
+      case 'chown': {
+        const check = { within: treeOf(root, change.path), expect: expectedInode(change) };
+        await checked(ctx, change.path, () => host.chownChecked(change.path, change.uid, change.gid, check));
         break;
-      case 'chmod':
-        await assertSameFolder(ctx.host, change.path, change.ino);
-        await ctx.host.chmod(change.path, change.mode);
+      }
+      case 'chmod': {
+        const check = { within: treeOf(root, change.path), expect: expectedInode(change) };
+        await checked(ctx, change.path, () => host.chmodChecked(change.path, change.mode, check));
         break;
-      case 'delete':
-        await assertSameFolder(ctx.host, change.item.id, change.ino);
-        await ctx.host.rmdir(change.item.id);
+      }
+      case 'delete': {
+        const path = change.item.id;
+        await checked(ctx, path, () => host.rmdirChecked(path, { within: treeOf(root, path), expect: expectedInode(change) }));
         ctx.forgetInventory(change.item);
         break;
+      }
       case 'release':
         ctx.forgetInventory(change.item);
         break;
@@ -48,21 +77,16 @@ export async function applyNamespace(changes: UnifiedNamespaceChange[], observed
 
 async function createFolder(change: MkdirChange, ctx: Ctx): Promise<void> {
   const { host } = ctx;
-  await host.mkdir(change.path, { mode: 0o700 });
-  const st = await host.lstat(change.path);
-  if (st === null || st.type !== 'directory') throw folderChanged(`${host.name}:${change.path} is not a folder right after mkdir; observing again`);
+  const within = treeOf(ctx.resource.spec.root, change.path);
+  const st = await checked(ctx, change.path, () => host.mkdirChecked(change.path, 0o700, { within }));
   // Recorded at once: a failure below still leaves it known as ours (and removable when empty).
   const item = { type: DIRECTORY_ITEM, host: host.name, id: change.path };
   ctx.forgetInventory(item);
   ctx.recordInventory({ ...item, detail: { dev: st.dev, ino: st.ino } });
-  if (change.owner) await host.chown(change.path, change.owner.uid, change.owner.gid);
-  await host.chmod(change.path, change.mode);
-}
-
-/** The folder is still the one planned against (a real folder, same inode), never a symlink put there since. */
-export async function assertSameFolder(host: Host, path: string, ino: number): Promise<void> {
-  const st = await host.lstat(path);
-  if (st === null || st.type !== 'directory' || (ino >= 0 && st.ino !== ino)) {
-    throw folderChanged(`${host.name}:${path} changed since it was observed (${st === null ? 'gone' : st.type === 'directory' ? 'another folder' : `now a ${st.type}`}); observing again`);
+  const check = { within, expect: { dev: st.dev, ino: st.ino } };
+  if (change.owner) {
+    const { uid, gid } = change.owner;
+    await checked(ctx, change.path, () => host.chownChecked(change.path, uid, gid, check));
   }
+  await checked(ctx, change.path, () => host.chmodChecked(change.path, change.mode, check));
 }

@@ -1,14 +1,15 @@
 /**
  * On delete, remove exactly what this resource created: its lines in container configs (lxc-config's
- * `removeOwnLines`: exact text, main section, compare-and-swap), a leftover probe file, and the folders it
- * created, deepest first, each only when it is still the folder created (same inode, not a symlink) and empty.
+ * `removeOwnLines`: exact text, main section, compare-and-swap), a leftover probe file (through the root opened
+ * and checked: `Host.unlinkChecked`), and the folders it created, deepest first, each only when it is still the
+ * folder created (same inode, not a symlink) and empty, removed through its checked parent (`Host.rmdirChecked`).
  * A folder holding anything is kept and forgotten, with an event saying so: nothing a person or an app put
  * there is ever removed.
  */
-import { posix } from 'node:path';
 import type { InventoryItem, ReconcileContext } from '../core/contract.js';
 import { removeOwnLines } from '../lxc-config/index.js';
-import { depthOf } from './layout.js';
+import { checked, expectedInode } from './apply.js';
+import { depthOf, treeOf } from './layout.js';
 import { DIRECTORY_ITEM } from './model.js';
 import { isSameFolder } from './observe.js';
 import { probeFileName } from './probe.js';
@@ -18,7 +19,8 @@ type Ctx = ReconcileContext<UnifiedNamespaceSpec>;
 
 export async function finalizeNamespace(ctx: Ctx): Promise<void> {
   await removeOwnLines(ctx);
-  await ctx.host.unlink(posix.join(ctx.resource.spec.root, probeFileName(ctx.resource.metadata.name))).catch(() => undefined);
+  const root = ctx.resource.spec.root;
+  await ctx.host.unlinkChecked(root, probeFileName(ctx.resource.metadata.name), { within: treeOf(root, root) }).catch(() => undefined);
   const folders = ctx.inventory.filter((item) => {
     if (item.type !== DIRECTORY_ITEM) return false;
     if (item.host === ctx.host.name) return true;
@@ -37,7 +39,9 @@ async function removeFolder(ctx: Ctx, item: InventoryItem): Promise<void> {
   if (st !== null && isSameFolder(st, item.detail)) {
     const entries = await ctx.host.readdir(item.id);
     if (entries.length === 0) {
-      await ctx.host.rmdir(item.id);
+      // Through the checked parent, and only while it is still the folder created (the recorded inode).
+      const expect = expectedInode({ dev: Number(item.detail?.dev ?? st.dev), ino: Number(item.detail?.ino ?? st.ino) });
+      await checked(ctx, item.id, () => ctx.host.rmdirChecked(item.id, { within: treeOf(ctx.resource.spec.root, item.id), expect }));
     } else {
       ctx.event('Normal', 'FolderKept', `kept ${item.host}:${item.id} (created by homeostat): it holds ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`);
     }

@@ -63,6 +63,14 @@ export function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root === '/' ? '/' : `${root}/`);
 }
 
+/**
+ * The tree a checked change on `path` must stay inside: the root for a folder below it; the root's parent for the
+ * root itself (and for a folder left from an earlier root, its own parent: there the recorded inode is the guard).
+ */
+export function treeOf(root: string, path: string): string {
+  return path !== root && isInside(root, path) ? root : posix.dirname(path);
+}
+
 /** `host:path`, how changes name what they act on. */
 export function hostTarget(host: string, path: string): string {
   return `${host}:${path}`;

@@ -78,13 +78,14 @@ export interface MkdirChange extends Change {
   owner: { uid: number; gid: number } | null;
 }
 
-/** Set a folder's owner (lchown: never through a symlink). */
+/** Set a folder's owner (through a descriptor of the folder checked: never through a symlink). */
 export interface ChownChange extends Change {
   action: 'chown';
   path: string;
   uid: number;
   gid: number;
-  /** The inode the plan saw: apply refuses to act on anything else. */
+  /** The inode the plan saw (`dev`, `ino`): apply refuses to act on anything else. */
+  dev: number;
   ino: number;
 }
 
@@ -93,6 +94,7 @@ export interface ChmodChange extends Change {
   action: 'chmod';
   path: string;
   mode: number;
+  dev: number;
   ino: number;
 }
 
@@ -100,6 +102,8 @@ export interface ChmodChange extends Change {
 export interface RmdirChange extends Change {
   action: 'delete';
   item: InventoryItem;
+  /** The inode recorded at creation; `-1` when the inventory does not say. */
+  dev: number;
   ino: number;
 }
 

@@ -60,16 +60,6 @@ export async function readMounts(host: Host, root: string, signal?: AbortSignal)
   return { canonicalRoot: canonical.startsWith('/') ? canonical : realRoot, mounts };
 }
 
-/**
- * Resolves a real path through every symlink (`readlink -f`); `null` when it cannot be (a loop, a missing
- * folder on the way). Only asked for the rare symlink found in the tree.
- */
-export async function canonicalPath(host: Host, realPath: string, signal?: AbortSignal): Promise<string | null> {
-  const result = await host.exec(['readlink', '-f', '--', realPath], { signal, timeoutMs: 15_000 });
-  const out = result.stdout.replace(/\n$/, '');
-  return result.code === 0 && out.startsWith('/') ? out : null;
-}
-
 /** The host path of a real path (inverse of `host.resolvePath`), or `null` when it lies outside the host's sandbox root. */
 export function hostPathOfReal(host: Host, realPath: string): string | null {
   const sandbox = host.resolvePath('/');

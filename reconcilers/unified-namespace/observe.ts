@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import type { ReconcileContext } from '../core/contract.js';
 import type { FileStat, Host } from '../host/index.js';
 import { declaredFolders, depthOf, isInside, type DeclaredFolder } from './layout.js';
-import { canonicalPath, hostPathOfReal, readMounts, type MountInfoEntry } from './mounts.js';
+import { hostPathOfReal, readMounts, type MountInfoEntry } from './mounts.js';
 import { DIRECTORY_ITEM, type FolderState, type MountInTree, type ObservedFolder, type ObservedLeftover, type UnifiedNamespaceObserved } from './model.js';
 import { observeShares } from './share/observe.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
@@ -104,12 +104,14 @@ async function folderState(
     return { state: { kind: 'directory', mode: st.mode, uid: st.uid, gid: st.gid, dev: st.dev, ino: st.ino, mountpoint }, real };
   }
   if (st.type !== 'symlink') return { state: { kind: 'other', type: st.type }, real: null };
-  const [resolvedReal, target] = await Promise.all([canonicalPath(host, host.resolvePath(path), signal), host.stat(path)]);
+  // Resolved as the host resolves every path (inside its root, if it has one), then compared as real paths.
+  const [resolved, target] = await Promise.all([host.realpath(path), host.stat(path)]);
+  const resolvedReal = resolved === null ? null : host.resolvePath(resolved);
   const insideRoot = !isRoot && resolvedReal !== null && isInside(canonicalRoot, resolvedReal) && resolvedReal !== canonicalRoot;
   return {
     state: {
       kind: 'symlink',
-      target: resolvedReal === null ? null : (hostPathOfReal(host, resolvedReal) ?? resolvedReal),
+      target: resolved,
       insideRoot,
       resolved: target === null ? null : { type: target.type, dev: target.dev },
     },

@@ -39,11 +39,12 @@ function planFolder(host: string, folder: ObservedFolder, mode: number, owner: {
       path: folder.path,
       uid: owner.uid,
       gid: owner.gid,
+      dev: state.dev,
       ino: state.ino,
     });
   }
   if (state.mode !== mode) {
-    changes.push({ action: 'chmod', target, summary: `chmod ${target} from ${octal(state.mode)} to ${octal(mode)}`, path: folder.path, mode, ino: state.ino });
+    changes.push({ action: 'chmod', target, summary: `chmod ${target} from ${octal(state.mode)} to ${octal(mode)}`, path: folder.path, mode, dev: state.dev, ino: state.ino });
   }
   return changes;
 }
@@ -67,7 +68,7 @@ export function planLeftovers(leftovers: readonly ObservedLeftover[]): FolderCha
     const target = hostTarget(item.host, item.id);
     const ref = { type: item.type, host: item.host, id: item.id };
     if (leftover.state === 'ours' && removable(item.id)) {
-      return { action: 'delete', target, summary: `remove ${target}: an empty folder homeostat created, no longer declared`, item: ref, ino: Number(item.detail?.ino ?? -1) };
+      return { action: 'delete', target, summary: `remove ${target}: an empty folder homeostat created, no longer declared`, item: ref, dev: Number(item.detail?.dev ?? -1), ino: Number(item.detail?.ino ?? -1) };
     }
     const why =
       leftover.state === 'missing'

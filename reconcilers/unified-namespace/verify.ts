@@ -8,6 +8,7 @@
 import { StalledError, type ReconcileContext, type VerifyResult } from '../core/contract.js';
 import { errorMessage, joinMessages } from '../core/problem.js';
 import { AUDIT_INTERVAL_MS, auditDue, runAudit } from './audit/index.js';
+import { checked } from './apply.js';
 import type { UnifiedNamespaceMemo } from './audit/memo.js';
 import type { UnifiedNamespaceObserved, UnifiedNamespacePlan } from './model.js';
 import { hardlinkProbe, probeSignature, probeTargets } from './probe.js';
@@ -26,7 +27,8 @@ export async function verifyNamespace(observed: UnifiedNamespaceObserved, plan: 
     const signature = probeSignature(observed.folders);
     const fresh = memo.probe && memo.probe.signature === signature && ctx.now - memo.probe.at < AUDIT_INTERVAL_MS && ctx.now >= memo.probe.at;
     if (!fresh) {
-      const failures = await hardlinkProbe(ctx.host, observed.folders, ctx.resource.metadata.name);
+      // A folder that is not the one observed any more (swapped, replaced, moved out) is FolderChanged: observe again.
+      const failures = await checked(ctx, root.path, () => hardlinkProbe(ctx.host, observed.folders, ctx.resource.metadata.name));
       if (failures.length > 0) {
         delete memo.probe;
         const reason: UnifiedNamespaceStallReason = failures.some((f) => f.code === 'EXDEV') ? 'CrossDevice' : 'HardlinksUnsupported';

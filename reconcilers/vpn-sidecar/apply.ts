@@ -24,7 +24,7 @@ import { waitGatewayReady } from './gateway-ready.js';
 import type { ContainerRef, VpnChange, VpnObserved } from './model.js';
 import type { VpnSidecarRetryReason } from './reasons.js';
 import { QbittorrentSession } from './port-forwarding.js';
-import { readSecret, sha256 } from './secrets.js';
+import { apiKeyRef, qbittorrentPasswordRef, readSecret, sha256, type SecretRef } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
 
 type Ctx = ReconcileContext<VpnSidecarSpec>;
@@ -124,12 +124,16 @@ async function withFreshSecrets(
   const values: Record<string, string> = {};
   const hashes: Record<string, string> = {};
   for (const [key, s] of Object.entries(planned.secretEnv)) {
-    const field = s.format
-      ? 'spec.gateway.controlServer.apiKey'
-      : planned.role === 'gateway'
-        ? `spec.gateway.secretEnv.${key}`
-        : `spec.dependents[${spec.dependents.findIndex((d) => d.name === planned.name)}].secretEnv.${key}`;
-    values[s.file] = await readSecret({ field, file: s.file });
+    const ref: SecretRef = s.format
+      ? apiKeyRef(spec)!
+      : {
+          field:
+            planned.role === 'gateway'
+              ? `spec.gateway.secretEnv.${key}`
+              : `spec.dependents[${spec.dependents.findIndex((d) => d.name === planned.name)}].secretEnv.${key}`,
+          file: s.file,
+        };
+    values[s.file] = await readSecret(ref);
     hashes[s.file] = sha256(values[s.file]!);
   }
   if (Object.entries(planned.secretEnv).every(([, s]) => s.hash === hashes[s.file])) return { desired: planned, values };
@@ -141,8 +145,9 @@ async function withFreshSecrets(
 async function setListenPort(spec: VpnSidecarSpec, dependentName: string, from: number, to: number, ctx: Ctx): Promise<void> {
   const index = spec.dependents.findIndex((d) => d.name === dependentName);
   const qbt = spec.dependents[index]?.portForwarding?.qbittorrent;
-  if (!qbt) return;
-  const password = await readSecret({ field: `spec.dependents[${index}].portForwarding.qbittorrent.password`, file: qbt.password.file });
+  const passwordRef = qbittorrentPasswordRef(spec, index);
+  if (!qbt || !passwordRef) return;
+  const password = await readSecret(passwordRef);
   const session = await QbittorrentSession.login(hostFetch(ctx.host), qbt.url, qbt.username, password, ctx.signal);
   await session.setListenPort(to, ctx.signal);
   ctx.setStatus({ forwardedPort: to });

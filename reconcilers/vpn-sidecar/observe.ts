@@ -23,7 +23,7 @@ import { dockerOf, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
 import type { ObservedApp, ObservedContainer, ObservedPortForwarding, VpnObserved } from './model.js';
 import { QbittorrentSession, readForwardedPort } from './port-forwarding.js';
-import { readSecret, readSecretHashes, secretRefs } from './secrets.js';
+import { apiKeyRef, qbittorrentPasswordRef, readSecret, readSecretHashes, secretRefs } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
 
 type Ctx = ReconcileContext<VpnSidecarSpec>;
@@ -97,8 +97,8 @@ async function peerOf(docker: Docker, c: ObservedContainer, gateway: ObservedCon
 async function observePortForwarding(spec: VpnSidecarSpec, fetch: FetchLike, signal: AbortSignal): Promise<ObservedPortForwarding> {
   const result: ObservedPortForwarding = { forwardedPort: null, apps: {} };
   try {
-    const apiKeyRef = spec.gateway.controlServer.apiKey;
-    const apiKey = apiKeyRef ? await readSecret({ field: 'spec.gateway.controlServer.apiKey', file: apiKeyRef.file }) : undefined;
+    const apiKeyFile = apiKeyRef(spec);
+    const apiKey = apiKeyFile ? await readSecret(apiKeyFile) : undefined;
     result.forwardedPort = await readForwardedPort(fetch, controlServerUrl(spec), apiKey, signal);
   } catch (err) {
     result.error = errorMessage(err);
@@ -106,10 +106,11 @@ async function observePortForwarding(spec: VpnSidecarSpec, fetch: FetchLike, sig
   await Promise.all(
     spec.dependents.map(async (dependent, i) => {
       const qbt = dependent.portForwarding?.qbittorrent;
-      if (!qbt) return;
+      const passwordRef = qbittorrentPasswordRef(spec, i);
+      if (!qbt || !passwordRef) return;
       const app: ObservedApp = { listenPort: null };
       try {
-        const password = await readSecret({ field: `spec.dependents[${i}].portForwarding.qbittorrent.password`, file: qbt.password.file });
+        const password = await readSecret(passwordRef);
         const session = await QbittorrentSession.login(fetch, qbt.url, qbt.username, password, signal);
         app.listenPort = await session.listenPort(signal);
       } catch (err) {

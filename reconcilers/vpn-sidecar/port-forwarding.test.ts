@@ -1,11 +1,12 @@
 /**
  * The gluetun control-server client against a loopback stand-in speaking its route (gluetun cannot run offline;
- * the qBittorrent client is tested against the real qbittorrent-nox in test/vpn-sidecar/port-forwarding.test.ts).
+ * the qBittorrent client is tested against the real qbittorrent-nox in test/vpn-sidecar/port-forwarding.test.ts),
+ * and both clients against a server whose answer never ends.
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostFetch, LocalHost } from '../host/index.js';
-import { readForwardedPort, shownUrl } from './port-forwarding.js';
+import { QbittorrentSession, readForwardedPort, shownUrl } from './port-forwarding.js';
 
 const fetchHere = hostFetch(new LocalHost());
 
@@ -27,6 +28,19 @@ describe('the control server client', () => {
     expect(await readForwardedPort(fetchHere, url, 'k3y')).toBe(45678);
     const refused = await readForwardedPort(fetchHere, url, 'wrong-key').catch((err: Error) => err.message);
     expect(refused).toBe(`GET ${url}/v1/portforward: 401: the control server refused the API key (spec.gateway.controlServer.apiKey)`);
+  });
+
+  it('an endless answer is cut at 1 MiB with a clear error, not buffered without bound', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const more = (): void => void (res.destroyed || (res.write(chunk) ? setImmediate(more) : res.once('drain', more)));
+      more();
+    });
+    const err = await readForwardedPort(fetchHere, url, 'k3y').catch((e: Error) => e.message);
+    expect(err).toBe(`GET ${url}/v1/portforward: the response body is larger than 1 MiB; the connection was closed`);
+    const login = await QbittorrentSession.login(fetchHere, url, 'admin', 'adminadmin').catch((e: Error) => e.message);
+    expect(login).toBe(`POST ${url}/api/v2/auth/login: the response body is larger than 1 MiB; the connection was closed`);
   });
 
   it('names an unreachable server and never shows credentials in a URL', async () => {

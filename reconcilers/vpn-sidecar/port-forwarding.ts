@@ -3,7 +3,8 @@
  * `X-API-Key` header → `{"port":N}`), and qBittorrent's WebUI API (`/api/v2/auth/login` → `SID` cookie,
  * `/api/v2/app/preferences`, `/api/v2/app/setPreferences` with the form field `json={"listen_port":N}`).
  * Every request has a timeout; error messages name the URL and what went wrong, never a key or password.
- * Requests go through `hostFetch(host)`: URLs mean what they mean on the Docker Host (its loopback is its own).
+ * Requests go through `hostFetch(host)`: URLs mean what they mean on the Docker Host (its loopback is its own), and
+ * an answer larger than 1 MiB is cut off there (ResponseTooLargeError, the connection closed).
  */
 import type { FetchLike } from '../host/index.js';
 

@@ -15,9 +15,10 @@ export type VpnSidecarRetryReason =
   | 'GatewayNotReady'
   /** An image could not be pulled; nothing was removed. */
   | 'ImagePullFailed'
-  /** A secret file does not exist, or cannot be read. */
+  /** A secret file does not exist, cannot be read, or holds something no secret can be (several lines, a NUL). */
   | 'SecretFileMissing'
-  | 'SecretFileUnreadable';
+  | 'SecretFileUnreadable'
+  | 'SecretFileInvalid';
 
 /** Degraded: the containers run, but not everything works as declared. */
 export type VpnSidecarDegradedReason = 'GatewayRestarting' | 'GatewayUnhealthy' | 'PortForwardingUnavailable' | 'NoForwardedPort';

@@ -17,7 +17,7 @@ import { toObserved } from './docker.js';
 import type { ObservedContainer } from './model.js';
 import { leaks } from './plan/index.js';
 import { readForwardedPort } from './port-forwarding.js';
-import { readSecret, secretRefs } from './secrets.js';
+import { apiKeyRef, readSecret, secretRefs } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
 
 export function watchVpn(spec: VpnSidecarSpec, _name: string, drift: DriftWatch): Disposable {
@@ -97,8 +97,8 @@ function pollForwardedPort(spec: VpnSidecarSpec, drift: DriftWatch): Disposable 
     if (busy) return;
     busy = true;
     try {
-      const apiKeyRef = spec.gateway.controlServer.apiKey;
-      const apiKey = apiKeyRef ? await readSecret({ field: 'spec.gateway.controlServer.apiKey', file: apiKeyRef.file }) : undefined;
+      const apiKeyFile = apiKeyRef(spec);
+      const apiKey = apiKeyFile ? await readSecret(apiKeyFile) : undefined;
       const port = await readForwardedPort(fetch, controlServerUrl(spec), apiKey, controller.signal);
       if (last !== undefined && port !== last) {
         drift.log.debug({ from: last, to: port }, 'forwarded port changed');

@@ -3,7 +3,7 @@
  * validate, explain, diff, apply, get and describe, on a sandbox root with a real tmpfs disk.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -94,6 +94,15 @@ built.describe('homeostat CLI', () => {
     expect(diff.stdout).toContain('degraded: NotMounted');
   });
 
+  it('run refuses a non-loopback --listen without --allow-remote, before touching anything', () => {
+    lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd', mode: 'cron', requireMountpoint: false }));
+    const r = homeostat('run', '--manifests', lab.manifests, '--listen', '0.0.0.0:0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('homeostat: --listen 0.0.0.0: not a loopback address');
+    expect(r.stderr).toContain('--allow-remote');
+    expect(existsSync(lab.real('/etc/cron.d/homeostat-hdd'))).toBe(false);
+  });
+
   it('diff exits 2 on invalid manifests, naming the file', () => {
     lab.writeManifest('hdd.yaml', 'kind: StorageKeepalive\nmetadata: { name: hdd }\nspec: {}\n');
     const r = homeostat('diff', '--manifests', lab.manifests);
@@ -117,10 +126,23 @@ built.describe('homeostat CLI', () => {
       const second = homeostat('run', '--manifests', lab.manifests, '--listen', '127.0.0.1:0');
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/another homeostat controller \(pid \d+/);
+      // The API token the CLI reads itself: private to the controller's user; no token, no call.
+      const tokenFile = join(lab.state, 'api-token');
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
       const reconcile = homeostat('reconcile', 'StorageKeepalive/hdd');
       expect(reconcile.stdout).toContain('queued');
       expect(reconcile.code).toBe(0);
       expect(homeostat('get').stdout).toMatch(/StorageKeepalive\s+hdd\s+local\s+True/);
+      const prune = homeostat('prune', '--confirm');
+      expect(prune.stdout).toBe('nothing held\n');
+      expect(prune.code).toBe(0);
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      chmodSync(tokenFile, 0o644);
+      const exposed = homeostat('reconcile', 'StorageKeepalive/hdd');
+      expect(exposed.code).toBe(1);
+      expect(exposed.stderr).toContain(`${tokenFile}: mode 644 lets other users read it`);
+      expect(exposed.stderr + exposed.stdout).not.toContain(token);
+      chmodSync(tokenFile, 0o600);
     } finally {
       child.kill('SIGTERM');
     }

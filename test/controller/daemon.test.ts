@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect } from 'vitest';
+import { readApiToken } from '../../controller/http/index.js';
 import type { Daemon } from '../../controller/runtime/daemon.js';
 import { StateLockError } from '../../controller/state/lock.js';
 import type { ResourceView } from '../../controller/status/views.js';
@@ -33,6 +34,8 @@ async function waitForView(key: string, predicate: (v: ResourceView) => boolean,
   }, timeoutMs);
 }
 
+/** The API token the daemon keeps in its state directory, as the CLI sends it. */
+const bearer = () => ({ authorization: `Bearer ${readApiToken(lab.state)}` });
 const isReady = (v: ResourceView) => v.ready === 'True' && v.observedGeneration === v.generation;
 const cronFile = (name: string) => lab.real(`/etc/cron.d/homeostat-${name}`);
 
@@ -151,9 +154,36 @@ mounts.describe('controller on real files and tmpfs disks', () => {
 
     for (const n of names) lab.removeManifest(`${n}.yaml`);
     await waitUntil('PruneHeld again', () => d.store.listControllerConditions().find((c) => c.type === 'PruneHeld' && c.status === 'True'));
-    const res = await fetch(`${d.http.url}/api/v1/prune/confirm`, { method: 'POST' });
+    const res = await fetch(`${d.http.url}/api/v1/prune/confirm`, { method: 'POST', headers: bearer() });
     expect(((await res.json()) as { pruned: string[] }).pruned.sort()).toEqual(names.map((n) => `StorageKeepalive/${n}`));
     for (const n of names) await waitUntil(`${n} pruned`, () => !existsSync(cronFile(n)));
+  });
+
+  mounts.it('counts deletions in a series: 2 files, then a file emptied of its 3 documents, of 8 — the second step is held', async () => {
+    const spec = { path: '/mnt/hdd', mode: 'cron', requireMountpoint: false } as const;
+    const singles = ['a', 'b', 'c', 'd', 'e'];
+    const trio = ['f', 'g', 'h'];
+    for (const n of singles) lab.writeManifest(`${n}.yaml`, keepaliveManifest(n, spec));
+    lab.writeManifest('trio.yaml', trio.map((n) => keepaliveManifest(n, spec)).join('---\n'));
+    const d = await start();
+    for (const n of [...singles, ...trio]) await waitForView(`StorageKeepalive/${n}`, isReady, 'Ready');
+    const heldCondition = () => d.store.listControllerConditions().find((c) => c.type === 'PruneHeld' && c.status === 'True');
+
+    for (const n of ['a', 'b']) lab.removeManifest(`${n}.yaml`);
+    for (const n of ['a', 'b']) await waitUntil(`${n} pruned`, () => !existsSync(cronFile(n)) && view(`StorageKeepalive/${n}`) === undefined);
+    expect(heldCondition()).toBeUndefined();
+    // Zero documents: its three resources are deleted. 3 of the 6 left is not more than half, but 5 of the 8 the
+    // series started from is.
+    lab.writeManifest('trio.yaml', '');
+    const held = await waitUntil('PruneHeld is raised', heldCondition);
+    expect(held.message).toContain('StorageKeepalive/f, StorageKeepalive/g, StorageKeepalive/h');
+    await sleep(300);
+    for (const n of [...trio, 'c', 'd', 'e']) expect(existsSync(cronFile(n))).toBe(true);
+
+    const res = await fetch(`${d.http.url}/api/v1/prune/confirm`, { method: 'POST', headers: bearer() });
+    expect(((await res.json()) as { pruned: string[] }).pruned.sort()).toEqual(trio.map((n) => `StorageKeepalive/${n}`));
+    for (const n of trio) await waitUntil(`${n} pruned`, () => !existsSync(cronFile(n)));
+    for (const n of ['c', 'd', 'e']) expect(existsSync(cronFile(n))).toBe(true);
   });
 
   mounts.it('suspend pauses healing; prune: disabled leaves what the resource created', async () => {
@@ -196,8 +226,9 @@ mounts.describe('controller on real files and tmpfs disks', () => {
     expect(metrics).toContain('homeostat_resources_ready');
     const api = (await (await fetch(`${d.http.url}/api/v1/resources`)).json()) as { items: ResourceView[] };
     expect(api.items.map((i) => `${i.kind}/${i.name}`)).toContain('StorageKeepalive/hdd');
-    expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/hdd`, { method: 'POST' })).status).toBe(202);
-    expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/nope`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/hdd`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/hdd`, { method: 'POST', headers: bearer() })).status).toBe(202);
+    expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/nope`, { method: 'POST', headers: bearer() })).status).toBe(404);
 
     await expect(startLabDaemon(lab)).rejects.toThrow(StateLockError);
   });

@@ -1,18 +1,39 @@
 /**
  * HTTP as a host sees it: `hostFetch` reaches a server on the host's own loopback, directly here and through
  * the SSH Host's connection there (a real sshd on 127.0.0.1), with status, headers (cookies), form bodies and
- * timeouts behaving like fetch.
+ * timeouts behaving like fetch. What a host API answers is not trusted: an endless body is cut at the 1 MiB limit
+ * (the server sees its connection closed), a body that trickles forever meets the request's own deadline, and a
+ * header value HTTP cannot carry is refused without quoting it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostFetch, LocalHost, SshHost, type Host } from '../../reconcilers/host/index.js';
+import { hostFetch, LocalHost, MAX_BODY_BYTES, ResponseTooLargeError, SshHost, type Host } from '../../reconcilers/host/index.js';
 import { integration } from '../support/integration.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
 
 let server: Server;
 let base: string;
 const seen: Array<{ method: string; url: string; body: string; type: string | undefined }> = [];
+/** Endless answers in progress: resolved with the bytes written when the client's connection closes. */
+const endless = new Map<string, Promise<number>>();
+
+/** Writes `chunk` every `everyMs` (0: as fast as the client reads) until the connection closes. */
+function streamForever(req: IncomingMessage, res: ServerResponse, chunk: Buffer, everyMs: number): void {
+  let written = 0;
+  let open = true;
+  endless.set(req.headers['x-test-id'] as string, new Promise((resolve) => res.on('close', () => ((open = false), resolve(written)))));
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const next = () => {
+    if (!open) return;
+    written += chunk.length;
+    const more = res.write(chunk);
+    if (everyMs > 0) setTimeout(next, everyMs);
+    else if (more) setImmediate(next);
+    else res.once('drain', next);
+  };
+  next();
+}
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -21,6 +42,12 @@ beforeAll(async () => {
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, body, type: req.headers['content-type'] });
       if (req.url === '/slow') return; // never answers
+      if (req.url === '/endless') return streamForever(req, res, Buffer.alloc(64 * 1024, 0x7b), 0);
+      if (req.url === '/trickle') return streamForever(req, res, Buffer.from('{'), 20);
+      if (req.url === '/declared-huge') {
+        res.writeHead(200, { 'content-length': String(50 * MAX_BODY_BYTES) });
+        return void res.write('{');
+      }
       if (req.url === '/login') {
         res.writeHead(200, { 'set-cookie': ['SID=abc123; HttpOnly; path=/', 'other=1'] });
         return res.end('Ok.');
@@ -53,6 +80,31 @@ function behavesLikeFetch(name: string, host: () => Host) {
     expect((await fetch(`${base}/missing`)).status).toBe(404);
     const slow = await fetch(`${base}/slow`, { signal: AbortSignal.timeout(200) }).catch((err: Error) => err);
     expect((slow as Error).name).toBe('TimeoutError');
+  });
+
+  it(`${name}: an endless body is cut at the limit and the connection closed; a trickling one meets the deadline`, async () => {
+    const id = `${name}-endless`;
+    const tooLarge = await hostFetch(host())(`${base}/endless`, { headers: { 'x-test-id': id } }).catch((err: Error) => err);
+    expect(tooLarge).toBeInstanceOf(ResponseTooLargeError);
+    expect((tooLarge as Error).message).toBe('the response body is larger than 1 MiB; the connection was closed');
+    const written = await endless.get(id)!; // the server saw its connection closed
+    expect(written).toBeGreaterThan(MAX_BODY_BYTES);
+
+    const declared = await hostFetch(host())(`${base}/declared-huge`).catch((err: Error) => err);
+    expect(declared).toBeInstanceOf(ResponseTooLargeError);
+
+    // No signal from the caller: the request's own deadline (a short one here) still ends it, body included.
+    const trickleId = `${name}-trickle`;
+    const late = await hostFetch(host(), { timeoutMs: 300 })(`${base}/trickle`, { headers: { 'x-test-id': trickleId } }).catch((err: Error) => err);
+    expect((late as Error).name).toBe('TimeoutError');
+    expect(await endless.get(trickleId)!).toBeGreaterThan(0);
+  });
+
+  it(`${name}: a header value HTTP cannot carry is refused naming the header, not quoting the value`, async () => {
+    for (const value of ['abcd\nefgh', 'abcd\u0000efgh', 'abcd€efgh']) {
+      const err = (await hostFetch(host())(`${base}/v1/portforward`, { headers: { 'X-API-Key': value } }).catch((e: Error) => e)) as Error;
+      expect(err.message).toBe('hostFetch: the value of header X-API-Key cannot be sent (it contains a line break, a control character or a character beyond Latin-1)');
+    }
   });
 }
 

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { defaultSchemas, findCrdDir, type SchemaNode } from '../../controller/manifests/index.js';
+import { durationMs, durationOutOfBounds, MAX_TIMER_MS } from '../../reconcilers/core/duration.js';
 
 const schemas = defaultSchemas();
+const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
 const KNOWN_KEYWORDS = new Set([
   'description', 'title', 'type', 'properties', 'additionalProperties', 'required', 'items', 'enum', 'default',
-  'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'uniqueItems', 'oneOf',
+  'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'uniqueItems', 'oneOf', 'x-homeostat-duration',
 ]);
 
 /** Every schema node under `node`, with its path. */
@@ -40,6 +42,26 @@ describe.each(schemas.kinds)('the %s CRD', (kindName) => {
         expect(ajv.validate(node, structuredClone(node.default)), `${path} default`).toBe(true);
       }
       for (const name of node.required ?? []) expect(node.properties, `${path} requires ${name}`).toHaveProperty(name);
+    }
+  });
+
+  it('bounds every free string with a maxLength (an enum bounds itself), so no field can carry megabytes', () => {
+    const strings = all.filter(([, node]) => node.type === 'string' && !node.enum);
+    expect(strings.length).toBeGreaterThan(3);
+    for (const [path, node] of strings) {
+      expect(node.maxLength, `${path} has a maxLength`).toBeGreaterThan(0);
+      expect(node.maxLength, `${path}: a sane bound`).toBeLessThanOrEqual(32_768);
+    }
+  });
+
+  it('bounds every duration field: at least 100ms, at most what a timer can wait, through the one duration rule', () => {
+    const durations = all.filter(([, node]) => node.pattern === DURATION_PATTERN);
+    for (const [path, node] of durations) {
+      const bounds = node['x-homeostat-duration'];
+      expect(bounds, `${path} has duration bounds`).toBeDefined();
+      expect(durationMs(bounds!.minimum!), `${path} minimum`).toBeGreaterThanOrEqual(100);
+      expect(durationMs(bounds!.maximum!), `${path} maximum`).toBeLessThanOrEqual(MAX_TIMER_MS);
+      if (node.default !== undefined) expect(durationOutOfBounds(String(node.default), bounds!), `${path} default`).toBeNull();
     }
   });
 
@@ -96,6 +118,24 @@ describe('patterns', () => {
     const folder = spec('UnifiedNamespace').directories!.items;
     for (const ok of ['backups', 'media/photos']) expect(matches(folder, ok), ok).toBe(true);
     for (const bad of ['/backups', '../x', 'a/../../x', 'a/', '']) expect(matches(folder, bad), bad).toBe(false);
+  });
+});
+
+describe('durations in manifests', () => {
+  const interval = (value: string) => {
+    const kind = schemas.get('StorageKeepalive')!;
+    const doc = { apiVersion: 'homeostat.dev/v1alpha1', kind: 'StorageKeepalive', metadata: { name: 'a' }, spec: { path: '/mnt/a', interval: value } };
+    return kind.validate(doc) ? [] : (kind.validate.errors ?? []).map((e) => `${e.instancePath}: ${e.message}`);
+  };
+
+  it('refuse an interval below the minimum or past the maximum, and one past what a timer can wait', () => {
+    expect(interval('1ms')).toEqual(['/spec/interval: must be at least 1s']);
+    expect(interval('999ms')).toEqual(['/spec/interval: must be at least 1s']);
+    expect(interval('0s')).toEqual(['/spec/interval: must be at least 1s']);
+    expect(interval('25h')).toEqual(['/spec/interval: must be at most 24h']);
+    expect(interval('9999999999999h')).toEqual(['/spec/interval: must be at most 24h']);
+    expect(interval('99999999999999999999h')).toContain('/spec/interval: must be at most 24h');
+    for (const ok of ['1s', '1000ms', '30s', '5m', '24h']) expect(interval(ok), ok).toEqual([]);
   });
 });
 

@@ -9,6 +9,8 @@ describe('explain', () => {
     expect(text).toContain('Time between heartbeats');
     expect(text).toContain('DEFAULT:  5m');
     expect(text).toContain('PATTERN:  ^[0-9]+(ms|s|m|h)$');
+    expect(text).toContain('RANGE:    1s .. 24h');
+    expect(text).toContain('MAX LEN:  16 characters');
   });
 
   it('a kind: its description and top-level fields, marking required ones', () => {

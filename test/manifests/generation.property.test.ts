@@ -9,7 +9,13 @@ const spec = fc.record(
   {
     host: fc.constantFrom('local', 'pve', 'nas-1'),
     path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
-    interval: fc.tuple(fc.nat(999), fc.constantFrom('ms', 's', 'm', 'h')).map(([n, unit]) => `${n}${unit}`),
+    // Any duration the CRD accepts: from 1s to 24h.
+    interval: fc.oneof(
+      fc.integer({ min: 1_000, max: 99_999 }).map((n) => `${n}ms`),
+      fc.integer({ min: 1, max: 999 }).map((n) => `${n}s`),
+      fc.integer({ min: 1, max: 999 }).map((n) => `${n}m`),
+      fc.integer({ min: 1, max: 24 }).map((n) => `${n}h`),
+    ),
     method: fc.constantFrom('write-fsync', 'touch'),
     mode: fc.constantFrom('controller', 'cron'),
     requireMountpoint: fc.boolean(),

@@ -78,7 +78,7 @@ describe('parseManifestFile errors point at the offending node', () => {
     expect(errorsOf(text)).toEqual([
       'lab/disks.yaml:1:13 StorageKeepalive/hdd: apiVersion: must be homeostat.dev/v1alpha1 (got "homeostat.dev/v1")',
       'lab/disks.yaml:4:35 StorageKeepalive/hdd: spec.interval: must match pattern ^[0-9]+(ms|s|m|h)$ (got "5 min") - ' +
-        'Time between heartbeats, a number with a unit (ms, s, m or h), e.g. 30s or 5m.',
+        'Time between heartbeats, a number with a unit (ms, s, m or h), e.g. 30s or 5m; from 1s to 24h.',
       'lab/disks.yaml:4:50 StorageKeepalive/hdd: spec.method: must be one of write-fsync, touch (got "fsync")',
     ]);
   });
@@ -266,8 +266,8 @@ describe('parseManifestFile resources', () => {
   });
 
   it('an empty or comment-only file has no resources and no errors', () => {
-    expect(parseManifestFile('a.yaml', '')).toEqual({ resources: [], errors: [] });
-    expect(parseManifestFile('a.yaml', '# nothing yet\n---\n---\n')).toEqual({ resources: [], errors: [] });
+    expect(parseManifestFile('a.yaml', '')).toMatchObject({ resources: [], errors: [] });
+    expect(parseManifestFile('a.yaml', '# nothing yet\n---\n---\n')).toMatchObject({ resources: [], errors: [] });
   });
 });
 
@@ -325,3 +325,16 @@ function keepaliveDoc(name: string, path: string, extra = ''): string {
     ...(extra ? [extra] : []),
   ].join('\n');
 }
+
+describe('error lines stay one clean line whatever the manifest holds', () => {
+  it('control, bidirectional and zero-width characters and lone surrogates are escaped; long messages are cut', () => {
+    const text = 'apiVersion: homeostat.dev/v1alpha1\nkind: "Storage\\u202eKeepalive\\nX"\nmetadata: { name: "a\\u200bb" }\n';
+    const [line] = parseManifestFile('x.yaml', text).errors.map(formatManifestError);
+    expect(line).toBe(
+      'x.yaml:2:7: kind: unknown kind "Storage\\u{202e}Keepalive\\nX" (known kinds: Host, LxcDevice, StorageKeepalive, UnifiedNamespace, VpnSidecar)',
+    );
+    const long = formatManifestError({ code: 'YamlSyntax', file: 'x.yaml', line: 1, col: 1, message: `${'\u0000'.repeat(300)}` });
+    expect(long).toMatch(/^x\.yaml:1:1: (\\u\{0000\}){125}… \(1400 more characters\)$/);
+    expect(formatManifestError({ code: 'YamlSyntax', file: 'x.yaml', line: 1, col: 1, message: 'a\ud800b' })).toBe('x.yaml:1:1: a\\u{d800}b');
+  });
+});

@@ -143,18 +143,21 @@ export async function freeLoopbackPort(): Promise<number> {
 }
 
 /**
- * A Docker engine of the test's own (so that a test may restart it), in a network namespace of its own: no bridge,
- * no iptables, vfs storage, its own data and exec roots in a temp folder.
+ * A Docker engine of the test's own (so that a test may restart it), in a network namespace of its own (its
+ * loopback up): no bridge, no iptables, vfs storage, its own data and exec roots in a temp folder. `extraArgs` are
+ * more dockerd flags (e.g. `-H tcp://127.0.0.1:2376 --tlsverify ...`: that loopback is the namespace's own).
  */
 export interface PrivateDockerd {
   socketPath: string;
   docker: Docker;
+  /** The daemon's pid while it runs (its network namespace is /proc/PID/ns/net). */
+  readonly pid: number | undefined;
   /** SIGTERM to the daemon (by pid), wait for it to exit, start it again on the same data. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startPrivateDockerd(images: string[] = []): Promise<PrivateDockerd> {
+export async function startPrivateDockerd(images: string[] = [], extraArgs: string[] = []): Promise<PrivateDockerd> {
   const { spawn } = await import('node:child_process');
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-dockerd-'));
   const socketPath = join(dir, 'docker.sock');
@@ -167,13 +170,14 @@ export async function startPrivateDockerd(images: string[] = []): Promise<Privat
     '--iptables=false',
     '--ip-masq=false',
     '--storage-driver', 'vfs',
+    ...extraArgs,
   ];
   const docker = new Docker({ socketPath });
   let child: ReturnType<typeof spawn> | null = null;
   const start = async () => {
     // In a network namespace of its own: with `--bridge none` dockerd deletes any interface named docker0 at start,
     // which must never be the host's (the main engine's) docker0.
-    child = spawn('unshare', ['--net', '--', 'dockerd', ...args], { stdio: 'ignore' });
+    child = spawn('unshare', ['--net', '--', 'sh', '-c', 'ip link set lo up && exec dockerd "$@"', 'sh', ...args], { stdio: 'ignore' });
     const deadline = Date.now() + 20_000;
     for (;;) {
       try {
@@ -200,6 +204,9 @@ export async function startPrivateDockerd(images: string[] = []): Promise<Privat
   return {
     socketPath,
     docker,
+    get pid() {
+      return child?.pid;
+    },
     async restart() {
       await halt();
       await start();

@@ -1,13 +1,21 @@
 /**
  * The behavioural suite every `Host` implementation must pass, run against LocalHost (temp root) and
  * SshHost (real sshd on 127.0.0.1, same temp-root layout). Call `hostBehaviour(setup)` inside a describe.
- * Each test works in its own fresh host directory `/case-N`.
+ * Each test works in its own fresh host directory `/case-N`. The root is resolved as RESOLVE_IN_ROOT: symlinks
+ * inside it never lead outside (checked against a real folder beside the root), and the checked folder changes
+ * refuse a symlink, another folder, or a folder outside the tree; so does the hardlink probe, which must still
+ * tell EXDEV (a bind mount, same device id) apart.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isHostError, type Host, type WatchEvent } from '../../reconcilers/host/index.js';
 import type { WatchHandle } from '../../reconcilers/host/watch-handle.js';
+import { canMount, integration } from './integration.js';
 import { waitUntil } from './wait.js';
+
+const mounts = integration('mount', canMount(), 'bind mounts need root on Linux');
 
 export interface HostUnderTest {
   host: Host;
@@ -164,6 +172,159 @@ export function hostBehaviour(setup: () => Promise<HostUnderTest>): void {
     expect(host.resolvePath('/a/./b/../c')).toBe(`${realRoot}/a/c`);
     expect(host.resolvePath('/')).toBe(realRoot);
     expect(await host.isMountpoint('/')).toBe(true);
+  });
+
+  it('resolves symlinks inside the root: an absolute target starts at the root, `..` stops there, nothing outside is touched', async () => {
+    const { host, realRoot } = subject;
+    const dir = await scratch();
+    // A real folder beside the root, with a private file: what a link inside the root must never reach.
+    const outside = `${realRoot}-outside${dir}`;
+    mkdirSync(`${outside}/etc`, { recursive: true });
+    writeFileSync(`${outside}/victim`, 'secret\n', { mode: 0o600 });
+    writeFileSync(`${outside}/etc/victim`, 'secret\n', { mode: 0o600 });
+    try {
+      const ln = async (target: string, at: string) => expect((await host.exec(['ln', '-s', target, host.resolvePath(at)])).code).toBe(0);
+      await ln(`${outside}/etc`, `${dir}/etc`); // `etc -> /elsewhere/etc`, the real path outside
+      await ln(outside, `${dir}/abs`);
+      await ln(`../../../../../../../../..${outside}`, `${dir}/rel`); // climbs above the root: stops at it
+      for (const link of [`${dir}/etc`, `${dir}/abs`, `${dir}/rel`]) {
+        const victim = `${link}/victim`;
+        await rejectsWith(host.writeFileAtomic(`${link}/app.conf`, 'x'), 'ENOENT');
+        await rejectsWith(host.readFile(victim), 'ENOENT');
+        expect(await host.readFileIfExists(victim)).toBeNull();
+        expect(await host.stat(victim)).toBeNull();
+        await rejectsWith(host.chmod(victim, 0o777), 'ENOENT');
+        await rejectsWith(host.mkdir(`${link}/made`), 'ENOENT');
+        await host.unlink(victim);
+        expect(await host.realpath(victim)).toBeNull();
+      }
+      expect(readdirSync(outside).sort()).toEqual(['etc', 'victim']);
+      expect(readdirSync(`${outside}/etc`)).toEqual(['victim']);
+      for (const victim of [`${outside}/victim`, `${outside}/etc/victim`]) {
+        expect([statSync(victim).mode & 0o7777, readFileSync(victim, 'utf8')]).toEqual([0o600, 'secret\n']);
+      }
+
+      // The same links resolve inside the root: an absolute target under it, `..` clamped at `/`.
+      await host.mkdir(`${outside}/etc`, { recursive: true });
+      await host.writeFileAtomic(`${dir}/etc/app.conf`, 'inside\n');
+      expect(readFileSync(`${realRoot}${outside}/etc/app.conf`, 'utf8')).toBe('inside\n');
+      expect((await host.readFile(`${dir}/abs/etc/app.conf`)).toString()).toBe('inside\n');
+      expect(await host.realpath(`${dir}/rel/etc/app.conf`)).toBe(`${outside}/etc/app.conf`);
+      expect(await host.realpath(`${dir}/etc`)).toBe(`${outside}/etc`);
+      expect((await host.stat(`${dir}/rel`))?.type).toBe('directory');
+      expect((await host.lstat(`${dir}/rel`))?.type).toBe('symlink');
+      expect(await host.readdir(`${dir}/abs`)).toEqual(['etc']);
+      expect(readdirSync(`${outside}/etc`)).toEqual(['victim']);
+    } finally {
+      rmSync(`${realRoot}-outside`, { recursive: true, force: true });
+    }
+  });
+
+  it('checked folder changes act on the folder observed, through a descriptor, and only inside the tree', async () => {
+    const { host, realRoot } = subject;
+    const dir = await scratch();
+    const tree = `${dir}/tree`;
+    await host.mkdir(tree);
+    await host.mkdir(`${dir}/outside`);
+    const made = await host.mkdirChecked(`${tree}/a`, 0o700, { within: tree });
+    expect([made.type, made.mode]).toEqual(['directory', 0o700]);
+    const a = { within: tree, expect: { dev: made.dev, ino: made.ino } };
+    await host.chownChecked(`${tree}/a`, 1234, 2345, a);
+    await host.chmodChecked(`${tree}/a`, 0o2775, a);
+    expect(await host.stat(`${tree}/a`)).toMatchObject({ mode: 0o2775, uid: 1234, gid: 2345 });
+    await rejectsWith(host.mkdirChecked(`${tree}/a`, 0o700, { within: tree }), 'EEXIST');
+
+    // Another folder where `a` was observed, then a symlink to it: refused, nothing changed.
+    await host.rename(`${tree}/a`, `${tree}/a-old`);
+    await host.mkdir(`${tree}/a`);
+    await rejectsWith(host.chmodChecked(`${tree}/a`, 0o777, a), 'ECONFLICT');
+    await host.rmdir(`${tree}/a`);
+    expect((await host.exec(['ln', '-s', 'a-old', host.resolvePath(`${tree}/a`)])).code).toBe(0);
+    const swapped = await rejectsWith(host.chmodChecked(`${tree}/a`, 0o777, a), 'ECONFLICT');
+    expect(swapped.message).toContain('now a symlink');
+    await rejectsWith(host.chownChecked(`${tree}/a`, 0, 0, a), 'ECONFLICT');
+    await rejectsWith(host.rmdirChecked(`${tree}/a`, a), 'ECONFLICT');
+    expect(await host.stat(`${tree}/a-old`)).toMatchObject({ mode: 0o2775, uid: 1234 });
+
+    // A folder reached through a link that leaves the tree: refused (EESCAPE); nothing made there.
+    expect((await host.exec(['ln', '-s', '../outside', host.resolvePath(`${tree}/out`)])).code).toBe(0);
+    await host.mkdir(`${dir}/outside/x`, { mode: 0o755 });
+    await rejectsWith(host.chmodChecked(`${tree}/out/x`, 0o777, { within: tree }), 'EESCAPE');
+    await rejectsWith(host.mkdirChecked(`${tree}/out/new`, 0o700, { within: tree }), 'EESCAPE');
+    expect(await host.readdir(`${dir}/outside`)).toEqual(['x']);
+    expect((await host.stat(`${dir}/outside/x`))?.mode).toBe(0o755);
+    expect(existsSync(`${realRoot}${dir}/outside/new`)).toBe(false);
+
+    // rmdir only the folder expected; gone is fine.
+    await host.rmdirChecked(`${tree}/a-old`, a);
+    await host.rmdirChecked(`${tree}/a-old`, a);
+    expect(await host.readdir(tree)).toEqual(['a', 'out']);
+  });
+
+  it('the hardlink probe and unlinkChecked act through the folders checked: names made are removed, nothing outside is touched', async () => {
+    const { host, realRoot } = subject;
+    const dir = await scratch();
+    const tree = `${dir}/tree`;
+    const name = '.probe-x';
+    await host.mkdir(tree);
+    await host.mkdir(`${dir}/outside/x`, { recursive: true });
+    await host.writeFileAtomic(`${dir}/outside/${name}`, 'decoy');
+    await host.writeFileAtomic(`${dir}/outside/x/${name}`, 'decoy');
+    const root = await host.stat(tree);
+    const source = { path: tree, check: { within: dir, expect: { dev: root!.dev, ino: root!.ino } } };
+    const made = await Promise.all(['a', 'b'].map((n) => host.mkdirChecked(`${tree}/${n}`, 0o755, { within: tree })));
+    const folder = (n: string, i: number) => ({ path: `${tree}/${n}`, check: { within: tree, expect: { dev: made[i]!.dev, ino: made[i]!.ino } } });
+    const [a, b] = [folder('a', 0), folder('b', 1)];
+    const outside = () => readdirSync(`${realRoot}${dir}/outside`).sort();
+    const probeNames = async () => (await Promise.all([tree, a.path, b.path].map((p) => host.readdir(p)))).flat().filter((n) => n === name);
+
+    // Every folder linked (the root itself and a repeat without a second link); a leftover removed first.
+    await host.writeFileAtomic(`${a.path}/${name}`, 'leftover');
+    expect(await host.probeHardlinks(source, [a, b, a, source], name)).toEqual(['linked', 'linked', 'linked', 'linked']);
+    expect(await probeNames()).toEqual([]);
+
+    // A folder swapped for a symlink to a folder outside the tree: refused before anything is made, anywhere.
+    await host.rename(a.path, `${tree}/a-old`);
+    expect((await host.exec(['ln', '-s', '../outside', host.resolvePath(a.path)])).code).toBe(0);
+    const swapped = await rejectsWith(host.probeHardlinks(source, [b, a], name), 'ECONFLICT');
+    expect(swapped.message).toContain(a.path);
+    expect(swapped.message).toContain('now a symlink');
+    await rejectsWith(host.unlinkChecked(a.path, name, a.check), 'ECONFLICT');
+    // Reached through a link that leaves the tree, with no inode to expect: refused as outside (EESCAPE).
+    await rejectsWith(host.probeHardlinks(source, [{ path: `${a.path}/x`, check: { within: tree } }], name), 'EESCAPE');
+    await rejectsWith(host.unlinkChecked(`${a.path}/x`, name, { within: tree }), 'EESCAPE');
+    expect(outside()).toEqual([name, 'x']);
+    expect(readFileSync(`${realRoot}${dir}/outside/${name}`, 'utf8')).toBe('decoy');
+    expect(readFileSync(`${realRoot}${dir}/outside/x/${name}`, 'utf8')).toBe('decoy');
+    expect((await host.readdir(tree)).filter((n) => n === name)).toEqual([]);
+
+    // unlinkChecked removes a name through the checked folder (gone is fine); a name must be one component.
+    await host.writeFileAtomic(`${b.path}/${name}`, 'x');
+    await host.unlinkChecked(b.path, name, b.check);
+    await host.unlinkChecked(b.path, name, b.check);
+    expect(await host.readdir(b.path)).toEqual([]);
+    await rejectsWith(host.unlinkChecked(tree, `a/${name}`, source.check), 'EESCAPE');
+    await rejectsWith(host.probeHardlinks(source, [b], '..'), 'EESCAPE');
+  });
+
+  mounts.it('the hardlink probe reports EXDEV for a bind mount inside the tree (same device id), and cleans up', async () => {
+    const { host, realRoot } = subject;
+    const dir = await scratch();
+    const tree = `${dir}/tree`;
+    await host.mkdir(`${tree}/bound`, { recursive: true });
+    await host.mkdir(`${tree}/plain`);
+    await host.mkdir(`${dir}/elsewhere`);
+    execFileSync('mount', ['--bind', `${realRoot}${dir}/elsewhere`, `${realRoot}${tree}/bound`]);
+    try {
+      const [root, bound, plain] = await Promise.all([tree, `${tree}/bound`, `${tree}/plain`].map((p) => host.stat(p)));
+      expect(bound!.dev).toBe(root!.dev);
+      const checked = (path: string, st: typeof root, within: string) => ({ path, check: { within, expect: { dev: st!.dev, ino: st!.ino } } });
+      const outcomes = await host.probeHardlinks(checked(tree, root, dir), [checked(`${tree}/bound`, bound, tree), checked(`${tree}/plain`, plain, tree)], '.probe-x');
+      expect(outcomes).toEqual(['EXDEV', 'linked']);
+      for (const p of [tree, `${tree}/bound`, `${tree}/plain`]) expect(await host.readdir(p)).not.toContain('.probe-x');
+    } finally {
+      execFileSync('umount', [`${realRoot}${tree}/bound`]);
+    }
   });
 
   it('exec round-trips arguments with spaces, quotes, newlines and shell syntax', async () => {

@@ -4,11 +4,15 @@
  * (root's ~/.bashrc here runs pyenv init and makes every exec cost ~0.55 s). `restart()` kills the
  * listener *and* its session processes, so clients really lose their connection. `stop()` removes everything.
  * Set `SSHD_DEBUG=1` to see sshd's own log on stderr.
+ *
+ * With `{ netns }` sshd runs inside that network namespace instead, started per connection in inetd mode
+ * (`ip netns exec NS sshd -i`) behind a loopback listener of the test process that only relays bytes: whatever
+ * sshd connects to (forwarded TCP) is the namespace's own loopback, which nothing outside can reach.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep } from './wait.js';
@@ -33,6 +37,11 @@ export interface TestSshd {
   restart(): Promise<void>;
   /** Generates a new host key (the next restart serves it). Returns its public key line. */
   rotateHostKey(): string;
+}
+
+export interface SshdOptions {
+  /** A network namespace (`ip netns add`) to run sshd in. */
+  netns?: string;
 }
 
 export function sshdAvailable(): boolean {
@@ -113,7 +122,7 @@ function fingerprintOf(publicKeyPath: string): string {
   return fingerprint;
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
   const dir = await mkdtemp(join(tmpdir(), 'homeostat-sshd-'));
@@ -154,8 +163,10 @@ export async function startSshd(): Promise<TestSshd> {
 
   let child: ChildProcess | undefined;
   let stderr = '';
+  const relay = opts.netns === undefined ? undefined : inetdRelay(opts.netns, config, (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const launch = async (): Promise<void> => {
     stderr = '';
+    if (relay) return relay.listen(port);
     const proc = spawn(SSHD_PATH, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     proc.stderr?.on('data', (chunk: Buffer) => {
@@ -171,6 +182,7 @@ export async function startSshd(): Promise<TestSshd> {
     }
   };
   const halt = async (): Promise<void> => {
+    if (relay) return relay.close();
     const proc = child;
     child = undefined;
     if (!proc?.pid || proc.exitCode !== null) return;
@@ -207,4 +219,49 @@ export async function startSshd(): Promise<TestSshd> {
     },
   };
   return server;
+}
+
+/** A loopback listener that hands every connection to a fresh `sshd -i` inside the namespace (stdin/stdout relayed). */
+function inetdRelay(netns: string, config: string, log: (chunk: string) => void): { listen(port: number): Promise<void>; close(): Promise<void> } {
+  let server: Server | undefined;
+  const sessions = new Set<{ socket: Socket; proc: ChildProcess }>();
+  return {
+    async listen(port) {
+      server = createServer((socket) => {
+        const proc = spawn('ip', ['netns', 'exec', netns, SSHD_PATH, '-i', '-e', '-f', config], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const session = { socket, proc };
+        sessions.add(session);
+        socket.pipe(proc.stdin!);
+        proc.stdout!.pipe(socket);
+        proc.stderr!.on('data', (chunk: Buffer) => {
+          if (process.env.SSHD_DEBUG) process.stderr.write(chunk);
+          log(chunk.toString());
+        });
+        proc.stdin!.on('error', () => socket.destroy());
+        socket.on('error', () => proc.kill());
+        socket.on('close', () => proc.kill());
+        proc.on('exit', () => {
+          sessions.delete(session);
+          socket.destroy();
+        });
+      });
+      const listening = server;
+      await new Promise<void>((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(port, '127.0.0.1', () => resolve());
+      });
+    },
+    async close() {
+      const listening = server;
+      server = undefined;
+      const exits = [...sessions].map(({ socket, proc }) => {
+        socket.destroy();
+        const exited = proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+        if (proc.pid) killPid(proc.pid);
+        return Promise.race([exited, sleep(5000)]);
+      });
+      await Promise.all(exits);
+      if (listening) await new Promise<void>((resolve) => listening.close(() => resolve()));
+    },
+  };
 }

@@ -6,7 +6,6 @@
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { isStalledError, type ReconcileContext } from '../../reconcilers/core/contract.js';
-import { assertSameFolder } from '../../reconcilers/unified-namespace/apply.js';
 import { unifiedNamespaceReconciler as reconciler } from '../../reconcilers/unified-namespace/index.js';
 import { hardlinkProbe } from '../../reconcilers/unified-namespace/probe.js';
 import type { UnifiedNamespaceSpec } from '../../reconcilers/unified-namespace/spec.js';
@@ -94,9 +93,13 @@ mounts.describe('UnifiedNamespace on real mounts', () => {
     expect(lstatSync(box.real('/data/media')).uid).toBe(0); // the link itself untouched
     expect(statSync(box.real('/data/library/movies')).uid).toBe(1000); // created through it, inside the root
 
-    mkdirSync(box.real('/outside-target'));
+    mkdirSync(box.real('/outside-target'), { mode: 0o755 });
     symlinkSync('../outside-target', box.real('/data/swapped'));
-    await expect(assertSameFolder(box.host, '/data/swapped', statSync(box.real('/outside-target')).ino)).rejects.toThrow(/now a symlink/);
+    const outside = statSync(box.real('/outside-target'));
+    const check = { within: '/data', expect: { dev: outside.dev, ino: outside.ino } };
+    await expect(box.host.chmodChecked('/data/swapped', 0o2777, check)).rejects.toThrow(/now a symlink/);
+    await expect(box.host.chownChecked('/data/swapped', 1000, 1000, check)).rejects.toThrow(/now a symlink/);
+    expect([statSync(box.real('/outside-target')).mode & 0o7777, statSync(box.real('/outside-target')).uid]).toEqual([0o755, 0]);
   });
 
   mounts.it('a tmpfs mounted at a declared folder is Stalled/CrossDevice, naming the folder and both devices; nothing is created', async () => {

@@ -1,9 +1,12 @@
 /**
  * The controller end to end for VpnSidecar: a lab (manifests, state) with a Host whose Docker endpoint is the
  * real engine (root `/`, so that /proc is readable and namespaces are compared), a VpnSidecar manifest written
- * from a spec, the real daemon, and helpers to read what `homeostat get`/`describe` would show.
+ * from a spec, the real daemon (silent, or logging to a given logger), and helpers to read what `homeostat
+ * get`/`describe` would show.
  */
 import type { Daemon } from '../../controller/runtime/daemon.js';
+import type { HostDockerSpec } from '../../crds/types.js';
+import type { Logger } from '../../reconcilers/core/log.js';
 import { listResourceViews, type ResourceView } from '../../controller/status/views.js';
 import type { VpnSidecarSpec } from '../../reconcilers/vpn-sidecar/spec.js';
 import { DOCKER_SOCKET } from '../support/docker.js';
@@ -12,15 +15,16 @@ import { waitUntil } from '../support/wait.js';
 
 export const DOCKER_HOST = 'docker-local';
 
-/** The Docker Host: this machine, or (with `ssh`) the same engine reached through a real sshd. */
-export function dockerHostManifest(socketPath = DOCKER_SOCKET, ssh?: Record<string, string | number>): string {
+/** The Docker Host: this machine, or (with `ssh`) the same engine reached through a real sshd; a socket or a full spec.docker. */
+export function dockerHostManifest(endpoint: string | HostDockerSpec = DOCKER_SOCKET, ssh?: Record<string, string | number>): string {
+  const docker = typeof endpoint === 'string' ? { socketPath: endpoint } : endpoint;
   return [
     'apiVersion: homeostat.dev/v1alpha1',
     'kind: Host',
     `metadata: { name: ${DOCKER_HOST} }`,
     'spec:',
     '  platform: lxc',
-    `  docker: { socketPath: ${JSON.stringify(socketPath)} }`,
+    `  docker: ${JSON.stringify(docker)}`,
     ...(ssh ? [`  ssh: ${JSON.stringify(ssh)}`] : []),
     '',
   ].join('\n');
@@ -52,14 +56,15 @@ export const isReady = (v: ResourceView) => v.ready === 'True' && v.observedGene
 
 export async function startVpnDaemon(
   manifests: Record<string, string>,
-  socketPath = DOCKER_SOCKET,
+  socketPath: string | HostDockerSpec = DOCKER_SOCKET,
   ssh?: Record<string, string | number>,
+  opts: { log?: Logger } = {},
 ): Promise<VpnDaemonLab> {
   const lab = createLab();
   lab.writeManifest('docker-host.yaml', dockerHostManifest(socketPath, ssh));
   for (const [file, text] of Object.entries(manifests)) lab.writeManifest(file, text);
   const start = () =>
-    startLabDaemon(lab, { resyncMs: 600_000, drainMs: 5_000 });
+    startLabDaemon(lab, { resyncMs: 600_000, drainMs: 5_000, ...(opts.log ? { log: opts.log } : {}) });
   let daemon: Daemon | null = await start();
   const running = () => {
     if (!daemon) throw new Error('the daemon is stopped');

@@ -1,0 +1,154 @@
+/**
+ * The client side of the remote helper (ssh-helper-script.ts): one long-lived `perl` process per connection,
+ * started on first use over an exec channel, serving requests one line each (`ID OP ARG...`, every word
+ * hex-encoded, so arguments are data, never script) and answering one framed line each. Every call has a
+ * deadline: on timeout the call rejects with ETIMEDOUT and the process is killed (by the pid the command line
+ * reports) and started again on the next call. A dropped connection rejects what is pending (ECONNECTION).
+ */
+import type { ClientChannel } from 'ssh2';
+import { HostError, type HostErrorCode } from './host.js';
+import { HELPER_SCRIPT } from './ssh-helper-script.js';
+import type { SshConnection } from './ssh-connection.js';
+import { killRemote, pidReportingCommand, takePidLine } from './ssh-exec.js';
+
+const CODES: ReadonlySet<string> = new Set<HostErrorCode>([
+  'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EXDEV', 'EACCES', 'EPERM', 'ECONFLICT', 'EESCAPE',
+]);
+
+interface Pending {
+  resolve(payload: string): void;
+  reject(err: HostError): void;
+}
+
+/** One running helper process. */
+class HelperProcess {
+  private readonly pending = new Map<number, Pending>();
+  private buffer: Buffer = Buffer.alloc(0);
+  private stderr = '';
+  private pid: number | undefined;
+  private channel: ClientChannel | undefined;
+  private exitCode: number | undefined;
+  dead = false;
+  readonly started: Promise<void>;
+
+  constructor(
+    private readonly connection: SshConnection,
+    private readonly hostName: string,
+  ) {
+    this.started = connection.openExec(pidReportingCommand(['perl', '-e', HELPER_SCRIPT]), (channel, release) => this.attach(channel, release), true);
+    this.started.catch(() => (this.dead = true));
+  }
+
+  private attach(channel: ClientChannel, release: () => void): void {
+    this.channel = channel;
+    channel.on('data', (chunk: Buffer) => this.onData(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString('utf8')).slice(-2000)));
+    channel.on('exit', (code: number | null) => (this.exitCode = code ?? undefined));
+    channel.on('error', () => undefined);
+    channel.on('close', () => {
+      release();
+      this.dead = true;
+      const why =
+        this.exitCode === 127
+          ? new HostError('EIO', `the remote helper needs perl, which is not installed on the host: ${this.stderr.trim()}`, this.hostName)
+          : new HostError('ECONNECTION', `the remote helper ended (exit ${this.exitCode ?? 'unknown'})${this.stderr.trim() ? `: ${this.stderr.trim().split('\n')[0]}` : ''}`, this.hostName);
+      for (const p of this.pending.values()) p.reject(why);
+      this.pending.clear();
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    if (this.pid === undefined) {
+      const split = takePidLine(this.buffer);
+      if (split.pid === undefined) return;
+      this.pid = split.pid;
+      this.buffer = split.rest;
+    }
+    for (let newline = this.buffer.indexOf(0x0a); newline >= 0; newline = this.buffer.indexOf(0x0a)) {
+      const line = this.buffer.subarray(0, newline).toString('latin1');
+      this.buffer = this.buffer.subarray(newline + 1);
+      this.answer(line);
+    }
+  }
+
+  private answer(line: string): void {
+    const [id, status, ...rest] = line.split(' ');
+    const pending = this.pending.get(Number(id));
+    if (!pending) return;
+    this.pending.delete(Number(id));
+    const text = (hex: string | undefined) => Buffer.from(hex ?? '', 'hex').toString('utf8');
+    if (status === 'OK') pending.resolve(text(rest[0]));
+    else {
+      const code = rest[0] ?? 'EIO';
+      pending.reject(new HostError(CODES.has(code) ? (code as HostErrorCode) : 'EIO', text(rest[1]) || code, this.hostName));
+    }
+  }
+
+  send(id: number, words: string[], pending: Pending): void {
+    this.pending.set(id, pending);
+    this.channel!.write(`${id} ${words.map((w) => Buffer.from(w, 'utf8').toString('hex')).join(' ')}\n`);
+  }
+
+  forget(id: number): void {
+    this.pending.delete(id);
+  }
+
+  /** Kills the remote process (its whole group) and ends the channel; what is pending is rejected on close. */
+  kill(): void {
+    this.dead = true;
+    if (this.pid !== undefined) void killRemote(this.connection, this.pid, true);
+    this.channel?.close();
+  }
+}
+
+export class RemoteHelper {
+  private process: HelperProcess | undefined;
+  private nextId = 1;
+
+  constructor(
+    private readonly connection: SshConnection,
+    private readonly hostName: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Runs one op; resolves with its payload. Errors are HostErrors whose message is
+   * `OPERATION HOSTPATH: what the helper said`.
+   */
+  async call(op: string, args: string[], operation: string, hostPath: string): Promise<string> {
+    const deadline = Date.now() + this.timeoutMs;
+    const fail = (code: HostErrorCode, detail: string, cause?: unknown) =>
+      new HostError(code, `${operation} ${hostPath}: ${detail}`, this.hostName, hostPath, { cause });
+    let proc = this.process;
+    if (!proc || proc.dead) {
+      proc = new HelperProcess(this.connection, this.hostName);
+      this.process = proc;
+    }
+    const id = this.nextId++;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        timer = setTimeout(() => {
+          proc.forget(id);
+          proc.kill();
+          reject(fail('ETIMEDOUT', `the remote helper did not answer within ${this.timeoutMs} ms`));
+        }, Math.max(1, deadline - Date.now()));
+        proc.started.then(
+          () => {
+            if (proc.dead) reject(fail('ECONNECTION', 'the remote helper ended'));
+            else proc.send(id, [op, ...args], { resolve, reject: (err) => reject(fail(err.code, err.message, err)) });
+          },
+          (err: unknown) => reject(err instanceof HostError ? err : fail('ECONNECTION', String(err), err)),
+        );
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): void {
+    this.process?.kill();
+    this.process = undefined;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The inventory is durable before the write it describes: `recordInventory` returns only after SQLite has fsync'd
+ * its write-ahead log (synchronous = FULL), so a power cut right after a config write cannot lose the row that
+ * lets prune remove exactly what homeostat added. Proved on the real system calls (strace), not on the option:
+ * between two marker files the script opens around one `recordInventory`, the WAL is fsync'd.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { integration } from '../support/integration.js';
+import { straceAvailable, traceSyscalls } from '../support/strace.js';
+
+const STORE = fileURLToPath(new URL('../../dist/controller/state/store.js', import.meta.url));
+const strace = integration('strace and the built store', straceAvailable() && existsSync(STORE), 'install strace, and run `npm run build` first');
+
+/** Opens the store, then: open(before) · recordInventory · open(after). Paths come in argv. */
+const SCRIPT = `
+import { openSync, closeSync } from 'node:fs';
+const [store, dir, before, after] = process.argv.slice(1);
+const { StateStore } = await import(store);
+const s = new StateStore(dir);
+closeSync(openSync(before, 'w'));
+s.recordInventory('LxcDevice', 'media', { type: 'config-line', host: 'pve', id: '/etc/pve/lxc/100.conf#dev0' });
+closeSync(openSync(after, 'w'));
+s.close();
+`;
+
+let dir: string;
+beforeEach(() => void (dir = mkdtempSync(join(tmpdir(), 'homeostat-durable-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+strace.describe('state store durability', () => {
+  strace.it('fsyncs the WAL inside recordInventory, before it returns', () => {
+    const [before, after] = [join(dir, 'marker-before'), join(dir, 'marker-after')];
+    const run = traceSyscalls(['openat', 'fsync', 'fdatasync'], [process.execPath, '--input-type=module', '-e', SCRIPT, STORE, join(dir, 'state'), before, after]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const { calls } = run;
+    // `openat(AT_FDCWD<…>, "…/marker-before", …) = 4<…/marker-before>`: the result names the file opened.
+    const from = calls.findIndex((c) => c.name === 'openat' && c.result.includes(before));
+    const to = calls.findIndex((c) => c.name === 'openat' && c.result.includes(after));
+    expect(from).toBeGreaterThanOrEqual(0);
+    expect(to).toBeGreaterThan(from);
+    const synced = calls.slice(from, to).filter((c) => (c.name === 'fsync' || c.name === 'fdatasync') && c.path?.endsWith('/state.db-wal'));
+    expect(synced.length).toBeGreaterThan(0);
+  });
+});
