@@ -5,7 +5,6 @@
  * error line, the median/p99 validate time per file, crashes, prunes and writes outside the root.
  * `FUZZ_CASES`, `FUZZ_CLI_CASES` and `FUZZ_SEED` change the sizes and the seed.
  */
-import { fileURLToPath } from 'node:url';
 import { generateBadManifests } from '../test/security/fuzz-cases.js';
 import { fuzzCli, fuzzDaemon, fuzzValidate } from '../test/security/fuzz-run.js';
 
@@ -14,8 +13,7 @@ export async function benchFuzzManifests(count = 10_000, cliCount = 300, seed = 
   const totalBytes = cases.reduce((sum, c) => sum + c.bytes.length, 0);
   const validate = await fuzzValidate(cases);
   const { rejectedIndexes, ...validateFigures } = validate;
-  const bin = fileURLToPath(new URL('../controller/cli/main.js', import.meta.url));
-  const cli = fuzzCli(bin, cases.slice(0, cliCount));
+  const cli = fuzzCli(cases.slice(0, cliCount));
   const daemon = await fuzzDaemon(rejectedIndexes.map((i) => cases[i]!), 100);
   return {
     seed,

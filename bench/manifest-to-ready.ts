@@ -9,20 +9,7 @@ import type { Daemon } from '../controller/runtime/daemon.js';
 import { join } from 'node:path';
 import { createLab, hostManifest, keepaliveManifest, startLabDaemon } from '../test/support/lab.js';
 import { sshdAvailable, startSshd } from '../test/support/sshd.js';
-
-export interface Summary {
-  samples: number;
-  medianMs: number;
-  p99Ms: number;
-}
-
-function summarize(samples: number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  return { samples: sorted.length, medianMs: round(at(0.5)), p99Ms: round(at(0.99)) };
-}
-
-const round = (x: number) => Math.round(x * 100) / 100;
+import { round, summarize, type Summary } from '../test/support/stats.js';
 
 const INTERVALS = ['1m', '2m', '3m', '4m', '5m', '6m', '10m', '12m', '15m', '20m', '30m'];
 
@@ -44,7 +31,7 @@ async function measure(hostYaml: (root: string) => string, samples: number): Pro
         generation = await ready;
         times.push(performance.now() - t0);
       }
-      return summarize(times);
+      return summarize(times, 2);
     } finally {
       await daemon.stop();
     }
@@ -86,7 +73,7 @@ export async function benchManifestToReady(samples = 40): Promise<Record<string,
       samples,
     );
     result.ssh = ssh;
-    result.sshOverLocalMedian = round(ssh.medianMs / local.medianMs);
+    result.sshOverLocalMedian = round(ssh.medianMs / local.medianMs, 2);
   } finally {
     await sshd.stop();
   }

@@ -6,6 +6,7 @@ import { benchFuzzManifests } from './fuzz-manifests.js';
 import { benchKillFaults } from './kill-faults.js';
 import { benchManifestToReady } from './manifest-to-ready.js';
 import { benchStoreDurability } from './store-durability.js';
+import { benchSshRoot } from './ssh-root.js';
 import { benchSymlinkRoot } from './symlink-root.js';
 import { benchVpnHeal } from './vpn-heal.js';
 
@@ -14,6 +15,7 @@ const results = {
   manifestToReady: await benchManifestToReady(samples),
   storeDurability: await benchStoreDurability(samples * 5),
   symlinkRoot: await benchSymlinkRoot(samples),
+  sshRoot: await benchSshRoot(samples),
   vpnHeal: await benchVpnHeal(Math.max(5, Math.round(samples / 2))),
   killFaults: await benchKillFaults(),
   fuzzManifests: await benchFuzzManifests(),

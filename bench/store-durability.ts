@@ -8,19 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyStatus, StateStore } from '../controller/state/store.js';
-
-interface Summary {
-  samples: number;
-  medianMs: number;
-  p99Ms: number;
-}
-
-function summarize(samples: number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { samples: sorted.length, medianMs: round(at(0.5)), p99Ms: round(at(0.99)) };
-}
+import { round, summarize, type Summary } from '../test/support/stats.js';
 
 function measure(synchronous: 'FULL' | 'NORMAL', samples: number): { recordInventory: Summary; putStatus: Summary } {
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-bench-store-'));
@@ -37,7 +25,7 @@ function measure(synchronous: 'FULL' | 'NORMAL', samples: number): { recordInven
       store.putStatus('LxcDevice', 'media', { ...emptyStatus(), lastReconcileTime: new Date().toISOString() });
       status.push(performance.now() - t0);
     }
-    return { recordInventory: summarize(inventory), putStatus: summarize(status) };
+    return { recordInventory: summarize(inventory, 3), putStatus: summarize(status, 3) };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -50,6 +38,6 @@ export async function benchStoreDurability(samples: number) {
   return {
     normal,
     full,
-    recordInventoryFullOverNormal: Math.round((full.recordInventory.medianMs / normal.recordInventory.medianMs) * 10) / 10,
+    recordInventoryFullOverNormal: round(full.recordInventory.medianMs / normal.recordInventory.medianMs, 1),
   };
 }

@@ -11,27 +11,9 @@ import { chmod, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalHost, type Host } from '../reconcilers/host/index.js';
+import { round, timeRuns, type Summary } from '../test/support/stats.js';
 
 const FILES = 100;
-
-interface Summary {
-  samples: number;
-  medianMs: number;
-}
-
-const round = (x: number) => Math.round(x * 1000) / 1000;
-
-async function median(samples: number, run: () => Promise<unknown>): Promise<Summary> {
-  for (let i = 0; i < 3; i++) await run(); // warm up
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return { samples, medianMs: round(times[Math.floor(times.length / 2)]!) };
-}
 
 interface Reader {
   readFile(path: string): Promise<unknown>;
@@ -41,8 +23,8 @@ interface Reader {
 async function passes(host: Reader, prefix: string, samples: number): Promise<{ read: Summary; stat: Summary }> {
   const paths = Array.from({ length: FILES }, (_, i) => `${prefix}/etc/pve/lxc/${100 + i}.conf`);
   return {
-    read: await median(samples, () => Promise.all(paths.map((p) => host.readFile(p)))),
-    stat: await median(samples, () => Promise.all(paths.map((p) => host.stat(p)))),
+    read: await timeRuns(samples, () => Promise.all(paths.map((p) => host.readFile(p)))),
+    stat: await timeRuns(samples, () => Promise.all(paths.map((p) => host.stat(p)))),
   };
 }
 
@@ -59,20 +41,20 @@ export async function benchSymlinkRoot(samples = 40): Promise<Record<string, unk
     const withRoot = await passes(confined, '', samples);
     const withoutRoot = await passes(plain, dir, samples);
     const folder = join(dir, 'data/media');
-    const byPath = await median(samples * 5, () => chmod(folder, 0o2775));
+    const byPath = await timeRuns(samples * 5, () => chmod(folder, 0o2775));
     const st = await plain.lstat(folder);
     const check = { within: join(dir, 'data'), expect: { dev: st!.dev, ino: st!.ino } };
-    const checked = await median(samples * 5, () => plain.chmodChecked(folder, 0o2775, check));
+    const checked = await timeRuns(samples * 5, () => plain.chmodChecked(folder, 0o2775, check));
     const result: Record<string, unknown> = {
       files: FILES,
       rootPrefixedBefore: before,
       rootResolvedNow: withRoot,
       noRoot: withoutRoot,
-      readNowOverBefore: round(withRoot.read.medianMs / before.read.medianMs),
-      statNowOverBefore: round(withRoot.stat.medianMs / before.stat.medianMs),
+      readNowOverBefore: round(withRoot.read.medianMs / before.read.medianMs, 3),
+      statNowOverBefore: round(withRoot.stat.medianMs / before.stat.medianMs, 3),
       chmodByPath: byPath,
       chmodChecked: checked,
-      checkedOverByPath: round(checked.medianMs / byPath.medianMs),
+      checkedOverByPath: round(checked.medianMs / byPath.medianMs, 3),
     };
     await confined.close();
     await plain.close();

@@ -17,21 +17,8 @@ import { listResourceViews } from '../controller/status/views.js';
 import { ownerOf } from '../reconcilers/vpn-sidecar/labels.js';
 import { DOCKER_SOCKET, ensureTestImages, netnsOf, removeTestContainers, TEST_APP_IMAGE, TEST_IMAGE, testDocker, uniqueSuffix } from '../test/support/docker.js';
 import { createLab, startLabDaemon } from '../test/support/lab.js';
+import { summarize, type Summary } from '../test/support/stats.js';
 import { waitUntil } from '../test/support/wait.js';
-
-export interface HealSummary {
-  samples: number;
-  medianMs: number;
-  p99Ms: number;
-  maxMs: number;
-}
-
-function summarize(samples: number[]): HealSummary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  const round = (x: number) => Math.round(x * 10) / 10;
-  return { samples: sorted.length, medianMs: round(at(0.5)), p99Ms: round(at(0.99)), maxMs: round(sorted[sorted.length - 1]!) };
-}
 
 /** The dependent runs on the gateway's current id and in its current network namespace. */
 async function healed(docker: Docker, gateway: string, app: string): Promise<boolean> {
@@ -64,8 +51,8 @@ async function timeHeal(docker: Docker, gateway: string, app: string, disrupt: (
   return { sinceReturn: healedAt - returned, sinceStart: healedAt - started };
 }
 
-function summarizeHeals(samples: HealSample[]): HealSummary & { fromCommandStart: HealSummary } {
-  return { ...summarize(samples.map((s) => s.sinceReturn)), fromCommandStart: summarize(samples.map((s) => s.sinceStart)) };
+function summarizeHeals(samples: HealSample[]): Summary & { fromCommandStart: Summary } {
+  return { ...summarize(samples.map((s) => s.sinceReturn), 1), fromCommandStart: summarize(samples.map((s) => s.sinceStart), 1) };
 }
 
 export async function benchVpnHeal(samples = 20): Promise<Record<string, unknown>> {

@@ -49,6 +49,9 @@ export function manifestLimits(overrides: Partial<ManifestLimits> = {}): Manifes
 /** What a limit error says happens meanwhile. */
 const KEEPS_FILE = 'its last good documents stay in force';
 const KEEPS_ALL = 'nothing was reloaded: the last good manifests stay in force';
+const SPLIT = 'split it into several files';
+
+type Position = { line: number; col: number };
 
 /** One file, from its size before reading, or without one when a bounded read stopped at the limit. */
 export function fileTooLarge(file: string, bytes: number | undefined, limits: ManifestLimits): ManifestError {
@@ -59,7 +62,7 @@ export function fileTooLarge(file: string, bytes: number | undefined, limits: Ma
     file,
     line: 1,
     col: 1,
-    message: `file is ${size}, over the ${limit} limit for one manifest file; not read (split it into several files; ${KEEPS_FILE})`,
+    message: `file is ${size}, over the ${limit} limit for one manifest file; not read (${SPLIT}; ${KEEPS_FILE})`,
   };
 }
 
@@ -68,31 +71,21 @@ export function notAFile(file: string): ManifestError {
   return { code: 'Unreadable', file, line: 1, col: 1, message: `not a regular file; not read (${KEEPS_FILE})` };
 }
 
-export function tooManyDocuments(file: string, at: { line: number; col: number }, limits: ManifestLimits): ManifestError {
-  return {
-    code: 'TooMany',
-    file,
-    ...at,
-    message: `more than ${limits.maxDocumentsPerFile} YAML documents in one file; not loaded (split it into several files; ${KEEPS_FILE})`,
-  };
+export function tooManyDocuments(file: string, at: Position, limits: ManifestLimits): ManifestError {
+  return notLoaded('TooMany', file, at, `more than ${limits.maxDocumentsPerFile} YAML documents in one file`, SPLIT);
 }
 
-export function tooManyNodes(file: string, at: { line: number; col: number }, limits: ManifestLimits): ManifestError {
-  return {
-    code: 'TooComplex',
-    file,
-    ...at,
-    message: `more than ${limits.maxNodesPerFile} YAML values in one file; not loaded (split it into several files; ${KEEPS_FILE})`,
-  };
+export function tooManyNodes(file: string, at: Position, limits: ManifestLimits): ManifestError {
+  return notLoaded('TooComplex', file, at, `more than ${limits.maxNodesPerFile} YAML values in one file`, SPLIT);
 }
 
-export function tooDeep(file: string, at: { line: number; col: number }, limits: ManifestLimits): ManifestError {
-  return {
-    code: 'TooComplex',
-    file,
-    ...at,
-    message: `lists and mappings nested more than ${limits.maxDepth} levels deep; not loaded (${KEEPS_FILE})`,
-  };
+export function tooDeep(file: string, at: Position, limits: ManifestLimits): ManifestError {
+  return notLoaded('TooComplex', file, at, `lists and mappings nested more than ${limits.maxDepth} levels deep`);
+}
+
+/** A file over a limit found while reading it, at `at`: not loaded, its last good documents kept. */
+function notLoaded(code: ManifestError['code'], file: string, at: Position, what: string, advice?: string): ManifestError {
+  return { code, file, ...at, message: `${what}; not loaded (${advice ? `${advice}; ` : ''}${KEEPS_FILE})` };
 }
 
 /**

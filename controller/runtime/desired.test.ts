@@ -2,18 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DELETION_SERIES_GAP_MS, DesiredState, wouldTripGuard } from './desired.js';
 import type { Resource } from '../../reconcilers/core/resource.js';
+import { byKey, testResource } from '../../test/support/resource.js';
 
-function res(name: string, generation = 'g1'): Resource {
-  return {
-    apiVersion: 'homeostat.dev/v1alpha1',
-    kind: 'StorageKeepalive',
-    metadata: { name, labels: {}, annotations: {} },
-    spec: { path: `/mnt/${name}` },
-    source: { file: `${name}.yaml`, line: 1, col: 1 },
-    generation,
-  };
-}
-const snap = (...rs: Resource[]) => new Map(rs.map((r) => [`${r.kind}/${r.metadata.name}`, r]));
+const res = (name: string, generation = 'g1'): Resource => testResource('StorageKeepalive', name, { path: `/mnt/${name}` }, { generation });
+const snap = (...rs: Resource[]) => byKey(rs);
 
 describe('DesiredState and the mass-deletion guard', () => {
   it('reports added and changed keys, deletes a few', () => {

@@ -8,19 +8,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
-import type { Resource } from '../../reconcilers/core/resource.js';
 import { LocalHost } from '../../reconcilers/host/index.js';
+import { testResource } from '../../test/support/resource.js';
 import { emptyStatus, StateStore } from '../state/store.js';
 import { buildRunEnv } from './run-context.js';
 
-const resource: Resource = {
-  apiVersion: 'homeostat.dev/v1alpha1',
-  kind: 'Gate',
-  metadata: { name: 'g', labels: {}, annotations: {} },
-  spec: {},
-  source: { file: 'g.yaml', line: 1, col: 1 },
-  generation: 'g1',
-};
+const resource = testResource('Gate', 'g', {});
 const reconciler = { kind: 'Gate' } as Reconciler<any, any, Change>;
 const item = { type: 'file', host: 'local', id: '/etc/x' };
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
-import type { Resource } from '../../reconcilers/core/resource.js';
 import { SCRATCH_PREFIX } from '../../reconcilers/core/scratch.js';
+import { testResource } from '../../test/support/resource.js';
 import { sleep, waitUntil } from '../../test/support/wait.js';
 import { HostPool } from './hosts.js';
 import { DriftWatches } from './watches.js';
@@ -32,22 +32,13 @@ const folderKind: Reconciler<{ path: string }, null> = {
   watchTargets: (spec) => [spec.path],
 };
 
-const resourceOf = (kind: string, name: string, spec: unknown): Resource => ({
-  apiVersion: 'homeostat.dev/v1alpha1',
-  kind,
-  metadata: { name, labels: {}, annotations: {} },
-  spec,
-  source: { file: `${name}.yaml`, line: 1, col: 1 },
-  generation: 'g1',
-});
-
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'homeostat-watches-'));
   mkdirSync(join(dir, 'root/data'), { recursive: true });
   drifted.length = 0;
   hosts = new HostPool({ manifestsDir: dir, stateDir: join(dir, 'state'), log: silentLogger });
   watches = new DriftWatches({ hosts, log: silentLogger, onDrift: (key) => drifted.push(key), event: () => {} });
-  await watches.syncHosts([resourceOf('Host', 'sandbox', { root: join(dir, 'root') })]);
+  await watches.syncHosts([testResource('Host', 'sandbox', { root: join(dir, 'root') })]);
 });
 
 afterEach(async () => {
@@ -58,7 +49,7 @@ afterEach(async () => {
 
 describe('drift watches', () => {
   it("a change in a watched folder is drift; homeostat's own scratch files there are not", async () => {
-    const folder = resourceOf('Folder', 'data', { path: '/data' });
+    const folder = testResource('Folder', 'data', { path: '/data' });
     watches.ensure('Folder/data', folder, folderKind as Reconciler<any, any, Change>, hosts.get('sandbox')!);
     await sleep(100); // inotify armed
 

@@ -7,19 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from './store.js';
-import type { Resource } from '../../reconcilers/core/resource.js';
+import { testResource } from '../../test/support/resource.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const resource: Resource = {
-  apiVersion: 'homeostat.dev/v1alpha1',
-  kind: 'UnifiedNamespace',
-  metadata: { name: 'data', labels: {}, annotations: {} },
-  spec: { root: '/data' },
-  source: { file: 'data.yaml', line: 1, col: 1 },
-  generation: 'g1',
-};
+const resource = testResource('UnifiedNamespace', 'data', { root: '/data' });
 
 describe('StateStore', () => {
   it('keeps everything across a reopen; deleting a resource drops inventory and cache, not events', () => {

@@ -79,7 +79,7 @@ export interface ReconcileContext<Spec = unknown> {
   now: number;
   /** Inventory as recorded before this run. */
   inventory: readonly InventoryItem[];
-  /** Record or forget inventory immediately (written through to the state store). */
+  /** Record (an item with the same type, host and id is replaced: its detail updated) or forget inventory immediately (written through to the state store). */
   recordInventory(item: InventoryItem): void;
   forgetInventory(item: Pick<InventoryItem, 'type' | 'host' | 'id'>): void;
   /** Small JSON-able values kept between runs in the state store (not in git, never secrets). */

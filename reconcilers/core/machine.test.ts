@@ -5,8 +5,8 @@ import { RetryableError, StalledError } from './contract.js';
 import { silentLogger } from './log.js';
 import { reconcileMachine, SETTLED_STATES, type RunEnv } from './machine.js';
 import { invalidSpec } from './problem.js';
-import type { Resource } from './resource.js';
 import type { Host } from '../host/index.js';
+import { testResource } from '../../test/support/resource.js';
 
 /** A tiny in-memory world: the reconciler keeps `world.value` equal to `spec.value`. */
 function counterWorld(opts: { brokenApply?: boolean; stall?: boolean; observeError?: Error } = {}) {
@@ -44,16 +44,8 @@ function counterWorld(opts: { brokenApply?: boolean; stall?: boolean; observeErr
 }
 
 function envFor(reconciler: Reconciler<any, any, Change>, spec: unknown, generation: string): RunEnv {
-  const resource: Resource = {
-    apiVersion: 'homeostat.dev/v1alpha1',
-    kind: 'Counter',
-    metadata: { name: 'c', labels: {}, annotations: {} },
-    spec,
-    source: { file: 'c.yaml', line: 1, col: 1 },
-    generation,
-  };
   const ctx: ReconcileContext = {
-    resource,
+    resource: testResource('Counter', 'c', spec, { generation }),
     host: {} as Host,
     signal: new AbortController().signal,
     now: Date.now(),

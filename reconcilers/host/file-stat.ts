@@ -1,5 +1,6 @@
 /**
- * Building `FileStat`s: file type from `st_mode`, and the glibc `major()`/`minor()` split of a device number.
+ * Building `FileStat`s: file type from `st_mode`, the glibc `major()`/`minor()` split of a device number, and the
+ * one text form remote stats come in (GNU `stat --printf` over SSH, and the remote helper's stat lines).
  */
 import type { Stats } from 'node:fs';
 import type { FileStat, FileType } from './host.js';
@@ -43,4 +44,29 @@ export function fileStatFromNode(st: Stats): FileStat {
     rdevMajor: major,
     rdevMinor: minor,
   };
+}
+
+/**
+ * A stat as text, space-separated: `RAWMODE_HEX UID GID SIZE MTIME DEV INO NLINK RDEVMAJOR_HEX RDEVMINOR_HEX`
+ * (MTIME in seconds, with a fraction). GNU `stat --printf '%f %u %g %s %.9Y %d %i %h %t %T'` prints it, and so
+ * does the SSH remote helper. `null` when a field is missing or not a number.
+ */
+export function parseStatFields(fields: readonly string[]): FileStat | null {
+  if (fields.length < 10) return null;
+  const [modeHex, uid, gid, size, mtime, dev, ino, nlink, major, minor] = fields as [string, string, string, string, string, string, string, string, string, string];
+  const rawMode = parseInt(modeHex, 16);
+  const stat: FileStat = {
+    type: fileTypeOfMode(rawMode),
+    mode: rawMode & 0o7777,
+    uid: Number(uid),
+    gid: Number(gid),
+    size: Number(size),
+    mtimeMs: Number(mtime) * 1000,
+    dev: Number(dev),
+    ino: Number(ino),
+    nlink: Number(nlink),
+    rdevMajor: parseInt(major, 16),
+    rdevMinor: parseInt(minor, 16),
+  };
+  return Object.values(stat).every((v) => typeof v === 'string' || Number.isFinite(v)) ? stat : null;
 }

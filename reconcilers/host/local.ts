@@ -144,6 +144,8 @@ export class LocalHost implements Host {
       throwIfAborted(opts.signal, this.name, 'read', path);
       const fd = await openFd(entry.path, constants.O_RDONLY | entry.noFollow);
       try {
+        // node's readFile(fd) reads a folder as empty instead of failing.
+        if ((await fstatFd(fd)).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
         return await readFd(fd, { signal: opts.signal });
       } finally {
         await closeQuietly(fd);

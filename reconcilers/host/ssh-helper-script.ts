@@ -1,31 +1,49 @@
 /**
- * The constant remote helper the SSH transport runs for what SFTP cannot do safely: resolving a path inside a
- * sandbox root (openat2 RESOLVE_IN_ROOT semantics) and changing a folder through a descriptor it checked. Perl
- * is on every Proxmox and Debian host; this uses only its core (Fcntl, Errno). One long-lived process per
- * connection serves requests on stdin, one per line: `ID OP ARG...` with every word hex-encoded (so no byte
- * of a path is ever interpreted), and answers `ID OK HEX` or `ID ERR ERRNO HEX` per line. Nothing from the
- * caller is ever part of the script.
+ * The constant remote helper the SSH transport runs for what SFTP cannot do safely: every file operation of a
+ * host with a sandbox root (resolved inside it with openat2 RESOLVE_IN_ROOT semantics and acted on through the
+ * folder descriptor the walk ended in: ssh-helper-files-script.ts), and the checked folder changes (a folder
+ * changed through a descriptor it checked). Perl is on every Proxmox and Debian host; this uses only its core
+ * (Fcntl, Errno, POSIX, IO::Handle, MIME::Base64, Digest::SHA, Time::HiRes). One long-lived process per
+ * connection serves requests on stdin, one per line: `ID OP ARG...` with every word base64-encoded (so no byte
+ * of a path or of file content is ever interpreted), and answers `ID OK B64` or `ID ERR ERRNO B64` per line.
+ * Nothing from the caller is ever part of the script.
  *
- * Ops (ROOT is the real sandbox root, `/` for none; paths are host paths, absolute and normalized):
+ * How a path is resolved (`walk`): from the root folder (opened by its configured path, trusted like a chroot's),
+ * every folder on the way is opened through the one before it (`/proc/self/fd/N/NAME`, O_NOFOLLOW|O_DIRECTORY);
+ * a symlink met on the way is read and its target walked instead (an absolute one from the root, `..` never
+ * above it). The walk ends in the entry's parent folder, held open and checked inside the root by its real path
+ * (`/proc/self/fd/N`), and the entry's name: operations act on `/proc/self/fd/N/NAME` (opening it O_NOFOLLOW),
+ * never on a path looked up again.
+ *
+ * Checked ops (ROOT is the real sandbox root, `/` for none; paths are host paths, absolute and normalized):
  * - `resolve ROOT PATH FOLLOW` → `E PATH2` or `M PATH2`: the host path with every symlink resolved inside ROOT,
  *   and whether its last component exists (a missing folder on the way is ENOENT).
- * - `chmod ROOT WITHIN PATH MODE DEV INO`, `chown ROOT WITHIN PATH UID GID DEV INO`: open PATH's folder through
- *   its resolved parent with O_NOFOLLOW|O_DIRECTORY, require inode DEV:INO (`-` for any) and that
+ * - `chmod-checked ROOT WITHIN PATH MODE DEV INO`, `chown-checked ROOT WITHIN PATH UID GID DEV INO`: open PATH's
+ *   folder through its resolved parent with O_NOFOLLOW|O_DIRECTORY, require inode DEV:INO (`-` for any) and that
  *   `/proc/self/fd/N` lies inside WITHIN, then fchmod/fchown the handle.
- * - `mkdir ROOT WITHIN PATH MODE` → the new folder's stat: the parent, opened, must lie inside WITHIN.
- * - `rmdir ROOT WITHIN PATH DEV INO`: as chmod's checks, then rmdir through the checked parent (gone: OK).
- * - `unlink ROOT WITHIN PATH DEV INO NAME`: as chmod's checks on the folder PATH, then unlink NAME (one path
- *   component) through its handle (`/proc/self/fd/N/NAME`; gone: OK).
+ * - `mkdir-checked ROOT WITHIN PATH MODE` → the new folder's stat: the parent, opened, must lie inside WITHIN.
+ * - `rmdir-checked ROOT WITHIN PATH DEV INO`: as chmod's checks, then rmdir through the checked parent (gone: OK).
+ * - `unlink-checked ROOT WITHIN PATH DEV INO NAME`: as chmod's checks on the folder PATH, then unlink NAME (one
+ *   path component) through its handle (`/proc/self/fd/N/NAME`; gone: OK).
  * - `probe ROOT NAME (WITHIN PATH DEV INO)...` → one outcome per folder after the first, space-separated
  *   (`linked`, `EXDEV`, `EPERM`): every folder opened and checked as chmod's, a leftover NAME removed from each,
  *   NAME created in the first (O_CREAT|O_EXCL|O_NOFOLLOW, 0600), linked into each other folder not seen yet (by
  *   inode), every name made removed again whatever happens; all through the handles.
- * Stats are `RAWMODE_HEX UID GID SIZE MTIME DEV INO NLINK`.
+ * Stats are `RAWMODE_HEX UID GID SIZE MTIME DEV INO NLINK RDEVMAJOR_HEX RDEVMINOR_HEX` (file-stat.ts parses them).
  */
-export const HELPER_SCRIPT = String.raw`
+import { HELPER_FILE_OPS, MAX_HELPER_FILE_BYTES } from './ssh-helper-files-script.js';
+
+export { MAX_HELPER_FILE_BYTES };
+
+/** Resolving inside the root, and what every op shares. */
+const PRELUDE = String.raw`
 use strict; use warnings;
-use Fcntl qw(O_RDONLY O_WRONLY O_CREAT O_EXCL O_DIRECTORY O_NOFOLLOW);
+use Fcntl qw(O_RDONLY O_WRONLY O_CREAT O_EXCL O_DIRECTORY O_NOFOLLOW O_NONBLOCK);
 use Errno ();
+use IO::Handle ();
+use MIME::Base64 qw(encode_base64 decode_base64);
+use Time::HiRes ();
+use POSIX ();
 $| = 1;
 binmode STDIN; binmode STDOUT;
 my $DIR = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
@@ -41,7 +59,7 @@ sub walk {
   sysopen(my $r, $root, $ROOTDIR) or fail('cannot open the host root');
   my $canon = readlink(fdp($r)) // fail('cannot read the host root');
   my @stack = ([$r, '']);
-  my $links = 0;
+  my ($links, $again) = (0, 0);
   my $link = sub {
     my ($t) = @_;
     if (++$links > 40) { $! = Errno::ELOOP(); fail('too many symbolic links'); }
@@ -60,7 +78,11 @@ sub walk {
     if (sysopen(my $h, $p, $DIR)) { push @stack, [$h, $name]; next; }
     fail('a folder on the way') unless $!{ENOTDIR};
     my $t = readlink($p);
-    if (!defined $t) { $! = Errno::ENOTDIR(); fail('a folder on the way'); }
+    if (!defined $t) {
+      # Not a symlink (any more): a folder swapped back since the open is opened again (as many times as links).
+      if ($!{EINVAL} && ++$again <= 40) { unshift @todo, $name; next; }
+      $! = Errno::ENOTDIR(); fail('a folder on the way');
+    }
     $link->($t);
   }
   return { root => $root, canon => $canon } if @stack == 1;
@@ -91,7 +113,12 @@ sub within_real {
   sysopen($h, $e->{path} // $e->{root}, defined $e->{parent} ? $DIR : $ROOTDIR) or fail('the tree');
   return readlink(fdp($h)) // fail('the tree');
 }
-sub statline { my @s = @_; return sprintf('%x %d %d %d %s %d %d %d', $s[2], $s[4], $s[5], $s[7], $s[9], $s[0], $s[1], $s[3]); }
+sub devsplit { my ($d) = @_; return ((($d >> 8) & 0xfff) | (($d >> 32) & ~0xfff), ($d & 0xff) | (($d >> 12) & ~0xff)); }
+sub statline {
+  my @s = @_;
+  my ($major, $minor) = devsplit($s[6] || 0);
+  return sprintf('%x %d %d %d %.6f %d %d %d %x %x', $s[2], $s[4], $s[5], $s[7], $s[9], $s[0], $s[1], $s[3], $major & 0xffffffff, $minor & 0xffffffff);
+}
 sub checked_folder {
   my ($root, $within, $path, $dev, $ino) = @_;
   my $w = within_real($root, $within);
@@ -106,6 +133,10 @@ sub checked_folder {
 sub entryname { my ($n) = @_; die ['EESCAPE', 'not a single file name'] if $n eq '' || $n eq '.' || $n eq '..' || $n =~ m{[/\0]}; }
 sub unlink_in { my ($h, $name) = @_; unlink(fdp($h, $name)) or $!{ENOENT} or fail('unlink'); }
 sub errno_of { return [(grep { $!{$_} } keys %!)[0] // 'EIO', "$_[0]: $!"]; }
+`;
+
+/** The checked folder changes (and `resolve`), as `%ops`. */
+const CHECKED_OPS = String.raw`
 my %ops = (
   resolve => sub {
     my ($root, $path, $follow) = @_;
@@ -114,19 +145,19 @@ my %ops = (
     my $real = $e->{where} eq '/' ? "/$e->{name}" : "$e->{where}/$e->{name}";
     return ((lstat($e->{path}) ? 'E ' : 'M ') . hostpath($e, $real));
   },
-  chmod => sub {
+  'chmod-checked' => sub {
     my ($root, $within, $path, $mode, $dev, $ino) = @_;
     my ($h) = checked_folder($root, $within, $path, $dev, $ino);
     chmod(oct($mode), $h) or fail('fchmod');
     return '';
   },
-  chown => sub {
+  'chown-checked' => sub {
     my ($root, $within, $path, $uid, $gid, $dev, $ino) = @_;
     my ($h) = checked_folder($root, $within, $path, $dev, $ino);
     chown($uid, $gid, $h) or fail('fchown');
     return '';
   },
-  mkdir => sub {
+  'mkdir-checked' => sub {
     my ($root, $within, $path, $mode) = @_;
     my $w = within_real($root, $within);
     my $e = walk($root, $path, 0);
@@ -134,10 +165,10 @@ my %ops = (
     die ['EESCAPE', 'the parent folder lies outside the tree'] unless inside($w, $e->{where});
     mkdir($e->{path}, oct($mode)) or fail('mkdir');
     my $h = open_entry_dir($e);
-    my @s = stat($h) or fail('fstat');
+    my @s = Time::HiRes::stat($h) or fail('fstat');
     return statline(@s);
   },
-  rmdir => sub {
+  'rmdir-checked' => sub {
     my ($root, $within, $path, $dev, $ino) = @_;
     my ($h, $e) = eval { checked_folder($root, $within, $path, $dev, $ino) };
     if (ref $@ eq 'ARRAY' && ($@->[0] eq 'ENOENT' || ($@->[0] eq 'ECONFLICT' && $@->[1] =~ /gone/))) { return ''; }
@@ -146,7 +177,7 @@ my %ops = (
     rmdir($e->{path}) or ($!{ENOENT} ? return '' : fail('rmdir'));
     return '';
   },
-  unlink => sub {
+  'unlink-checked' => sub {
     my ($root, $within, $path, $dev, $ino, $name) = @_;
     entryname($name);
     my ($h) = checked_folder($root, $within, $path, $dev, $ino);
@@ -192,14 +223,20 @@ my %ops = (
     return join(' ', @out);
   },
 );
+`;
+
+/** Serves one request per line until stdin ends. */
+const SERVE = String.raw`
 while (my $line = <STDIN>) {
   chomp $line;
   my ($id, @args) = split / /, $line, -1;
-  @args = map { pack('H*', $_) } @args;
+  @args = map { decode_base64($_) } @args;
   my $op = $ops{shift(@args) // ''};
   my $out = eval { die ['EINVAL', 'unknown operation'] unless $op; $op->(@args) };
-  if (ref $@ eq 'ARRAY') { print "$id ERR $@->[0] ", unpack('H*', $@->[1]), "\n"; }
-  elsif ($@) { print "$id ERR EIO ", unpack('H*', "$@"), "\n"; }
-  else { print "$id OK ", unpack('H*', $out), "\n"; }
+  if (ref $@ eq 'ARRAY') { print "$id ERR $@->[0] ", encode_base64($@->[1], ''), "\n"; }
+  elsif ($@) { print "$id ERR EIO ", encode_base64("$@", ''), "\n"; }
+  else { print "$id OK ", encode_base64($out, ''), "\n"; }
 }
 `;
+
+export const HELPER_SCRIPT = PRELUDE + CHECKED_OPS + HELPER_FILE_OPS + SERVE;

@@ -1,12 +1,14 @@
 /**
  * The client side of the remote helper (ssh-helper-script.ts): one long-lived `perl` process per connection,
  * started on first use over an exec channel, serving requests one line each (`ID OP ARG...`, every word
- * hex-encoded, so arguments are data, never script) and answering one framed line each. Every call has a
+ * base64-encoded, so arguments are data, never script) and answering one framed line each (`ID OK B64` or
+ * `ID ERR ERRNO B64`; file content travels the same way, up to MAX_HELPER_FILE_BYTES). Every call has a
  * deadline: on timeout the call rejects with ETIMEDOUT and the process is killed (by the pid the command line
  * reports) and started again on the next call. A dropped connection rejects what is pending (ECONNECTION).
  */
 import type { ClientChannel } from 'ssh2';
-import { HostError, type HostErrorCode } from './host.js';
+import { HostError, type FileStat, type HostErrorCode } from './host.js';
+import { parseStatFields } from './file-stat.js';
 import { HELPER_SCRIPT } from './ssh-helper-script.js';
 import type { SshConnection } from './ssh-connection.js';
 import { killRemote, pidReportingCommand, takePidLine } from './ssh-exec.js';
@@ -15,15 +17,19 @@ const CODES: ReadonlySet<string> = new Set<HostErrorCode>([
   'ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EXDEV', 'EACCES', 'EPERM', 'ECONFLICT', 'EESCAPE',
 ]);
 
+/** One argument of a request: text (sent as UTF-8) or bytes (file content). */
+export type HelperWord = string | Buffer;
+
 interface Pending {
-  resolve(payload: string): void;
+  resolve(payload: Buffer): void;
   reject(err: HostError): void;
 }
 
 /** One running helper process. */
 class HelperProcess {
   private readonly pending = new Map<number, Pending>();
-  private buffer: Buffer = Buffer.alloc(0);
+  /** The start of a line not yet complete (its chunks, joined once the newline arrives). */
+  private partial: Buffer[] = [];
   private stderr = '';
   private pid: number | undefined;
   private channel: ClientChannel | undefined;
@@ -57,19 +63,26 @@ class HelperProcess {
     });
   }
 
+  /** Splits stdout into lines; a long answer (file content) is gathered chunk by chunk and joined once. */
   private onData(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
     if (this.pid === undefined) {
-      const split = takePidLine(this.buffer);
-      if (split.pid === undefined) return;
+      const split = takePidLine(Buffer.concat([...this.partial, chunk]));
+      this.partial = [];
+      if (split.pid === undefined) {
+        this.partial.push(split.rest);
+        return;
+      }
       this.pid = split.pid;
-      this.buffer = split.rest;
+      chunk = split.rest;
     }
-    for (let newline = this.buffer.indexOf(0x0a); newline >= 0; newline = this.buffer.indexOf(0x0a)) {
-      const line = this.buffer.subarray(0, newline).toString('latin1');
-      this.buffer = this.buffer.subarray(newline + 1);
-      this.answer(line);
+    for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a)) {
+      this.partial.push(chunk.subarray(0, newline));
+      const line = this.partial.length === 1 ? this.partial[0]! : Buffer.concat(this.partial);
+      this.partial = [];
+      chunk = chunk.subarray(newline + 1);
+      this.answer(line.toString('latin1'));
     }
+    if (chunk.length > 0) this.partial.push(chunk);
   }
 
   private answer(line: string): void {
@@ -77,17 +90,18 @@ class HelperProcess {
     const pending = this.pending.get(Number(id));
     if (!pending) return;
     this.pending.delete(Number(id));
-    const text = (hex: string | undefined) => Buffer.from(hex ?? '', 'hex').toString('utf8');
-    if (status === 'OK') pending.resolve(text(rest[0]));
+    const bytes = (b64: string | undefined) => Buffer.from(b64 ?? '', 'base64');
+    if (status === 'OK') pending.resolve(bytes(rest[0]));
     else {
       const code = rest[0] ?? 'EIO';
-      pending.reject(new HostError(CODES.has(code) ? (code as HostErrorCode) : 'EIO', text(rest[1]) || code, this.hostName));
+      pending.reject(new HostError(CODES.has(code) ? (code as HostErrorCode) : 'EIO', bytes(rest[1]).toString('utf8') || code, this.hostName));
     }
   }
 
-  send(id: number, words: string[], pending: Pending): void {
+  send(id: number, words: readonly HelperWord[], pending: Pending): void {
     this.pending.set(id, pending);
-    this.channel!.write(`${id} ${words.map((w) => Buffer.from(w, 'utf8').toString('hex')).join(' ')}\n`);
+    const encoded = words.map((w) => (typeof w === 'string' ? Buffer.from(w, 'utf8') : w).toString('base64'));
+    this.channel!.write(`${id} ${encoded.join(' ')}\n`);
   }
 
   forget(id: number): void {
@@ -113,10 +127,15 @@ export class RemoteHelper {
   ) {}
 
   /**
-   * Runs one op; resolves with its payload. Errors are HostErrors whose message is
+   * Runs one op; resolves with its payload as text. Errors are HostErrors whose message is
    * `OPERATION HOSTPATH: what the helper said`.
    */
-  async call(op: string, args: string[], operation: string, hostPath: string): Promise<string> {
+  async call(op: string, args: readonly HelperWord[], operation: string, hostPath: string): Promise<string> {
+    return (await this.callBytes(op, args, operation, hostPath)).toString('utf8');
+  }
+
+  /** Runs one op; resolves with its payload as bytes (file content). Errors as `call`'s. */
+  async callBytes(op: string, args: readonly HelperWord[], operation: string, hostPath: string): Promise<Buffer> {
     const deadline = Date.now() + this.timeoutMs;
     const fail = (code: HostErrorCode, detail: string, cause?: unknown) =>
       new HostError(code, `${operation} ${hostPath}: ${detail}`, this.hostName, hostPath, { cause });
@@ -128,7 +147,7 @@ export class RemoteHelper {
     const id = this.nextId++;
     let timer: NodeJS.Timeout | undefined;
     try {
-      return await new Promise<string>((resolve, reject) => {
+      return await new Promise<Buffer>((resolve, reject) => {
         timer = setTimeout(() => {
           proc.forget(id);
           proc.kill();
@@ -151,4 +170,11 @@ export class RemoteHelper {
     this.process?.kill();
     this.process = undefined;
   }
+}
+
+/** A stat line the helper answered (file-stat.ts `parseStatFields`), or EIO naming the host path. */
+export function helperStat(line: string, hostName: string, operation: string, hostPath: string): FileStat {
+  const stat = parseStatFields(line.split(' '));
+  if (!stat) throw new HostError('EIO', `${operation} ${hostPath}: the remote helper answered ${JSON.stringify(line.slice(0, 200))}`, hostName, hostPath);
+  return stat;
 }

@@ -6,9 +6,9 @@
  * is retried alone to get its own error).
  */
 import { HostError, type ExecResult, type FileStat } from './host.js';
-import { fileTypeOfMode } from './file-stat.js';
+import { parseStatFields } from './file-stat.js';
 
-/** raw mode (hex), uid, gid, size, mtime (s.ns), dev, ino, nlink, rdev major (hex), rdev minor (hex), name */
+/** The stat fields `parseStatFields` reads (file-stat.ts), then the name. */
 const FORMAT = '%f %u %g %s %.9Y %d %i %h %t %T %n\\0';
 
 /**
@@ -28,32 +28,15 @@ export interface StatRecord {
   stat: FileStat;
 }
 
-/** Parses the NUL-separated records the script prints. */
+/** Parses the NUL-separated records the script prints: a flag (`P`/`L`), the stat fields, the path. */
 export function parseStatOutput(stdout: string): StatRecord[] {
   const records: StatRecord[] = [];
   for (const record of stdout.split('\0')) {
     if (record === '') continue;
     const fields = record.split(' ');
     if (fields.length < 12) continue;
-    const [flag, modeHex, uid, gid, size, mtime, dev, ino, nlink, major, minor] = fields;
-    const rawMode = parseInt(modeHex ?? '0', 16);
-    records.push({
-      follow: flag === 'L',
-      path: fields.slice(11).join(' '),
-      stat: {
-        type: fileTypeOfMode(rawMode),
-        mode: rawMode & 0o7777,
-        uid: Number(uid),
-        gid: Number(gid),
-        size: Number(size),
-        mtimeMs: Number(mtime) * 1000,
-        dev: Number(dev),
-        ino: Number(ino),
-        nlink: Number(nlink),
-        rdevMajor: parseInt(major ?? '0', 16),
-        rdevMinor: parseInt(minor ?? '0', 16),
-      },
-    });
+    const stat = parseStatFields(fields.slice(1, 11));
+    if (stat) records.push({ follow: fields[0] === 'L', path: fields.slice(11).join(' '), stat });
   }
   return records;
 }

@@ -5,12 +5,15 @@
  * then owner, then mode, so that a new folder is never open with the wrong owner), fix owner and mode, remove
  * empty leftovers, and edit container configs compare-and-swap against the bytes observed. A folder that is no
  * longer the one observed (swapped for a symlink, replaced, gone, moved out of the tree) is `FolderChanged`:
- * nothing is changed and the next run observes again. The inventory is updated as each step lands.
+ * nothing is changed and the next run observes again. The inventory is updated as each step lands; a folder is
+ * recorded as an intent before its mkdir and completed with its inode after (inventory.ts), so a kill -9 at any
+ * moment never leaves a folder of homeostat's that deleting the resource would not remove.
  */
 import { RetryableError, type ReconcileContext } from '../core/contract.js';
 import { isHostError, type InodeId } from '../host/index.js';
 import { treeOf } from './layout.js';
-import { DIRECTORY_ITEM, type MkdirChange, type UnifiedNamespaceChange, type UnifiedNamespaceObserved } from './model.js';
+import { createdItem, intentItem } from './inventory.js';
+import type { MkdirChange, UnifiedNamespaceChange, UnifiedNamespaceObserved } from './model.js';
 import type { UnifiedNamespaceRetryReason } from './reasons.js';
 import { applyShareEdit } from './share/apply.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
@@ -67,6 +70,9 @@ export async function applyNamespace(changes: UnifiedNamespaceChange[], observed
       case 'release':
         ctx.forgetInventory(change.item);
         break;
+      case 'complete-record':
+        ctx.recordInventory(createdItem(change.item, { dev: change.dev, ino: change.ino }));
+        break;
       case 'edit-config':
         await applyShareEdit(change, observed, ctx);
         break;
@@ -75,14 +81,29 @@ export async function applyNamespace(changes: UnifiedNamespaceChange[], observed
   }
 }
 
+/** Failures of mkdirChecked that say for sure no folder was made (or that it is gone again). */
+const NOT_CREATED = ['EEXIST', 'EESCAPE', 'ENOENT', 'ENOTDIR'] as const;
+
+/**
+ * Intent → mkdir → complete record (inventory.ts): at no moment does a folder made here lack a record.
+ * Recording an item again replaces its detail (the state store upserts).
+ */
 async function createFolder(change: MkdirChange, ctx: Ctx): Promise<void> {
   const { host } = ctx;
   const within = treeOf(ctx.resource.spec.root, change.path);
-  const st = await checked(ctx, change.path, () => host.mkdirChecked(change.path, 0o700, { within }));
-  // Recorded at once: a failure below still leaves it known as ours (and removable when empty).
-  const item = { type: DIRECTORY_ITEM, host: host.name, id: change.path };
-  ctx.forgetInventory(item);
-  ctx.recordInventory({ ...item, detail: { dev: st.dev, ino: st.ino } });
+  const intent = intentItem(host.name, change.path);
+  ctx.recordInventory(intent);
+  const st = await checked(ctx, change.path, async () => {
+    try {
+      return await host.mkdirChecked(change.path, 0o700, { within });
+    } catch (err) {
+      // Something else there (EEXIST) is never taken for ours; an unclear failure keeps the intent for the next plan.
+      if (NOT_CREATED.some((code) => isHostError(err, code))) ctx.forgetInventory(intent);
+      throw err;
+    }
+  });
+  // Completed at once: a failure below still leaves it known as this very folder (and removable when empty).
+  ctx.recordInventory(createdItem(intent, st));
   const check = { within, expect: { dev: st.dev, ino: st.ino } };
   if (change.owner) {
     const { uid, gid } = change.owner;

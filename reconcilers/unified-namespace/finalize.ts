@@ -3,8 +3,9 @@
  * `removeOwnLines`: exact text, main section, compare-and-swap), a leftover probe file (through the root opened
  * and checked: `Host.unlinkChecked`), and the folders it created, deepest first, each only when it is still the
  * folder created (same inode, not a symlink) and empty, removed through its checked parent (`Host.rmdirChecked`).
- * A folder holding anything is kept and forgotten, with an event saying so: nothing a person or an app put
- * there is ever removed.
+ * An intent a crash left (inventory.ts: no inode recorded) is removed the same way while it is a real, empty
+ * folder inside the tree (the inode seen here is the one required). A folder holding anything is kept and
+ * forgotten, with an event saying so: nothing a person or an app put there is ever removed.
  */
 import type { InventoryItem, ReconcileContext } from '../core/contract.js';
 import { removeOwnLines } from '../lxc-config/index.js';
@@ -39,7 +40,8 @@ async function removeFolder(ctx: Ctx, item: InventoryItem): Promise<void> {
   if (st !== null && isSameFolder(st, item.detail)) {
     const entries = await ctx.host.readdir(item.id);
     if (entries.length === 0) {
-      // Through the checked parent, and only while it is still the folder created (the recorded inode).
+      // Through the checked parent, and only while it is still the folder created (the recorded inode; for an
+      // intent, the folder just seen).
       const expect = expectedInode({ dev: Number(item.detail?.dev ?? st.dev), ino: Number(item.detail?.ino ?? st.ino) });
       await checked(ctx, item.id, () => ctx.host.rmdirChecked(item.id, { within: treeOf(ctx.resource.spec.root, item.id), expect }));
     } else {

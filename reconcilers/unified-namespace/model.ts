@@ -38,6 +38,11 @@ export type FolderState =
 
 export interface ObservedFolder extends DeclaredFolder {
   state: FolderState;
+  /**
+   * This resource's intent to create it (inventory.ts): recorded before a mkdir whose outcome was never known
+   * (a crash, or a failure that does not say). The plan completes or forgets it.
+   */
+  intent?: InventoryItem;
 }
 
 /** A mount point strictly inside the tree that is not a declared folder. */
@@ -57,6 +62,8 @@ export interface ObservedLeftover {
   state: 'ours' | 'replaced' | 'missing';
   /** Entry names inside it, when it is ours. */
   entries: string[];
+  /** The folder seen there, when it is ours (an intent's record does not say which inode it is). */
+  seen?: { dev: number; ino: number };
 }
 
 export interface UnifiedNamespaceObserved {
@@ -107,13 +114,27 @@ export interface RmdirChange extends Change {
   ino: number;
 }
 
-/** Stop tracking a created folder that is gone, replaced, or holds something else than our own empty folders. */
+/**
+ * Stop tracking a created folder that is gone, replaced, or holds something else than our own empty folders;
+ * or forget an intent to create one that never became a folder.
+ */
 export interface ReleaseChange extends Change {
   action: 'release';
   item: InventoryItem;
 }
 
-export type FolderChange = MkdirChange | ChownChange | ChmodChange | RmdirChange | ReleaseChange;
+/**
+ * Complete the record of a folder whose creation was interrupted before its identity was recorded (an intent,
+ * found with a real folder at its path): the inode observed becomes the one finalize may remove.
+ */
+export interface CompleteRecordChange extends Change {
+  action: 'complete-record';
+  item: InventoryItem;
+  dev: number;
+  ino: number;
+}
+
+export type FolderChange = MkdirChange | ChownChange | ChmodChange | RmdirChange | ReleaseChange | CompleteRecordChange;
 export type UnifiedNamespaceChange = FolderChange | ShareChange;
 
 /** The plan, and what verify publishes from it: each share's status (verify never plans again). */

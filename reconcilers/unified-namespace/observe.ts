@@ -2,12 +2,14 @@
  * UnifiedNamespace's observation, read-only: what is at the root and at every declared folder (walked from the
  * root down, level by level so that one level's stats share one round trip over SSH, and never through a
  * symlink that leaves the root), the mount table inside the tree, the folders this resource created that the
- * spec no longer declares, and the configs of the containers the tree is shared into.
+ * spec no longer declares, the declared folders it meant to create without knowing whether it did (intents, see
+ * inventory.ts), and the configs of the containers the tree is shared into.
  */
 import { posix } from 'node:path';
-import type { ReconcileContext } from '../core/contract.js';
+import type { InventoryItem, ReconcileContext } from '../core/contract.js';
 import type { FileStat, Host } from '../host/index.js';
 import { declaredFolders, depthOf, isInside, type DeclaredFolder } from './layout.js';
+import { isIntent } from './inventory.js';
 import { hostPathOfReal, readMounts, type MountInfoEntry } from './mounts.js';
 import { DIRECTORY_ITEM, type FolderState, type MountInTree, type ObservedFolder, type ObservedLeftover, type UnifiedNamespaceObserved } from './model.js';
 import { observeShares } from './share/observe.js';
@@ -25,15 +27,20 @@ export async function observeNamespace(ctx: Ctx): Promise<UnifiedNamespaceObserv
   const spec = ctx.resource.spec;
   const { host, signal } = ctx;
   const declared = declaredFolders(spec);
+  const created = ctx.inventory.filter((i) => i.type === DIRECTORY_ITEM && i.host === host.name);
   const [mountSnapshot, rootParentStat, leftovers, shares] = await Promise.all([
     readMounts(host, spec.root, signal),
     host.stat(posix.dirname(spec.root)),
-    observeLeftovers(ctx, new Set(declared.map((f) => f.path))),
+    observeLeftovers(ctx, created, new Set(declared.map((f) => f.path))),
     observeShares(ctx),
   ]);
   const mountPoints = new Set((mountSnapshot.mounts ?? []).map((m) => m.mountPoint));
   const walked = await walkTree(host, declared, mountSnapshot.canonicalRoot, mountPoints, signal);
-  const folders: ObservedFolder[] = declared.map((folder) => ({ ...folder, state: walked.get(folder.rel)!.state }));
+  const intents = new Map(created.filter(isIntent).map((i) => [i.id, i]));
+  const folders: ObservedFolder[] = declared.map((folder) => {
+    const intent = intents.get(folder.path);
+    return { ...folder, state: walked.get(folder.rel)!.state, ...(intent ? { intent } : {}) };
+  });
   const declaredReal = new Set([...walked.values()].flatMap((w) => (w.real === null ? [] : [w.real])));
   return {
     rootParent: rootParentStat === null ? 'missing' : rootParentStat.type === 'directory' ? 'directory' : 'other',
@@ -132,20 +139,26 @@ function mountsBelow(host: Host, canonicalRoot: string, mounts: MountInfoEntry[]
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-/** Folders in the inventory (created by this resource) that the spec no longer declares: still ours, and empty? */
-async function observeLeftovers(ctx: Ctx, declaredPaths: ReadonlySet<string>): Promise<ObservedLeftover[]> {
-  const items = ctx.inventory.filter((i) => i.type === DIRECTORY_ITEM && i.host === ctx.host.name && !declaredPaths.has(i.id));
+/**
+ * Folders in the inventory (created by this resource) that the spec no longer declares: still ours, and empty?
+ * An intent's folder (its identity never recorded) counts as ours while it is a real folder.
+ */
+async function observeLeftovers(ctx: Ctx, created: readonly InventoryItem[], declaredPaths: ReadonlySet<string>): Promise<ObservedLeftover[]> {
+  const items = created.filter((i) => !declaredPaths.has(i.id));
   return Promise.all(
     items.map(async (item): Promise<ObservedLeftover> => {
       const st = await ctx.host.lstat(item.id);
       if (st === null) return { item, state: 'missing', entries: [] };
       if (!isSameFolder(st, item.detail)) return { item, state: 'replaced', entries: [] };
-      return { item, state: 'ours', entries: await ctx.host.readdir(item.id) };
+      return { item, state: 'ours', entries: await ctx.host.readdir(item.id), seen: { dev: st.dev, ino: st.ino } };
     }),
   );
 }
 
-/** The folder recorded at creation (inventory detail `dev`/`ino`) is still the one at that path, not a symlink. */
+/**
+ * The folder recorded at creation (inventory detail `dev`/`ino`) is still the one at that path, not a symlink;
+ * for an intent (no identity recorded), any real folder.
+ */
 export function isSameFolder(st: FileStat, detail: Record<string, unknown> | undefined): boolean {
   if (st.type !== 'directory') return false;
   if (typeof detail?.ino === 'number' && detail.ino !== st.ino) return false;

@@ -1,8 +1,9 @@
 /**
  * The folder part of the plan, pure: create what is missing (parents first), fix owner and mode of every real
- * folder (symlinks inside the root are left as they are), and deal with folders this resource created that the
- * spec no longer declares: remove them when they are empty (or hold only such folders), deepest first; stop
- * tracking those that hold anything else, were replaced, or are gone. Nothing a person put there is removed.
+ * folder (symlinks inside the root are left as they are), complete or forget the intents a crash left, and deal
+ * with folders this resource created that the spec no longer declares: remove them when they are empty (or hold
+ * only such folders), deepest first; stop tracking those that hold anything else, were replaced, or are gone.
+ * Nothing a person put there is removed.
  */
 import { posix } from 'node:path';
 import { depthOf, hostTarget } from './layout.js';
@@ -49,6 +50,33 @@ function planFolder(host: string, folder: ObservedFolder, mode: number, owner: {
   return changes;
 }
 
+/**
+ * Intents (inventory.ts) on declared folders, left by a run that never learned whether its mkdir landed: a real
+ * folder there is the one it made (the plan that recorded the intent saw nothing there), so its record is
+ * completed with the inode observed; nothing there, or something else, and the intent is forgotten (a missing
+ * folder is then created again, with a new intent). A mount point (its inode is the mounted filesystem's, not
+ * the folder's) and a folder not looked at (below a link that leaves the root) keep their intent: finalize
+ * judges them as they are then.
+ */
+export function planIntents(folders: readonly ObservedFolder[]): FolderChange[] {
+  const changes: FolderChange[] = [];
+  for (const folder of folders) {
+    const { intent, state } = folder;
+    if (!intent || state.kind === 'unreachable') continue; // not looked at: the intent waits until it is
+    const target = hostTarget(intent.host, folder.path);
+    const item = { type: intent.type, host: intent.host, id: intent.id };
+    if (state.kind === 'directory') {
+      if (state.mountpoint) continue;
+      const summary = `record ${target} as created by homeostat (the run that made it stopped before recording it)`;
+      changes.push({ action: 'complete-record', target, summary, item, dev: state.dev, ino: state.ino });
+      continue;
+    }
+    const why = state.kind === 'missing' ? 'it was never made' : 'something else is there';
+    changes.push({ action: 'release', target, summary: `forget the intent to create ${target}: ${why}`, item });
+  }
+  return changes;
+}
+
 /** Leftovers: remove the removable ones deepest first, release the rest. */
 export function planLeftovers(leftovers: readonly ObservedLeftover[]): FolderChange[] {
   const byPath = new Map(leftovers.map((l) => [l.item.id, l]));
@@ -68,7 +96,9 @@ export function planLeftovers(leftovers: readonly ObservedLeftover[]): FolderCha
     const target = hostTarget(item.host, item.id);
     const ref = { type: item.type, host: item.host, id: item.id };
     if (leftover.state === 'ours' && removable(item.id)) {
-      return { action: 'delete', target, summary: `remove ${target}: an empty folder homeostat created, no longer declared`, item: ref, dev: Number(item.detail?.dev ?? -1), ino: Number(item.detail?.ino ?? -1) };
+      // The inode recorded at creation; for an intent (none recorded), the real folder observed there.
+      const inode = typeof item.detail?.ino === 'number' ? { dev: Number(item.detail.dev ?? -1), ino: item.detail.ino } : (leftover.seen ?? { dev: -1, ino: -1 });
+      return { action: 'delete', target, summary: `remove ${target}: an empty folder homeostat created, no longer declared`, item: ref, ...inode };
     }
     const why =
       leftover.state === 'missing'

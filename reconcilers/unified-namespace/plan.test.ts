@@ -13,6 +13,7 @@ import {
   ROOT_DEV,
   type World,
 } from '../../test/unified-namespace/fixtures.js';
+import { intentItem, isIntent } from './inventory.js';
 import { declaredFolders } from './layout.js';
 import { DIRECTORY_ITEM, type FolderState, type ObservedLeftover } from './model.js';
 import { planNamespace, RECHECK_MS } from './plan.js';
@@ -66,6 +67,61 @@ describe('folders', () => {
     const plan = planNamespace(spec, observedOf(spec, {}, { rootParent: 'missing' }, () => missing), planInput());
     expect(plan.changes).toEqual([]);
     expect(plan.degraded).toMatchObject({ reason: 'RootParentMissing', message: expect.stringContaining('pve:/mnt/pool does not exist') });
+  });
+});
+
+describe('intents a crash left (recorded before a mkdir whose outcome was never known)', () => {
+  const spec = nsSpec({ directories: ['media/movies', 'torrents'] });
+  const withIntents = (states: Record<string, FolderState>, paths: string[], over: Partial<Parameters<typeof observedOf>[2]> = {}) => {
+    const observed = observedOf(spec, states, over);
+    for (const folder of observed.folders) if (paths.includes(folder.path)) folder.intent = intentItem('pve', folder.path);
+    return observed;
+  };
+
+  it('a folder that is there is recorded with the inode observed, then fixed like any folder', () => {
+    const movies = dir({ mode: 0o700, uid: 0, gid: 0, ino: 77 });
+    const plan = planNamespace(spec, withIntents({ 'media/movies': movies }, ['/data/media/movies']), planInput());
+    expect(plan.changes).toEqual([
+      {
+        action: 'complete-record',
+        target: 'pve:/data/media/movies',
+        summary: 'record pve:/data/media/movies as created by homeostat (the run that made it stopped before recording it)',
+        item: { type: DIRECTORY_ITEM, host: 'pve', id: '/data/media/movies' },
+        dev: ROOT_DEV,
+        ino: 77,
+      },
+      expect.objectContaining({ action: 'chown', path: '/data/media/movies', ino: 77 }),
+      expect.objectContaining({ action: 'chmod', path: '/data/media/movies', ino: 77 }),
+    ]);
+  });
+
+  it('one that was never made is forgotten (and created again, with a new intent); something else there is forgotten too', () => {
+    const link: FolderState = { kind: 'symlink', target: '/data/media', insideRoot: true, resolved: { type: 'directory', dev: ROOT_DEV } };
+    const plan = planNamespace(spec, withIntents({ 'media/movies': missing, torrents: link }, ['/data/media/movies', '/data/torrents']), planInput());
+    expect(plan.changes.map((c) => `${c.action} ${c.target}: ${c.summary}`)).toEqual([
+      'release pve:/data/torrents: forget the intent to create pve:/data/torrents: something else is there',
+      'release pve:/data/media/movies: forget the intent to create pve:/data/media/movies: it was never made',
+      'create pve:/data/media/movies: create pve:/data/media/movies (1000:1000 2775)',
+    ]);
+  });
+
+  it('a mount point keeps its intent (its inode is not the folder\'s); a root waiting for its parent still settles intents', () => {
+    const loose = nsSpec({ directories: ['torrents'], requireSameFilesystem: false });
+    const mounted = observedOf(loose, { torrents: dir({ mountpoint: true }) });
+    mounted.folders[1]!.intent = intentItem('pve', '/data/torrents');
+    expect(planNamespace(loose, mounted, planInput()).changes).toEqual([]);
+
+    const waiting = withIntents({ '': missing }, ['/data'], { rootParent: 'missing' });
+    for (const f of waiting.folders) if (f.rel !== '') f.state = missing;
+    const plan = planNamespace(spec, waiting, planInput());
+    expect(plan.degraded?.reason).toBe('RootParentMissing');
+    expect(plan.changes.map((c) => `${c.action} ${c.target}`)).toEqual(['release pve:/data']);
+  });
+
+  it('an intent no longer declared is removed when its folder is there and empty, through the inode seen', () => {
+    const item = intentItem('pve', '/data/old');
+    const plan = planNamespace(spec, observedOf(spec, {}, { leftovers: [{ item, state: 'ours', entries: [], seen: { dev: ROOT_DEV, ino: 31 } }] }), planInput());
+    expect(plan.changes).toEqual([expect.objectContaining({ action: 'delete', target: 'pve:/data/old', dev: ROOT_DEV, ino: 31 })]);
   });
 });
 
@@ -213,12 +269,18 @@ const worldArb = (spec: UnifiedNamespaceSpec): fc.Arbitrary<World> => {
         { id: '/data/old/sub', state: 'ours' as const, entries: [] },
         { id: '/data/kept', state: 'ours' as const, entries: ['file'] },
         { id: '/data/gone', state: 'missing' as const, entries: [] },
+        // Intents a crash left on folders no longer declared: made (empty or not), or never made.
+        { id: '/data/half', state: 'ours' as const, entries: [], intent: true },
+        { id: '/data/half-full', state: 'ours' as const, entries: ['file'], intent: true },
+        { id: '/data/never', state: 'missing' as const, entries: [], intent: true },
       ]),
+      // Intents a crash left on declared folders (whatever is there now).
+      intents: fc.subarray(folders.map((f) => f.path)),
       configs: fc.tuple(configArb('100'), configArb('101')),
       ownLines: fc.subarray([lineItem('100', 'mp1: /data,mp=/data'), lineItem('100', 'mp4: /old,mp=/srv/data'), lineItem('101', 'mp4: /old,mp=/srv/data'), lineItem('101', 'mp9: /gone,mp=/x')]),
       mountsInTree: fc.subarray([{ path: '/data/deep/usb', device: '0:70', fstype: 'tmpfs', source: 'usb' }]),
     })
-    .map(({ states, leftovers, configs, ownLines, mountsInTree }) => {
+    .map(({ states, leftovers, intents, configs, ownLines, mountsInTree }) => {
       // A folder below a missing one is missing too; below a symlink it is reached through it.
       const byRel = new Map<string, FolderState>();
       for (const [i, f] of folders.entries()) {
@@ -226,17 +288,26 @@ const worldArb = (spec: UnifiedNamespaceSpec): fc.Arbitrary<World> => {
         byRel.set(f.rel, parent?.kind === 'missing' || (f.rel === '' && states[i]!.kind === 'symlink') ? missing : states[i]!);
       }
       const observed = observedOf(spec, Object.fromEntries(byRel), {
-        leftovers: leftovers.map((l) => ({ item: { type: DIRECTORY_ITEM, host: 'pve', id: l.id, detail: { ino: 9 } }, state: l.state, entries: l.entries })),
+        leftovers: leftovers.map((l) => ({
+          item: { type: DIRECTORY_ITEM, host: 'pve', id: l.id, detail: 'intent' in l ? { pending: true } : { ino: 9 } },
+          state: l.state,
+          entries: l.entries,
+          ...(l.state === 'ours' ? { seen: { dev: ROOT_DEV, ino: 9 } } : {}),
+        })),
         shares: configs,
         mountsInTree,
       });
-      return { observed, input: planInput({ inventory: [...observed.leftovers.map((l) => l.item), ...ownLines] }) };
+      for (const folder of observed.folders) if (intents.includes(folder.path)) folder.intent = intentItem('pve', folder.path);
+      const intentItems = observed.folders.flatMap((f) => (f.intent ? [f.intent] : []));
+      return { observed, input: planInput({ inventory: [...observed.leftovers.map((l) => l.item), ...intentItems, ...ownLines] }) };
     });
 };
 
 describe('idempotence (property)', () => {
-  it('planning again after applying the plan finds nothing to do (or the world needs a person: Stalled)', () => {
+  it('planning again after applying the plan finds nothing to do (or the world needs a person: Stalled), intents a crash left included', () => {
     let converged = 0;
+    let completed = 0;
+    let forgotten = 0;
     fc.assert(
       fc.property(
         specArb.chain((spec) => worldArb(spec).map((world) => ({ spec, world }))),
@@ -252,11 +323,17 @@ describe('idempotence (property)', () => {
           const second = planNamespace(spec, after.observed, after.input);
           expect(second.changes).toEqual([]);
           expect(second.degraded?.reason).toEqual(first.degraded?.reason);
+          // No intent outlives the plan where its folder was seen: each is completed or forgotten.
+          const settled = after.observed.folders.filter((f) => f.state.kind === 'missing' || (f.state.kind === 'directory' && !f.state.mountpoint));
+          expect(settled.filter((f) => after.input.inventory.some((i) => i.id === f.path && isIntent(i)))).toEqual([]);
           converged++;
+          if (first.changes.some((c) => c.action === 'complete-record')) completed++;
+          if (first.changes.some((c) => c.action === 'release' && world.observed.folders.some((f) => f.intent?.id === c.item.id))) forgotten++;
         },
       ),
       { numRuns: 1_000 },
     );
     expect(converged).toBeGreaterThan(100);
+    expect(Math.min(completed, forgotten)).toBeGreaterThan(50); // intents were both completed and forgotten
   });
 });

@@ -3,14 +3,15 @@
  * Problems only a person can fix (a cross-device folder, a symlink leaving the root, a file where a folder
  * belongs, another mount at a share's path) throw `StalledError`; things that work but not as declared (mounts
  * inside the tree, several mounts into it in one container, a locked or missing container config, a root whose
- * parent is missing) are `Degraded`. Folders come first (parents first), then leftovers, then container configs,
- * so that the tree exists before any container mounts it.
+ * parent is missing) are `Degraded`. Intents a crash left come first (completed or forgotten), then folders
+ * (parents first), then leftovers, then container configs, so that the tree exists before any container
+ * mounts it.
  */
 import { StalledError, type PlanInput, type ReportedCondition } from '../core/contract.js';
 import { joinMessages } from '../core/problem.js';
 import { hostTarget } from './layout.js';
 import type { UnifiedNamespaceObserved, UnifiedNamespacePlan } from './model.js';
-import { planFolders, planLeftovers } from './plan-folders.js';
+import { planFolders, planIntents, planLeftovers } from './plan-folders.js';
 import { treeProblems } from './problems.js';
 import type { UnifiedNamespaceDegradedReason, UnifiedNamespaceStallReason } from './reasons.js';
 import { planShares, type ShareFinding } from './share/plan.js';
@@ -32,12 +33,14 @@ export function planNamespace(
   const problems = treeProblems(spec, observed);
   if (problems.length > 0) throw new StalledError<UnifiedNamespaceStallReason>(problems[0]!.reason, joinMessages(problems.map((p) => p.message)));
 
+  // Intents a crash left and folders the spec no longer declares are settled even while the root waits.
+  const intents = planIntents(observed.folders);
   const leftovers = planLeftovers(observed.leftovers);
   const root = observed.folders[0]!;
   if (root.state.kind === 'missing' && observed.rootParent !== 'directory') {
     const parent = hostTarget(spec.host, root.path.slice(0, root.path.lastIndexOf('/')) || '/');
     return {
-      changes: leftovers,
+      changes: [...intents, ...leftovers],
       shares: [],
       degraded: {
         type: 'Degraded',
@@ -57,7 +60,7 @@ export function planNamespace(
   const waiting = findings.some((f) => f.reason === 'ConfigLocked' || f.reason === 'ContainerNotFound');
   const requeueAfterMs = (memo.audit?.pending ?? 0) > 0 ? AUDIT_CONTINUE_MS : waiting ? WAITING_RECHECK_MS : RECHECK_MS;
   return {
-    changes: [...planFolders(spec, observed), ...leftovers, ...shares.changes],
+    changes: [...intents, ...planFolders(spec, observed), ...leftovers, ...shares.changes],
     shares: shares.status,
     ...(findings.length > 0 ? { degraded: degradedOf(findings) } : {}),
     requeueAfterMs,

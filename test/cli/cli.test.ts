@@ -10,8 +10,8 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { canMount, integration } from '../support/integration.js';
 import { createLab, hostManifest, keepaliveManifest, type TestLab } from '../support/lab.js';
 import { waitUntil } from '../support/wait.js';
+import { BUILT_CLI as BIN } from '../support/built-cli.js';
 
-const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
 const built = integration('built CLI', existsSync(BIN), 'run `npm run build` first (npm test does)');
 const mounts = integration('mount', canMount(), 'tmpfs mounts need root on Linux');
 

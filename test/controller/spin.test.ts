@@ -6,31 +6,21 @@
  * allows (a bound, not a timing). And `homeostat apply` on the same tree returns by its deadline, exit 1,
  * naming the resource.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect } from 'vitest';
 import type { SettledRun } from '../../controller/runtime/controller.js';
 import type { Daemon } from '../../controller/runtime/daemon.js';
+import { BUILT_CLI, runCli } from '../support/built-cli.js';
 import { canMount, integration } from '../support/integration.js';
 import { createLab, hostManifest, startLabDaemon, viewOf, type TestLab } from '../support/lab.js';
+import { dataTreeManifest } from '../support/manifests.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
-const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
 const mounts = integration('mount', canMount(), 'tmpfs mounts need root on Linux');
-const built = integration('built CLI', existsSync(BIN), 'run `npm run build` first (npm test does)');
+const built = integration('built CLI', existsSync(BUILT_CLI), 'run `npm run build` first (npm test does)');
 const KEY = 'UnifiedNamespace/data';
-
-const manifest = `apiVersion: homeostat.dev/v1alpha1
-kind: UnifiedNamespace
-metadata: { name: data }
-spec:
-  root: /data
-  layout: trash
-  owner: { uid: 1000, gid: 1000 }
-  mode: "2775"
-`;
 
 /** Swaps `dir` for a symlink to `target` and back, forever (argv only: no shell). */
 const FLIPPER = `
@@ -51,7 +41,7 @@ let flipper: ChildProcess | undefined;
 beforeEach(() => {
   lab = createLab();
   lab.writeManifest('hosts/local.yaml', hostManifest('local', lab.root));
-  lab.writeManifest('data.yaml', manifest);
+  lab.writeManifest('data.yaml', dataTreeManifest());
   lab.mountDisk('/data');
   writeFileSync(join(lab.dir, 'outside'), 'not homeostat\'s', { mode: 0o600 });
 });
@@ -71,10 +61,7 @@ function startFlipping(hostPath: string): void {
   flipper = spawn(process.execPath, ['-e', FLIPPER, lab.real(hostPath), join(lab.dir, 'outside')], { stdio: 'ignore' });
 }
 
-function homeostat(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, HOMEOSTAT_STATE_DIR: lab.state } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const homeostat = (...args: string[]) => runCli(args, { ...process.env, HOMEOSTAT_STATE_DIR: lab.state }, 30_000);
 
 /** How long the test watches the flipping folder once the resource first failed to converge. */
 const WINDOW_MS = 4000;

@@ -18,8 +18,11 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { testDocker } from '../support/docker.js';
+import { seededRandom } from '../support/prng.js';
+import { HUMAN_CONFIG } from '../support/pve-fixtures.js';
+import { summarize } from '../support/stats.js';
 import { sleep } from '../support/wait.js';
-import { createKillLab, ORIGINAL, type DesiredSet, type KillLab } from './kill-lab.js';
+import { createKillLab, type DesiredSet, type KillLab } from './kill-lab.js';
 
 export interface KillFaultsOptions {
   kills: number;
@@ -50,25 +53,8 @@ export interface KillFaultsReport {
   problems: string[];
 }
 
-/** mulberry32: a small seeded PRNG, so a run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const quantile = (xs: number[], q: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
-};
-
-const ORIGINAL_LINES = ORIGINAL.split('\n');
-const mainSectionEnd = ORIGINAL_LINES.indexOf('');
+const HUMAN_LINES = HUMAN_CONFIG.split('\n');
+const mainSectionEnd = HUMAN_LINES.indexOf('');
 
 interface Findings {
   torn: string[];
@@ -83,7 +69,7 @@ interface Findings {
 type OwnLines = Record<DesiredSet, string[]>;
 
 function ownLinesOf(conf: string): string[] {
-  const original = new Set(ORIGINAL_LINES);
+  const original = new Set(HUMAN_LINES);
   return conf.split('\n').filter((l) => l !== '' && !original.has(l));
 }
 
@@ -95,9 +81,9 @@ function confProblem(conf: string, lines: string[]): string | null {
   const all = conf.split('\n');
   const end = all.indexOf('');
   const main = end === -1 ? all : all.slice(0, end);
-  if (all.slice(end).join('\n') !== ORIGINAL_LINES.slice(mainSectionEnd).join('\n')) return 'the sections after the main one changed';
+  if (all.slice(end).join('\n') !== HUMAN_LINES.slice(mainSectionEnd).join('\n')) return 'the sections after the main one changed';
   const own = new Set([...lines]);
-  if (main.filter((l) => !own.has(l)).join('\n') !== ORIGINAL_LINES.slice(0, mainSectionEnd).join('\n')) return "the person's main-section lines changed";
+  if (main.filter((l) => !own.has(l)).join('\n') !== HUMAN_LINES.slice(0, mainSectionEnd).join('\n')) return "the person's main-section lines changed";
   const ours = main.filter((l) => own.has(l)).sort();
   return ours.join('\n') === [...lines].sort().join('\n') ? null : `homeostat's lines are ${JSON.stringify(ours)}, not ${JSON.stringify(lines)}`;
 }
@@ -131,11 +117,11 @@ async function inspect(lab: KillLab, docker: Docker, own: OwnLines): Promise<Fin
   const f: Findings = { torn: [], duplicates: [], orphanLines: [], orphanContainers: [], labelledNotRecorded: [], orphanFolders: [] };
   const conf = lab.readConf();
   const lines = conf.split('\n');
-  const known = new Set([...ORIGINAL_LINES, ...own.A, ...own.B]);
+  const known = new Set([...HUMAN_LINES, ...own.A, ...own.B]);
   if (!conf.endsWith('\n')) f.torn.push('the config does not end with a newline');
   for (const line of lines) if (!known.has(line)) f.torn.push(`unknown line ${JSON.stringify(line)}`);
-  const theirs = lines.filter((l) => ORIGINAL_LINES.includes(l) && !own.A.includes(l) && !own.B.includes(l));
-  if (theirs.join('\n') !== ORIGINAL_LINES.join('\n')) f.torn.push('the person\'s lines changed or moved');
+  const theirs = lines.filter((l) => HUMAN_LINES.includes(l) && !own.A.includes(l) && !own.B.includes(l));
+  if (theirs.join('\n') !== HUMAN_LINES.join('\n')) f.torn.push('the person\'s lines changed or moved');
   const ours = ownLinesOf(conf);
   for (const line of new Set(ours)) if (ours.filter((l) => l === line).length > 1) f.duplicates.push(line);
 
@@ -176,7 +162,7 @@ async function holds(lab: KillLab, docker: Docker, own: OwnLines, set: DesiredSe
 
 export async function runKillFaults(opts: KillFaultsOptions): Promise<KillFaultsReport> {
   const seed = opts.seed ?? (Date.now() & 0xffff);
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const log = opts.log ?? (() => undefined);
   const docker = testDocker();
   const lab = createKillLab();
@@ -241,14 +227,15 @@ export async function runKillFaults(opts: KillFaultsOptions): Promise<KillFaults
       else note(round, `apply after the kill (exit ${recovery.code})`, [...after, ...unrecorded, recovery.stderr.trim()].filter(Boolean));
       log(`round ${round}/${opts.kills}: state ${set}, killed after ${delay} ms, recovery apply ${Math.round(recovery.ms)} ms, exit ${recovery.code}`);
     }
-    report.recoveryApplyMs = { median: quantile(recoveries, 0.5), p99: quantile(recoveries, 0.99), max: quantile(recoveries, 1) };
+    const { medianMs: median, p99Ms: p99, maxMs: max } = summarize(recoveries, 0);
+    report.recoveryApplyMs = { median, p99, max };
 
     lab.deleteManaged();
     const prune = lab.homeostat('apply');
     const left = await ourContainers(docker, lab);
-    report.finalPruneClean = prune.code === 0 && lab.readConf() === ORIGINAL && left.length === 0 && folderTree(lab).length === 0;
+    report.finalPruneClean = prune.code === 0 && lab.readConf() === HUMAN_CONFIG && left.length === 0 && folderTree(lab).length === 0;
     if (!report.finalPruneClean) {
-      problems.push(`final prune (exit ${prune.code}): config ${lab.readConf() === ORIGINAL ? 'restored' : 'differs'}, containers left ${left.length}, folders left ${folderTree(lab).join(', ')}; ${prune.stderr.trim()}`);
+      problems.push(`final prune (exit ${prune.code}): config ${lab.readConf() === HUMAN_CONFIG ? 'restored' : 'differs'}, containers left ${left.length}, folders left ${folderTree(lab).join(', ')}; ${prune.stderr.trim()}`);
     }
     return report;
   } finally {

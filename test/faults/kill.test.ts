@@ -8,14 +8,14 @@
  */
 import { existsSync } from 'node:fs';
 import { beforeAll, expect } from 'vitest';
+import { BUILT_CLI } from '../support/built-cli.js';
 import { DOCKER_SOCKET, ensureTestImages } from '../support/docker.js';
 import { integration } from '../support/integration.js';
 import { runKillFaults } from './kill-faults.js';
-import { BIN } from './kill-lab.js';
 
 const faults = integration(
   'built CLI + dockerd + root',
-  existsSync(BIN) && existsSync(DOCKER_SOCKET) && process.getuid?.() === 0,
+  existsSync(BUILT_CLI) && existsSync(DOCKER_SOCKET) && process.getuid?.() === 0,
   'needs `npm run build`, a Docker engine and root (mknod)',
 );
 

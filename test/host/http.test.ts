@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostFetch, LocalHost, MAX_BODY_BYTES, ResponseTooLargeError, SshHost, type Host } from '../../reconcilers/host/index.js';
 import { integration } from '../support/integration.js';
-import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
+import { sshdAvailable, startSshd, type TestSshd, sshLoginOf } from '../support/sshd.js';
 
 let server: Server;
 let base: string;
@@ -129,7 +129,7 @@ sshd.describe('hostFetch through an SSH Host (the host\'s loopback, forwarded ov
   let host: SshHost;
   beforeAll(async () => {
     ssh = await startSshd();
-    host = new SshHost({ name: 'remote', address: '127.0.0.1', port: ssh.port, user: ssh.user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile });
+    host = new SshHost({ name: 'remote', ...sshLoginOf(ssh) });
   }, 60_000);
   afterAll(async () => {
     await host?.close();

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isHostError, SshHost, type SshHostOptions, type WatchEvent } from '../../reconcilers/host/index.js';
+import { MAX_HELPER_FILE_BYTES } from '../../reconcilers/host/ssh-helper-script.js';
 import { hostBehaviour } from '../support/host-behaviour.js';
 import { canMount, integration } from '../support/integration.js';
-import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
+import { sshdAvailable, startSshd, type TestSshd, sshLoginOf } from '../support/sshd.js';
 import { waitUntil } from '../support/wait.js';
 
 const sshd = integration('sshd', sshdAvailable(), 'needs /usr/sbin/sshd, ssh-keygen and root (to create the uid-0 test user)');
@@ -25,11 +26,7 @@ const hosts: SshHost[] = [];
 function sshHost(overrides: Partial<SshHostOptions> = {}): SshHost {
   const host = new SshHost({
     name: 'ssh-test',
-    address: '127.0.0.1',
-    port: server.port,
-    user: server.user,
-    identityFile: server.identityFile,
-    knownHostsFile: server.knownHostsFile,
+    ...sshLoginOf(server),
     connectTimeoutMs: 5000,
     operationTimeoutMs: 10_000,
     ...overrides,
@@ -72,6 +69,51 @@ sshd.describe('SshHost against a real sshd', () => {
           await rm(realRoot, { recursive: true, force: true });
         },
       };
+    });
+  });
+
+  describe('a sandbox root', () => {
+    let realRoot: string;
+    let host: SshHost;
+    beforeAll(async () => {
+      realRoot = await mkdtemp(join(tmpdir(), 'homeostat-sshroot-'));
+      host = sshHost({ root: realRoot });
+    });
+    afterAll(async () => {
+      await rm(realRoot, { recursive: true, force: true });
+    });
+
+    it('acts through the remote helper only: no SFTP session is ever opened', async () => {
+      await host.mkdir('/etc/pve/lxc', { recursive: true });
+      await host.writeFileAtomic('/etc/pve/lxc/100.conf', 'arch: amd64\n', { expected: null });
+      await host.chmod('/etc/pve/lxc/100.conf', 0o640);
+      await host.chown('/etc/pve/lxc/100.conf', 0, 0);
+      await host.link('/etc/pve/lxc/100.conf', '/etc/pve/lxc/101.conf');
+      await host.rename('/etc/pve/lxc/101.conf', '/etc/pve/lxc/102.conf');
+      expect(await host.readdir('/etc/pve/lxc')).toEqual(['100.conf', '102.conf']);
+      expect((await host.readFile('/etc/pve/lxc/102.conf')).toString()).toBe('arch: amd64\n');
+      expect(await host.stat('/etc/pve/lxc/100.conf')).toMatchObject({ type: 'file', mode: 0o640, nlink: 2 });
+      await host.unlink('/etc/pve/lxc/102.conf');
+      expect(await host.isMountpoint('/etc')).toBe(false);
+      const connection = (host as unknown as { connection: { sftpSession: unknown } }).connection;
+      expect(connection.sftpSession).toBeUndefined();
+    });
+
+    it(`refuses files over ${MAX_HELPER_FILE_BYTES / (1024 * 1024)} MiB both ways, naming the host path, and leaves nothing behind`, async () => {
+      await host.mkdir('/big');
+      const tooLarge = Buffer.alloc(MAX_HELPER_FILE_BYTES + 1, 0x61);
+      const write = await errorOf(host.writeFileAtomic('/big/file', tooLarge));
+      expect(isHostError(write, 'EIO')).toBe(true);
+      expect((write as Error).message).toMatch(/^write \/big\/file: .*8388608/);
+      await writeFile(join(realRoot, 'big/placed'), tooLarge);
+      const read = await errorOf(host.readFile('/big/placed'));
+      expect(isHostError(read, 'EIO')).toBe(true);
+      expect((read as Error).message).toMatch(/^read \/big\/placed: the file is larger than 8388608 bytes/);
+      expect((read as Error).message).not.toContain(realRoot);
+      const fits = Buffer.alloc(MAX_HELPER_FILE_BYTES, 0x62);
+      await host.writeFileAtomic('/big/fits', fits);
+      expect((await host.readFile('/big/fits')).equals(fits)).toBe(true);
+      expect(await host.readdir('/big')).toEqual(['fits', 'placed']);
     });
   });
 

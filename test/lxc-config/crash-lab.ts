@@ -12,15 +12,14 @@
  *   daemon's process group the moment the line is in the file.
  * - `homeostat(...args)`: the CLI once (`apply`, `get`), without the slow flock.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli, spawnDaemon, type CliRun, type DaemonProcess } from '../support/built-cli.js';
 import { pctEnv } from '../support/lxc.js';
+import { CT_CONF, seedStoppedCt } from '../support/pve-fixtures.js';
 
-export const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
-export const CONF = '/etc/pve/lxc/100.conf';
 /** How long the flock wrapper holds the daemon after the write (the kill comes within milliseconds). */
 const HOLD_SECONDS = 20;
 
@@ -33,21 +32,13 @@ export interface CrashLab {
   writeManifest(file: string, text: string): void;
   removeManifest(file: string): void;
   /** Starts `homeostat run` on the manifests (with the holding flock on its PATH). */
-  startDaemon(): Daemon;
+  startDaemon(): DaemonProcess;
   /** Runs the CLI once with this lab's state directory, e.g. `homeostat('apply', '--manifests', lab.manifests)`. */
-  homeostat(...args: string[]): { code: number | null; stdout: string; stderr: string };
+  homeostat(...args: string[]): CliRun;
   cleanup(): void;
 }
 
-export interface Daemon {
-  child: ChildProcess;
-  /** Resolves with the exit signal once the daemon is gone. */
-  exited: Promise<NodeJS.Signals | null>;
-  output(): string;
-  /** SIGKILLs the daemon's process group (the daemon and the held flock); resolves once it is gone. */
-  kill(): Promise<NodeJS.Signals | null>;
-}
-
+/** A lab whose CT 100 config is `original` (test/support/pve-fixtures.ts). */
 export function createCrashLab(original: string): CrashLab {
   const dir = mkdtempSync(join(tmpdir(), 'homeostat-crash-'));
   const root = join(dir, 'root');
@@ -56,55 +47,26 @@ export function createCrashLab(original: string): CrashLab {
   const bin = join(dir, 'bin');
   for (const d of [root, manifests, bin]) mkdirSync(d, { recursive: true });
   const real = (hostPath: string) => join(root, hostPath);
-
-  mkdirSync(dirname(real(CONF)), { recursive: true });
-  writeFileSync(real(CONF), original);
-  chmodSync(real(CONF), 0o640);
-  writeFileSync(real('/etc/pve/.standin.json'), JSON.stringify({ 100: `hs-test-absent-${process.pid}` }));
+  seedStoppedCt(root, original);
   writeHoldingFlock(bin);
 
   const baseEnv: NodeJS.ProcessEnv = { ...pctEnv(root), HOMEOSTAT_STATE_DIR: state };
-  const daemons: Daemon[] = [];
+  const daemons: DaemonProcess[] = [];
   const lab: CrashLab = {
     root,
     manifests,
     state,
     real,
-    readConf: () => readFileSync(real(CONF), 'utf8'),
+    readConf: () => readFileSync(real(CT_CONF), 'utf8'),
     writeManifest: (file, text) => writeFileSync(join(manifests, file), text),
     removeManifest: (file) => rmSync(join(manifests, file), { force: true }),
     startDaemon() {
-      const child = spawn(process.execPath, [BIN, 'run', '--manifests', manifests, '--state', state, '--listen', '127.0.0.1:0'], {
-        env: { ...baseEnv, PATH: `${bin}:${baseEnv.PATH ?? ''}` },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true, // its own process group: the kill takes the held flock with it
-      });
-      let log = '';
-      child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-      const daemon: Daemon = {
-        child,
-        exited,
-        output: () => log,
-        kill() {
-          if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-            try {
-              process.kill(-child.pid, 'SIGKILL');
-            } catch {
-              // already gone
-            }
-          }
-          return exited;
-        },
-      };
+      // The holding flock first on PATH; killing the daemon's process group takes a held flock with it.
+      const daemon = spawnDaemon(['--manifests', manifests, '--state', state, '--listen', '127.0.0.1:0'], { ...baseEnv, PATH: `${bin}:${baseEnv.PATH ?? ''}` });
       daemons.push(daemon);
       return daemon;
     },
-    homeostat(...args) {
-      const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: baseEnv, timeout: 60_000 });
-      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-    },
+    homeostat: (...args) => runCli(args, baseEnv, 60_000),
     cleanup() {
       for (const daemon of daemons) void daemon.kill();
       rmSync(dir, { recursive: true, force: true });
@@ -134,8 +96,8 @@ function writeHoldingFlock(bin: string): void {
  * Resolves once `line` is in the config, after SIGKILLing the daemon; rejects after `timeoutMs` (the daemon's
  * output in the message). The config is checked at once too, in case it was written before the watch began.
  */
-export function killWhenConfigHas(lab: CrashLab, daemon: Daemon, line: string, timeoutMs = 20_000): Promise<string> {
-  const path = lab.real(CONF);
+export function killWhenConfigHas(lab: CrashLab, daemon: DaemonProcess, line: string, timeoutMs = 20_000): Promise<string> {
+  const path = lab.real(CT_CONF);
   return new Promise((resolve, reject) => {
     let done = false;
     const watcher = watch(dirname(path));
@@ -151,7 +113,7 @@ export function killWhenConfigHas(lab: CrashLab, daemon: Daemon, line: string, t
     const timer = setTimeout(() => {
       done = true;
       finish();
-      reject(new Error(`"${line}" never appeared in ${CONF}; daemon output:\n${daemon.output()}`));
+      reject(new Error(`"${line}" never appeared in ${CT_CONF}; daemon output:\n${daemon.output()}`));
     }, timeoutMs);
     const finish = () => {
       clearTimeout(timer);

@@ -13,32 +13,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, expect } from 'vitest';
+import { BUILT_CLI } from '../support/built-cli.js';
 import { integration } from '../support/integration.js';
-import { BIN, createCrashLab, killWhenConfigHas, type CrashLab } from './crash-lab.js';
+import { manifestDoc } from '../support/manifests.js';
+import { HUMAN_CONFIG } from '../support/pve-fixtures.js';
+import { createCrashLab, killWhenConfigHas, type CrashLab } from './crash-lab.js';
 
-const built = integration('built CLI', existsSync(BIN), 'run `npm run build` first (npm test does)');
+const built = integration('built CLI', existsSync(BUILT_CLI), 'run `npm run build` first (npm test does)');
 const root = integration('root', process.getuid?.() === 0, 'device nodes (mknod) need root');
 
-const ORIGINAL = [
-  '#Media stack',
-  'arch: amd64',
-  'cores: 2',
-  'hostname: media',
-  'lxc.cgroup2.devices.allow: c 188:* rwm',
-  'mp0: /mnt/hdd/media,mp=/srv/media',
-  'rootfs: local-lvm:vm-100-disk-0,size=8G',
-  '',
-  '[pve:pending]',
-  'memory: 4096',
-  '',
-  '[before-upgrade]',
-  'arch: amd64',
-  'snaptime: 1717171717',
-  '',
-].join('\n');
-
-const HOST = (lab: CrashLab) =>
-  `apiVersion: homeostat.dev/v1alpha1\nkind: Host\nmetadata: { name: local }\nspec: { platform: proxmox, root: ${JSON.stringify(lab.root)} }\n`;
+const HOST = (lab: CrashLab) => manifestDoc('Host', 'local', { platform: 'proxmox', root: lab.root });
 
 interface Case {
   kind: string;
@@ -55,7 +39,7 @@ const CASES: Case[] = [
   {
     kind: 'LxcDevice',
     name: 'tun',
-    manifest: 'apiVersion: homeostat.dev/v1alpha1\nkind: LxcDevice\nmetadata: { name: tun }\nspec: { container: "100", devices: [{ preset: tun }] }\n',
+    manifest: manifestDoc('LxcDevice', 'tun', '{ container: "100", devices: [{ preset: tun }] }'),
     line: 'lxc.mount.entry: /dev/net/tun dev/net/tun none bind,create=file',
     lines: ['lxc.cgroup2.devices.allow: c 10:200 rwm', 'lxc.mount.entry: /dev/net/tun dev/net/tun none bind,create=file'],
     setup(lab) {
@@ -66,9 +50,7 @@ const CASES: Case[] = [
   {
     kind: 'UnifiedNamespace',
     name: 'data',
-    manifest:
-      'apiVersion: homeostat.dev/v1alpha1\nkind: UnifiedNamespace\nmetadata: { name: data }\n' +
-      'spec: { root: /data, layout: none, shareInto: [{ container: "100" }] }\n',
+    manifest: manifestDoc('UnifiedNamespace', 'data', '{ root: /data, layout: none, shareInto: [{ container: "100" }] }'),
     line: 'mp1: /data,mp=/data',
     lines: ['mp1: /data,mp=/data'],
   },
@@ -80,12 +62,12 @@ afterEach(() => {
   lab = undefined;
 });
 
-const withOurs = (lines: string[]) => ORIGINAL.replace('size=8G\n', `size=8G\n${lines.join('\n')}\n`);
+const withOurs = (lines: string[]) => HUMAN_CONFIG.replace('size=8G\n', `size=8G\n${lines.join('\n')}\n`);
 
 built.describe('a crash between the config write and the end of apply', () => {
   for (const c of CASES) {
     root.it(`${c.kind}: kill -9 right after the write; converging again adds nothing twice, deleting the resource restores the bytes`, async () => {
-      lab = createCrashLab(ORIGINAL);
+      lab = createCrashLab(HUMAN_CONFIG);
       c.setup?.(lab);
       lab.writeManifest('host.yaml', HOST(lab));
       lab.writeManifest('resource.yaml', c.manifest);
@@ -106,7 +88,7 @@ built.describe('a crash between the config write and the end of apply', () => {
       const pruned = lab.homeostat('apply', '--manifests', lab.manifests);
       expect(pruned.stderr).toBe('');
       expect(pruned.code).toBe(0);
-      expect(lab.readConf()).toBe(ORIGINAL);
+      expect(lab.readConf()).toBe(HUMAN_CONFIG);
       expect(lab.homeostat('get', c.kind).stdout).not.toContain(c.name);
     }, 60_000);
   }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { isHostError, SshHost } from '../../reconcilers/host/index.js';
 import { editMainSection, proxmoxConfigLocation, readConfig, writeConfig } from '../../reconcilers/lxc-config/index.js';
 import { integration } from '../support/integration.js';
-import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
+import { sshdAvailable, startSshd, type TestSshd, sshLoginOf } from '../support/sshd.js';
 
 const sshd = integration('sshd', sshdAvailable(), 'openssh-server is not installed, or not root');
 
@@ -28,11 +28,7 @@ sshd.describe('writeConfig over SSH', () => {
     root = await mkdtemp(join(tmpdir(), 'homeostat-pve-ssh-'));
     host = new SshHost({
       name: 'pve',
-      address: '127.0.0.1',
-      port: server.port,
-      user: server.user,
-      identityFile: server.identityFile,
-      knownHostsFile: server.knownHostsFile,
+      ...sshLoginOf(server),
       root,
       platform: 'proxmox',
     });

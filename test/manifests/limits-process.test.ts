@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, expect } from 'vitest';
 import { integration } from '../support/integration.js';
 import { keepalive, removeTempDirs, tempDir, writeFiles } from './helpers.js';
+import { BUILT_CLI as BIN } from '../support/built-cli.js';
 
-const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
 const PEAK_RSS = fileURLToPath(new URL('./peak-rss.mjs', import.meta.url));
 const SOURCE_CHILD = fileURLToPath(new URL('./source-child.mjs', import.meta.url));
 const built = integration('built CLI', existsSync(BIN), 'run `npm run build` first (npm test does)');

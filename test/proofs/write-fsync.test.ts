@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect } from 'vitest';
+import { BUILT_CLI } from '../support/built-cli.js';
 import { canMount, integration } from '../support/integration.js';
 import { createLab, hostManifest, keepaliveManifest, type TestLab } from '../support/lab.js';
 import { straceAvailable, traceSyscalls, type TracedCall } from '../support/strace.js';
 
 const strace = integration('strace', straceAvailable() && canMount(), 'needs strace (apt package strace) and root for tmpfs mounts');
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
-const BIN = join(DIST, 'controller/cli/main.js');
 const SYNCS = ['fsync', 'fdatasync'];
 
 /** Successful fsync/fdatasync calls on `dir` itself and on files in it whose name starts with `prefix`. */
@@ -68,7 +68,7 @@ await host.close();
       lab.mountDisk('/mnt/hdd');
       lab.writeManifest('host.yaml', hostManifest('local', lab.root));
       lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd', interval: '5m', method, mode: 'controller' }));
-      const run = traceSyscalls(SYNCS, [process.execPath, BIN, 'apply', '--manifests', lab.manifests, '--state', lab.state], { timeoutMs: 90_000 });
+      const run = traceSyscalls(SYNCS, [process.execPath, BUILT_CLI, 'apply', '--manifests', lab.manifests, '--state', lab.state], { timeoutMs: 90_000 });
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
       const disk = lab.real('/mnt/hdd');
       expect(readFileSync(join(disk, '.homeostat-keepalive'), 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT/);

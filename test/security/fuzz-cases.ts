@@ -5,23 +5,12 @@
  * deep nesting, truncation, a BOM, CRLF, tabs, multi-document streams with `---` and `...`, tags, directives and
  * over-long strings. Pure: bytes out, nothing written. Shared by the fuzz test and bench/fuzz-manifests.ts.
  */
+import { seededRandom } from '../support/prng.js';
 
 export interface FuzzCase {
   /** Names the mutations, e.g. `VpnSidecar+duplicateKey+crlf`. */
   name: string;
   bytes: Buffer;
-}
-
-/** A small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Random = () => number;
@@ -144,7 +133,7 @@ const RARE = new Set(['manyDocuments', 'manyValues', 'overByteLimit', 'deepSeque
 
 /** `count` cases from `seed`; case `i` names a resource `fuzz-<i>` so that cases do not collide by accident. */
 export function generateBadManifests(count: number, seed = 9): FuzzCase[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const cases: FuzzCase[] = [];
   for (let i = 0; i < count; i++) {
     const kind = pick(random, Object.keys(BASES));

@@ -5,14 +5,13 @@
  * their inventory intact, nothing written outside the root. bench/fuzz-manifests.ts runs 10,000 and prints figures.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BUILT_CLI } from '../support/built-cli.js';
 import { canMount, integration } from '../support/integration.js';
 import { generateBadManifests } from './fuzz-cases.js';
 import { fuzzCli, fuzzDaemon, fuzzValidate } from './fuzz-run.js';
 
-const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
-const built = integration('built CLI', existsSync(BIN), 'run `npm run build` first (npm test does)');
+const built = integration('built CLI', existsSync(BUILT_CLI), 'run `npm run build` first (npm test does)');
 const root = integration('root', canMount(), 'the daemon lab writes cron files as root in a sandbox root');
 
 const cases = generateBadManifests(500, 2024);
@@ -27,7 +26,7 @@ describe('fuzz: bad manifests', () => {
   }, 120_000);
 
   built.it('the built CLI on a sample: exit 1, nothing on stderr, every case named by an error line', () => {
-    const figures = fuzzCli(BIN, cases.slice(0, 100));
+    const figures = fuzzCli(cases.slice(0, 100));
     expect(figures.crashes).toEqual([]);
     expect(figures.malformed).toEqual([]);
     expect(figures.unreported.length).toBeLessThanOrEqual(figures.cases * 0.1); // the accidentally valid ones

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatManifestError, loadManifestDir, type ManifestError } from '../../controller/manifests/index.js';
 import type { Daemon } from '../../controller/runtime/daemon.js';
+import { BUILT_CLI } from '../support/built-cli.js';
 import { createLab, hostManifest, keepaliveManifest, startLabDaemon, viewOf, type TestLab } from '../support/lab.js';
+import { summarize } from '../support/stats.js';
 import type { FuzzCase } from './fuzz-cases.js';
 
 /** `FILE:LINE:COL[ Kind/name]: message`, on one line, with no control or invisible characters left raw. */
@@ -82,11 +84,10 @@ export async function fuzzValidate(cases: readonly FuzzCase[]): Promise<Validate
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const sorted = times.sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
-  figures.medianMsPerFile = round(at(0.5));
-  figures.p99MsPerFile = round(at(0.99));
-  figures.maxMsPerFile = round(figures.maxMsPerFile);
+  const summary = summarize(times, 2);
+  figures.medianMsPerFile = summary.medianMs;
+  figures.p99MsPerFile = summary.p99Ms;
+  figures.maxMsPerFile = summary.maxMs;
   return figures;
 }
 
@@ -101,14 +102,14 @@ export interface CliFigures {
 }
 
 /** Cases through the built CLI (`homeostat validate`), `perProcess` files to a process. */
-export function fuzzCli(bin: string, cases: readonly FuzzCase[], perProcess = 25): CliFigures {
+export function fuzzCli(cases: readonly FuzzCase[], perProcess = 25): CliFigures {
   const figures: CliFigures = { cases: cases.length, processes: 0, crashes: [], unreported: [], malformed: [] };
   for (let start = 0; start < cases.length; start += perProcess) {
     const dir = mkdtempSync(join(tmpdir(), 'homeostat-fuzz-cli-'));
     try {
       const batch = cases.slice(start, start + perProcess);
       batch.forEach((c, i) => writeFileSync(join(dir, `case-${start + i}.yaml`), c.bytes));
-      const r = spawnSync(process.execPath, [bin, 'validate', '--manifests', dir], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+      const r = spawnSync(process.execPath, [BUILT_CLI, 'validate', '--manifests', dir], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
       figures.processes++;
       if (r.status !== 1 || r.signal !== null || r.stderr !== '') {
         figures.crashes.push(`cases ${start}..${start + batch.length - 1}: exit ${r.status} signal ${r.signal} stderr ${r.stderr.slice(0, 500)}`);
@@ -274,6 +275,4 @@ async function until(test: () => boolean, deadlineMs: number, what: string | nul
   if (what !== null) throw new Error(`${what}: not within ${deadlineMs} ms`);
   return false;
 }
-
-const round = (x: number) => Math.round(x * 100) / 100;
 

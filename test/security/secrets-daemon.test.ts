@@ -5,14 +5,13 @@
  * an attacker could read it: the SQLite files, `homeostat get -o json` and `describe` (the built CLI), the HTTP API
  * and the daemon's log. Fixing the file is picked up by the file watch, and the gateway is created.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, expect } from 'vitest';
 import { createLogger } from '../../reconcilers/core/log.js';
+import { BUILT_CLI, runCli } from '../support/built-cli.js';
 import { dockerd, freeLoopbackPort } from '../support/docker.js';
 import { ensureGluetunStandinImage, GLUETUN_STANDIN_IMAGE } from '../support/gluetun-standin.js';
 import { integration } from '../support/integration.js';
@@ -20,8 +19,7 @@ import { waitUntil } from '../support/wait.js';
 import { startVpnDaemon, vpnManifest, type VpnDaemonLab } from '../vpn-sidecar/daemon-lab.js';
 import { vpnFixture, WG_KEY_VALUE, type VpnFixture } from '../vpn-sidecar/fixture.js';
 
-const BIN = fileURLToPath(new URL('../../dist/controller/cli/main.js', import.meta.url));
-const lab9 = integration('dockerd + built CLI', dockerd.available && existsSync(BIN), 'needs a Docker engine and `npm run build`');
+const lab9 = integration('dockerd + built CLI', dockerd.available && existsSync(BUILT_CLI), 'needs a Docker engine and `npm run build`');
 
 const fixtures: VpnFixture[] = [];
 let lab: VpnDaemonLab | undefined;
@@ -81,8 +79,8 @@ lab9.describe('a secret file no header can carry', () => {
     expect(api).toContain('SecretFileInvalid');
 
     const cli = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, HOMEOSTAT_STATE_DIR: lab!.lab.state } });
-      expect(r.status, r.stderr).toBe(0);
+      const r = runCli(args, { ...process.env, HOMEOSTAT_STATE_DIR: lab!.lab.state });
+      expect(r.code, r.stderr).toBe(0);
       return r.stdout + r.stderr;
     };
     const get = cli('get', '-o', 'json');

@@ -5,52 +5,28 @@
  * stored events, conditions and status fields show `<secret sha256:…>`, and the SQLite files hold no byte of it.
  * The store redacts on its own too (events, status, controller conditions written directly).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getCondition } from '../../controller/state/conditions.js';
-import { StateStore, emptyStatus } from '../../controller/state/store.js';
-import { Controller } from '../../controller/runtime/controller.js';
+import { emptyStatus } from '../../controller/state/store.js';
 import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { RetryableError, StalledError } from '../../reconcilers/core/errors.js';
-import { silentLogger } from '../../reconcilers/core/log.js';
 import { sha256, showSecret } from '../../reconcilers/core/redact.js';
-import type { Resource, ResourceKey } from '../../reconcilers/core/resource.js';
+import type { Resource } from '../../reconcilers/core/resource.js';
 import { hostKindReconciler } from '../../reconcilers/host-kind/index.js';
 import { readSecret } from '../../reconcilers/vpn-sidecar/secrets.js';
+import { useControllerLab } from '../support/controller-lab.js';
+import { testResource, testSnapshot } from '../support/resource.js';
 
-let dir: string;
-let store: StateStore;
-let controller: Controller | undefined;
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'homeostat-secret-store-'));
-  mkdirSync(join(dir, 'root'));
-  store = new StateStore(join(dir, 'state'));
-});
-afterEach(async () => {
-  await controller?.stop();
-  controller = undefined;
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const lab = useControllerLab('homeostat-secret-store-');
 
 /** Every byte of the state directory (database, WAL, shared memory) as Latin-1 text. */
 function stateBytes(): string {
-  return readdirSync(join(dir, 'state'))
-    .map((f) => readFileSync(join(dir, 'state', f)).toString('latin1'))
+  return readdirSync(lab.stateDir)
+    .map((f) => readFileSync(join(lab.stateDir, f)).toString('latin1'))
     .join('\n');
 }
-
-const resource = (kind: string, name: string, spec: unknown): Resource => ({
-  apiVersion: 'homeostat.dev/v1alpha1',
-  kind,
-  metadata: { name, labels: {}, annotations: {} },
-  spec,
-  source: { file: `${name}.yaml`, line: 1, col: 1 },
-  generation: 'g1',
-});
 
 type Thrower = (secret: string) => unknown;
 const throwers: Record<string, Thrower> = {
@@ -77,55 +53,53 @@ const leaky: Reconciler<{ host: string; file: string; how: string }, null> = {
 describe('a secret in a thrown error', () => {
   it('is redacted in every stored event and condition, and no byte of it is in the SQLite files', async () => {
     const secrets: Record<string, string> = {};
-    const resources: Resource[] = [resource('Host', 'lab', { root: join(dir, 'root') })];
+    const resources: Resource[] = [testResource('Host', 'lab', { root: lab.root })];
     for (const how of Object.keys(throwers)) {
-      secrets[how] = `sk-${how}-${sha256(how + dir).slice(0, 20)}`;
-      const file = join(dir, `${how}.key`);
+      secrets[how] = `sk-${how}-${sha256(how + lab.dir).slice(0, 20)}`;
+      const file = join(lab.dir, `${how}.key`);
       writeFileSync(file, `${secrets[how]}\n`, { mode: 0o600 });
-      resources.push(resource('Leaky', how, { host: 'lab', file, how }));
+      resources.push(testResource('Leaky', how, { host: 'lab', file, how }));
     }
-    controller = new Controller({
-      manifestsDir: dir, stateDir: join(dir, 'state'), store, log: silentLogger, reconcilers: [hostKindReconciler, leaky as Reconciler<any, any, Change>], backoffBaseMs: 60_000,
-    });
-    await controller.accept({ resources: new Map<ResourceKey, Resource>(resources.map((r) => [`${r.kind}/${r.metadata.name}`, r])), revision: { commit: null, dirty: false } });
+    const { controller } = lab.start([hostKindReconciler, leaky as Reconciler<any, any, Change>], { backoffBaseMs: 60_000 });
+    await controller.accept(testSnapshot(...resources));
     await controller.idle();
 
     for (const [how, secret] of Object.entries(secrets)) {
       const shown = showSecret(sha256(secret));
-      const ready = getCondition(store.getStatus('Leaky', how).conditions, 'Ready');
+      const ready = getCondition(lab.store.getStatus('Leaky', how).conditions, 'Ready');
       expect(ready?.status, how).toBe('False');
       expect(ready?.message, how).toContain(shown);
       expect(ready?.message, how).not.toContain(secret);
-      const events = store.listEvents('Leaky', how);
+      const events = lab.store.listEvents('Leaky', how);
       expect(events.length, how).toBeGreaterThan(0);
       expect(events.map((e) => e.message).join('\n'), how).toContain(shown);
       expect(JSON.stringify(events), how).not.toContain(secret);
     }
-    expect(getCondition(store.getStatus('Leaky', 'stalled').conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'LeakyStall' });
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(getCondition(lab.store.getStatus('Leaky', 'stalled').conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'LeakyStall' });
+    lab.store.db.pragma('wal_checkpoint(TRUNCATE)');
     const bytes = stateBytes();
     for (const secret of Object.values(secrets)) expect(bytes).not.toContain(secret.slice(3));
   });
 
   it('the store redacts what is written to it directly: events, status fields, controller conditions', async () => {
-    const secret = `direct-${sha256(dir).slice(0, 24)}`;
-    const file = join(dir, 'direct.key');
+    const secret = `direct-${sha256(lab.dir).slice(0, 24)}`;
+    const file = join(lab.dir, 'direct.key');
     writeFileSync(file, secret);
     await readSecret({ field: 'spec.file', file });
     const shown = showSecret(sha256(secret));
-    store.recordEvent('Leaky', 'direct', 'Warning', 'Failed', `failed with ${secret}`);
-    store.recordEvent('Leaky', 'direct', 'Warning', 'Failed', `failed with ${secret}`); // a repeat: counted, not added
-    store.putStatus('Leaky', 'direct', {
+    lab.store.recordEvent('Leaky', 'direct', 'Warning', 'Failed', `failed with ${secret}`);
+    lab.store.recordEvent('Leaky', 'direct', 'Warning', 'Failed', `failed with ${secret}`); // a repeat: counted, not added
+    lab.store.putStatus('Leaky', 'direct', {
       ...emptyStatus(),
       conditions: [{ type: 'Ready', status: 'False', reason: 'Failed', message: `no: ${secret}`, observedGeneration: 'g1', lastTransitionTime: new Date(0).toISOString() }],
       fields: { lastError: `key=${secret}` },
     });
-    store.putControllerCondition({ type: 'ManifestsValid', status: 'False', reason: 'Invalid', message: `a.yaml:1:1 ${secret}`, observedGeneration: '', lastTransitionTime: new Date(0).toISOString() });
-    expect(store.listEvents('Leaky', 'direct')).toEqual([expect.objectContaining({ message: `failed with ${shown}`, count: 2 })]);
-    expect(store.getStatus('Leaky', 'direct').conditions[0]!.message).toBe(`no: ${shown}`);
-    expect(store.getStatus('Leaky', 'direct').fields).toEqual({ lastError: `key=${shown}` });
-    expect(store.listControllerConditions()[0]!.message).toBe(`a.yaml:1:1 ${shown}`);
-    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    lab.store.putControllerCondition({ type: 'ManifestsValid', status: 'False', reason: 'Invalid', message: `a.yaml:1:1 ${secret}`, observedGeneration: '', lastTransitionTime: new Date(0).toISOString() });
+    expect(lab.store.listEvents('Leaky', 'direct')).toEqual([expect.objectContaining({ message: `failed with ${shown}`, count: 2 })]);
+    expect(lab.store.getStatus('Leaky', 'direct').conditions[0]!.message).toBe(`no: ${shown}`);
+    expect(lab.store.getStatus('Leaky', 'direct').fields).toEqual({ lastError: `key=${shown}` });
+    expect(lab.store.listControllerConditions()[0]!.message).toBe(`a.yaml:1:1 ${shown}`);
+    lab.store.db.pragma('wal_checkpoint(TRUNCATE)');
     expect(stateBytes()).not.toContain(secret.slice('direct-'.length));
   });
 });

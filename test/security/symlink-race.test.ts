@@ -21,7 +21,7 @@ import { unifiedNamespaceReconciler as reconciler } from '../../reconcilers/unif
 import type { UnifiedNamespaceChange, UnifiedNamespaceObserved } from '../../reconcilers/unified-namespace/model.js';
 import { hardlinkProbe, probeFileName } from '../../reconcilers/unified-namespace/probe.js';
 import { canMount, integration } from '../support/integration.js';
-import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
+import { sshdAvailable, startSshd, type TestSshd, sshLoginOf } from '../support/sshd.js';
 import { MemoryState, resourceOf } from '../storage-keepalive/context.js';
 import { nsSpec } from '../unified-namespace/fixtures.js';
 
@@ -277,11 +277,7 @@ ssh.describe('a symlink race against UnifiedNamespace over SSH', () => {
   const sshHost = () =>
     new SshHost({
       name: 'race-ssh',
-      address: '127.0.0.1',
-      port: server!.port,
-      user: server!.user,
-      identityFile: server!.identityFile,
-      knownHostsFile: server!.knownHostsFile,
+      ...sshLoginOf(server!),
       operationTimeoutMs: 20_000,
     });
 

@@ -5,8 +5,9 @@
  */
 import type { Change, InventoryItem, Plan, ReconcileContext, Reconciler } from '../../reconcilers/core/contract.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
-import { API_VERSION, type Resource } from '../../reconcilers/core/resource.js';
+import type { Resource } from '../../reconcilers/core/resource.js';
 import type { Host } from '../../reconcilers/host/host.js';
+import { testResource } from '../support/resource.js';
 
 export interface RecordedEvent {
   type: 'Normal' | 'Warning';
@@ -34,7 +35,10 @@ export class MemoryState {
       now,
       inventory: this.inventory.map((item) => ({ ...item })),
       recordInventory: (item) => {
-        if (!this.inventory.some(sameItem(item))) this.inventory.push({ ...item });
+        // As the state store: recording an item already there replaces its detail.
+        const at = this.inventory.findIndex(sameItem(item));
+        if (at === -1) this.inventory.push({ ...item });
+        else this.inventory[at] = { ...item };
       },
       forgetInventory: (item) => {
         this.inventory = this.inventory.filter((i) => !sameItem(item)(i));
@@ -54,14 +58,7 @@ export class MemoryState {
 }
 
 export function resourceOf<Spec>(kind: string, name: string, spec: Spec): Resource<Spec> {
-  return {
-    apiVersion: API_VERSION,
-    kind,
-    metadata: { name, labels: {}, annotations: {} },
-    spec,
-    source: { file: 'test.yaml', line: 1, col: 1 },
-    generation: 'test',
-  };
+  return testResource(kind, name, spec, { file: 'test.yaml', generation: 'test' });
 }
 
 /** One pass as the runtime makes it: observe, plan, apply when there is something to do, observe and plan again. */

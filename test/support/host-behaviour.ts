@@ -137,6 +137,47 @@ export function hostBehaviour(setup: () => Promise<HostUnderTest>): void {
     await rejectsWith(host.readdir(`${dir}/nope`), 'ENOENT');
   });
 
+  it('round-trips binary content byte for byte, and a file of a few MiB', async () => {
+    const { host, realRoot } = subject;
+    const dir = await scratch();
+    const every = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+    await host.writeFileAtomic(`${dir}/bytes`, every, { expected: null });
+    expect((await host.readFile(`${dir}/bytes`)).equals(every)).toBe(true);
+    expect(readFileSync(`${realRoot}${dir}/bytes`).equals(every)).toBe(true);
+    const large = randomBytes(3 * 1024 * 1024 + 7);
+    await host.writeFileAtomic(`${dir}/large`, large, { expected: null });
+    expect((await host.readFile(`${dir}/large`)).equals(large)).toBe(true);
+    await host.writeFileAtomic(`${dir}/large`, 'small\n', { expected: large });
+    expect((await host.readFile(`${dir}/large`)).toString()).toBe('small\n');
+    await host.writeFileAtomic(`${dir}/empty`, '');
+    expect((await host.readFile(`${dir}/empty`)).length).toBe(0);
+    expect((await host.stat(`${dir}/empty`))?.size).toBe(0);
+  });
+
+  it('tells the failures apart: EISDIR, ENOTDIR, ENOTEMPTY, EEXIST, ENOENT', async () => {
+    const { host } = subject;
+    const dir = await scratch();
+    await host.mkdir(`${dir}/folder/inner`, { recursive: true });
+    await host.writeFileAtomic(`${dir}/file`, 'x');
+    await rejectsWith(host.readFile(`${dir}/folder`), 'EISDIR');
+    await rejectsWith(host.readdir(`${dir}/file`), 'ENOTDIR');
+    await rejectsWith(host.unlink(`${dir}/folder`), 'EISDIR');
+    await rejectsWith(host.rmdir(`${dir}/file`), 'ENOTDIR');
+    await rejectsWith(host.rmdir(`${dir}/folder`), 'ENOTEMPTY');
+    await host.mkdir(`${dir}/other/inner`, { recursive: true });
+    await rejectsWith(host.rename(`${dir}/other`, `${dir}/folder`), 'ENOTEMPTY');
+    await rejectsWith(host.mkdir(`${dir}/file`), 'EEXIST');
+    await rejectsWith(host.mkdir(`${dir}/file/below`, { recursive: true }), 'ENOTDIR');
+    await rejectsWith(host.chmod(`${dir}/missing`, 0o600), 'ENOENT');
+    await rejectsWith(host.chown(`${dir}/missing`, 0, 0), 'ENOENT');
+    await rejectsWith(host.link(`${dir}/missing`, `${dir}/link`), 'ENOENT');
+    await rejectsWith(host.rename(`${dir}/missing`, `${dir}/moved`), 'ENOENT');
+    await rejectsWith(host.readdir(`${dir}/missing`), 'ENOENT');
+    expect(await host.isMountpoint(`${dir}/missing`)).toBe(false);
+    expect(await host.isMountpoint(`${dir}/folder`)).toBe(false);
+    expect(await host.readdir(`${dir}/folder/inner`)).toEqual([]);
+  });
+
   it('names the host path (not the real one) in errors', async () => {
     const { host, realRoot } = subject;
     const dir = await scratch();

@@ -20,6 +20,11 @@ import { sleep } from './wait.js';
 export const SSHD_PATH = '/usr/sbin/sshd';
 export const TEST_USER = 'homeostat-test';
 
+/** How an SshHost logs in to a test sshd (key and known_hosts it generated): spread into SshHost options. */
+export function sshLoginOf(server: TestSshd): { address: string; port: number; user: string; identityFile: string; knownHostsFile: string } {
+  return { address: '127.0.0.1', port: server.port, user: server.user, identityFile: server.identityFile, knownHostsFile: server.knownHostsFile };
+}
+
 export interface TestSshd {
   port: number;
   user: string;

@@ -12,6 +12,7 @@ import type { ResourceView } from '../../controller/status/views.js';
 import { splitDeviceNumber } from '../../reconcilers/host/index.js';
 import { canMount, integration } from '../support/integration.js';
 import { createLab, hostManifest, startLabDaemon, viewOf, type TestLab } from '../support/lab.js';
+import { dataTreeManifest } from '../support/manifests.js';
 import { sleep, waitUntil } from '../support/wait.js';
 
 const mounts = integration('mount', canMount(), 'tmpfs mounts need root on Linux');
@@ -30,15 +31,7 @@ afterEach(async () => {
   lab.cleanup();
 });
 
-const manifest = (extra = '') => `apiVersion: homeostat.dev/v1alpha1
-kind: UnifiedNamespace
-metadata: { name: data }
-spec:
-  root: /data
-  layout: trash
-  owner: { uid: 1000, gid: 1000 }
-  mode: "2775"
-${extra}`;
+const manifest = dataTreeManifest;
 
 const waitForView = (predicate: (v: ResourceView) => boolean, what: string, timeoutMs = 5000) =>
   waitUntil(`${KEY}: ${what}`, () => {

@@ -82,8 +82,17 @@ export function applyToModel(spec: UnifiedNamespaceSpec, world: World, changes: 
         if (parent && parent.state.kind === 'missing') throw new Error(`create ${change.path} before its parent`);
         const created = dir({ mode: change.mode, uid: change.owner?.uid ?? 0, gid: change.owner?.gid ?? 0, dev: rootDev() });
         folder.state = created;
+        delete folder.intent; // intent, mkdir, completed record (inventory.ts)
         forget({ type: DIRECTORY_ITEM, host: spec.host, id: change.path });
         inventory.push({ type: DIRECTORY_ITEM, host: spec.host, id: change.path, detail: { dev: rootDev(), ino: (created as { ino: number }).ino } });
+        break;
+      }
+      case 'complete-record': {
+        const intended = folders.find((f) => f.intent?.id === change.item.id);
+        if (!intended || intended.state.kind !== 'directory' || intended.state.ino !== change.ino) throw new Error(`completing ${change.item.id} with another inode`);
+        delete intended.intent;
+        forget(change.item);
+        inventory.push({ ...change.item, detail: { dev: change.dev, ino: change.ino } });
         break;
       }
       case 'chown':
@@ -106,6 +115,7 @@ export function applyToModel(spec: UnifiedNamespaceSpec, world: World, changes: 
       }
       case 'release':
         leftovers = leftovers.filter((l) => l.item.id !== change.item.id);
+        for (const f of folders) if (f.intent?.id === change.item.id) delete f.intent;
         forget(change.item);
         break;
       case 'edit-config': {

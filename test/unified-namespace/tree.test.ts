@@ -7,6 +7,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, rm
 import { afterEach, beforeEach, expect } from 'vitest';
 import { isStalledError, type ReconcileContext } from '../../reconcilers/core/contract.js';
 import { unifiedNamespaceReconciler as reconciler } from '../../reconcilers/unified-namespace/index.js';
+import { intentItem } from '../../reconcilers/unified-namespace/inventory.js';
 import { hardlinkProbe } from '../../reconcilers/unified-namespace/probe.js';
 import type { UnifiedNamespaceSpec } from '../../reconcilers/unified-namespace/spec.js';
 import { canMount, integration } from '../support/integration.js';
@@ -190,5 +191,48 @@ mounts.describe('UnifiedNamespace on real mounts', () => {
     expect(after.changes).toEqual([]);
     expect(readdirSync(box.real('/data')).sort()).toEqual(['kept', 'stay']);
     expect(state.inventory.map((i) => i.id)).toEqual(['/data/stay']);
+  });
+
+  mounts.it('intents a crash left: a folder made is recorded with its real inode, one never made is forgotten and made again', async () => {
+    box.mountTmpfs('/data');
+    const spec = nsSpec({ directories: ['made', 'never'] });
+    // What a run killed right after its mkdir of made/ leaves (intent recorded, folder 0700 root:root), and one
+    // killed before its mkdir of never/.
+    state.inventory.push(intentItem('pve', '/data/made'), intentItem('pve', '/data/never'));
+    mkdirSync(box.real('/data/made'), { mode: 0o700 });
+    const made = statSync(box.real('/data/made'));
+    const { plan, after } = await once(spec);
+    expect(plan.changes.map((c) => `${c.action} ${c.target}`)).toEqual([
+      'complete-record pve:/data/made',
+      'release pve:/data/never',
+      'chown pve:/data',
+      'chmod pve:/data',
+      'chown pve:/data/made',
+      'chmod pve:/data/made',
+      'create pve:/data/never',
+    ]);
+    expect(after.changes).toEqual([]);
+    const never = statSync(box.real('/data/never'));
+    expect(state.inventory).toEqual([
+      { type: 'directory', host: 'pve', id: '/data/made', detail: { dev: made.dev, ino: made.ino } },
+      { type: 'directory', host: 'pve', id: '/data/never', detail: { dev: never.dev, ino: never.ino } },
+    ]);
+    expect(modeOf('/data/made')).toBe('2775');
+  });
+
+  mounts.it('delete removes an intent\'s folder only while it is a real, empty folder inside the tree', async () => {
+    box.mountTmpfs('/data');
+    const spec = nsSpec({ directories: ['empty', 'full', 'link', 'gone'] });
+    for (const rel of ['empty', 'full']) mkdirSync(box.real(`/data/${rel}`));
+    writeFileSync(box.real('/data/full/note.txt'), 'a person\'s');
+    mkdirSync(box.real('/elsewhere'));
+    symlinkSync('../elsewhere', box.real('/data/link')); // swapped in after a crash: never followed
+    state.inventory.push(...['empty', 'full', 'link', 'gone'].map((rel) => intentItem('pve', `/data/${rel}`)));
+    await reconciler.finalize(ctx(spec));
+    expect(readdirSync(box.real('/data')).sort()).toEqual(['full', 'link']);
+    expect(readdirSync(box.real('/data/full'))).toEqual(['note.txt']);
+    expect(existsSync(box.real('/elsewhere'))).toBe(true);
+    expect(state.inventory).toEqual([]);
+    expect(state.events.map((e) => e.reason)).toEqual(['FolderKept']);
   });
 });
