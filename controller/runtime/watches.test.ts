@@ -62,5 +62,10 @@ describe('drift watches', () => {
     writeFileSync(join(dir, 'root/data/movie.mkv'), 'x');
     await waitUntil('drift from a real change', () => drifted.length > 0);
     expect(new Set(drifted)).toEqual(new Set(['Folder/data']));
+
+    // A file a resource keeps (StorageKeepalive's `.homeostat-keepalive`) is not scratch: a person deleting it is drift.
+    drifted.length = 0;
+    writeFileSync(join(dir, 'root/data/.homeostat-keepalive'), 'x');
+    await waitUntil('drift from a kept file', () => drifted.length > 0);
   });
 });

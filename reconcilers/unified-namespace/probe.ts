@@ -20,7 +20,7 @@ export interface ProbeFailure {
 }
 
 export function probeFileName(resourceName: string): string {
-  return `${SCRATCH_PREFIX}hardlink-probe-${resourceName}`;
+  return `${SCRATCH_PREFIX}hardlink-probe-${resourceName}`; // .homeostat-scratch-hardlink-probe-NAME
 }
 
 /** Folders the probe links into: every declared folder that is a real folder or a symlink within the root. */

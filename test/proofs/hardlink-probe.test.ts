@@ -18,7 +18,7 @@ import { makeXfsImage, mountImage, setProject, unmount, xfsAvailable } from '../
 
 const xfs = integration('xfs', xfsAvailable(), 'needs root, mkfs.xfs (xfsprogs), loop devices and XFS in the kernel');
 const KEY = 'UnifiedNamespace/data';
-const PROBE_FILE = '.homeostat-hardlink-probe-data';
+const PROBE_FILE = '.homeostat-scratch-hardlink-probe-data';
 
 let lab: TestLab;
 let daemon: Daemon | undefined;

@@ -182,7 +182,7 @@ function expectOutsideUntouched(s: Scene): void {
     events: s.outsideEvents,
     file: { mode: (st.mode & 0o7777).toString(8), content: readFileSync(join(s.outside, PROBE_NAME), 'utf8') },
   }).toEqual({ entries: [PROBE_NAME], events: [], file: { mode: '600', content: 'private\n' } });
-  expect(readdirSync(join(s.dir, 'data')).filter((n) => n.startsWith('.homeostat-hardlink-probe-'))).toEqual([]);
+  expect(readdirSync(join(s.dir, 'data')).filter((n) => n.startsWith(probeFileName('')))).toEqual([]);
 }
 
 /** Probes under the race, then checks nothing outside the tree changed and the race really ran. */

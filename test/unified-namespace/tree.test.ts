@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect } from 'vitest';
 import { isStalledError, type ReconcileContext } from '../../reconcilers/core/contract.js';
 import { unifiedNamespaceReconciler as reconciler } from '../../reconcilers/unified-namespace/index.js';
 import { intentItem } from '../../reconcilers/unified-namespace/inventory.js';
-import { hardlinkProbe } from '../../reconcilers/unified-namespace/probe.js';
+import { hardlinkProbe, probeFileName } from '../../reconcilers/unified-namespace/probe.js';
 import type { UnifiedNamespaceSpec } from '../../reconcilers/unified-namespace/spec.js';
 import { canMount, integration } from '../support/integration.js';
 import { MemoryState, reconcileOnce, resourceOf } from '../storage-keepalive/context.js';
@@ -64,7 +64,7 @@ mounts.describe('UnifiedNamespace on real mounts', () => {
     expect(confirming.changes).toEqual([]);
     await reconciler.verify!(observed, confirming, ctx(spec));
     expect(state.status.hardlinkProbe).toMatchObject({ ok: true, folders: 18 });
-    expect(readdirSync(box.real('/data'))).not.toContain('.homeostat-hardlink-probe-data'); // the probe cleaned up
+    expect(readdirSync(box.real('/data'))).not.toContain(probeFileName('data')); // the probe cleaned up
   });
 
   mounts.it('heals a chmod, a chown and a deleted folder', async () => {
@@ -144,7 +144,7 @@ mounts.describe('UnifiedNamespace on real mounts', () => {
     const failures = await hardlinkProbe(box.host, observed.folders, 'data');
     expect(failures.map((f) => [f.folder.rel, f.code])).toEqual([['torrents', 'EXDEV']]);
     expect(failures[0]!.message).toContain(`(device ${box.device('/data')}) into torrents (/data/torrents) (device ${box.device('/data')}) failed with EXDEV`);
-    expect(readdirSync(box.real('/data'))).not.toContain('.homeostat-hardlink-probe-data');
+    expect(readdirSync(box.real('/data'))).not.toContain(probeFileName('data'));
     expect(readdirSync(box.real('/data/media'))).toEqual([]);
   });
 
