@@ -4,6 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseDuration } from '../../reconcilers/core/duration.js';
+import { fail } from './exit.js';
 
 export function defaultStateDir(): string {
   if (process.env.HOMEOSTAT_STATE_DIR) return process.env.HOMEOSTAT_STATE_DIR;
@@ -38,4 +40,11 @@ export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[?([^\]]*)\]?:)?(\d+)$/.exec(value);
   if (!m) throw new Error(`--listen: expected HOST:PORT, got "${value}"`);
   return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
+}
+
+/** `--timeout` in milliseconds; a bad value ends the command with `code`. */
+export function timeoutOption(value: string, code: number): number {
+  const ms = parseDuration(value);
+  if (ms === null || ms <= 0) fail(`--timeout: "${value}" is not a duration (e.g. 90s, 5m)`, code);
+  return ms;
 }

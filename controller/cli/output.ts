@@ -1,17 +1,29 @@
 /**
- * Rendering for `get` and `describe`: kubectl-like tables, and JSON/YAML of the same views.
+ * Rendering for `get` and `describe`: kubectl-like tables, and JSON/YAML of the same views; and the
+ * `FILE:LINE:COL kind/name: message` lines of manifest errors. The yaml package is loaded only for YAML output
+ * (`get`'s table, the common case, needs none of it).
  */
-import { stringify } from 'yaml';
+import { formatManifestError, type ManifestError } from '../manifests/manifest-error.js';
 import { formatAge, formatRevision, type ResourceDetail, type ResourceView } from '../status/views.js';
+
+/** One line per error, in the order given (loadManifestDir sorts them by file and position). */
+export function printManifestErrors(errors: readonly ManifestError[], stream: NodeJS.WriteStream): void {
+  for (const e of errors) stream.write(formatManifestError(e) + '\n');
+}
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n');
 }
 
-export function renderGet(views: ResourceView[], output: string): string {
+/** `value` as YAML text. */
+async function yamlText(value: unknown): Promise<string> {
+  return (await import('./yaml-text.js')).yamlText(value);
+}
+
+export async function renderGet(views: ResourceView[], output: string): Promise<string> {
   if (output === 'json') return JSON.stringify({ items: views }, null, 2);
-  if (output === 'yaml') return stringify({ items: views });
+  if (output === 'yaml') return yamlText({ items: views });
   const wide = output === 'wide';
   const header = ['KIND', 'NAME', 'HOST', 'READY', 'STATUS', 'AGE', ...(wide ? ['GENERATION', 'REVISION', 'MESSAGE'] : [])];
   const rows = views.map((v) => [
@@ -32,14 +44,14 @@ export function renderGet(views: ResourceView[], output: string): string {
   return table([header, ...rows]);
 }
 
-export function renderDescribe(d: ResourceDetail): string {
+export async function renderDescribe(d: ResourceDetail): Promise<string> {
   const lines: string[] = [];
   lines.push(`Name:         ${d.name}`, `Kind:         ${d.kind}`, `Host:         ${d.host}`, `File:         ${d.file}`);
   lines.push(`Generation:   ${d.generation} (observed: ${d.observedGeneration ?? '-'})`);
   lines.push(`Revision:     ${formatRevision(d.lastAppliedRevision)}`, `Last run:     ${d.lastReconcileTime ?? '-'}`);
   const annotations = Object.entries(d.annotations);
   if (annotations.length) lines.push('Annotations:', ...annotations.map(([k, v]) => `  ${k}: ${v}`));
-  lines.push('Spec:', ...stringify(d.spec).trimEnd().split('\n').map((l) => `  ${l}`));
+  lines.push('Spec:', ...(await yamlText(d.spec)).trimEnd().split('\n').map((l) => `  ${l}`));
   const fields = Object.entries(d.fields);
   if (fields.length) lines.push('Status:', ...fields.map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`));
   lines.push('Conditions:');

@@ -5,6 +5,7 @@
  * limits.ts: a file over them is an error naming it; a directory over them (files, bytes, documents) is one error
  * and loads nothing.
  */
+import { mapLimited } from '../../reconcilers/core/map-limited.js';
 import { join } from 'node:path';
 import type { Resource } from '../../reconcilers/core/resource.js';
 import { listManifestFiles } from './files.js';
@@ -12,7 +13,7 @@ import { resolveIdentities } from './identities.js';
 import { directoryOverLimits, manifestLimits, tooManyDocumentsOverall, type ManifestLimits } from './limits.js';
 import { compareManifestErrors, unreadableFile, type ManifestError } from './manifest-error.js';
 import { parseManifestFile } from './parse.js';
-import { mapConcurrently, readManifestText, ReadBudget, statSizes } from './read-bounded.js';
+import { MANIFEST_READ_CONCURRENCY, readManifestText, ReadBudget, statSizes } from './read-bounded.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 
 export interface LoadedManifests {
@@ -35,7 +36,7 @@ export async function loadManifestDir(
   if (tooMuch) return refused(tooMuch);
 
   const budget = new ReadBudget(limits.maxTotalBytes);
-  const parsed = await mapConcurrently(files, (file) => readManifestFile(dir, file, schemas, limits, budget));
+  const parsed = await mapLimited(files, MANIFEST_READ_CONCURRENCY, (file) => readManifestFile(dir, file, schemas, limits, budget));
   const overBudget = parsed.find((p) => p.overBudget);
   if (overBudget) return refused(overBudget.errors[0]!);
   let documents = 0;

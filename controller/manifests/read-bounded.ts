@@ -5,6 +5,7 @@
  * the reads of one reload caps the bytes of all of them together the same way. Opened non-blocking, so that a
  * FIFO swapped in after the listing cannot hang the reload.
  */
+import { mapLimited } from '../../reconcilers/core/map-limited.js';
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,7 +74,7 @@ export async function readManifestText(path: string, file: string, limits: Manif
 
 /** Sizes of the listed files (0 for one gone since the listing), for the directory's limits before reading. */
 export async function statSizes(dir: string, files: readonly string[]): Promise<Array<{ file: string; bytes: number }>> {
-  return mapConcurrently(files, async (file) => ({
+  return mapLimited(files, MANIFEST_READ_CONCURRENCY, async (file) => ({
     file,
     bytes: await stat(join(dir, file)).then(
       (s) => s.size,
@@ -82,16 +83,5 @@ export async function statSizes(dir: string, files: readonly string[]): Promise<
   }));
 }
 
-/** `fn` over `items`, at most `limit` at a time (a directory of a thousand files must not open a thousand at once). */
-export async function mapConcurrently<T, R>(items: readonly T[], fn: (item: T) => Promise<R>, limit = 16): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+/** Manifest files read or stat'ed at once (a directory of a thousand files must not open a thousand at once). */
+export const MANIFEST_READ_CONCURRENCY = 16;

@@ -1,19 +1,17 @@
 /**
- * The CRDs in crds/*.yaml, loaded once: per kind its names, its openAPIV3Schema and an ajv validator that checks a
- * whole manifest document and fills in defaults (`useDefaults`). The CRDs are the single source of truth for
- * validation, `explain` and the generated spec types (crds/types.ts).
+ * The CRDs in crds/*.yaml, as the build generated them (crds/generated/, by crds/generate-schemas.mjs): per kind
+ * its names, its openAPIV3Schema and ajv's standalone validator, which checks a whole manifest document and fills
+ * in defaults (`useDefaults`). Nothing is parsed or compiled at start-up. The CRDs are the single source of truth
+ * for validation, `explain` and the generated spec types (crds/types.ts).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { parse } from 'yaml';
-import { errorMessage } from '../../reconcilers/core/problem.js';
-import { durationOutOfBounds, type DurationBounds } from '../../reconcilers/core/duration.js';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { crdFiles } from '../../crds/generated/crds.js';
+import { validators } from '../../crds/generated/validators.js';
+import type { DurationBounds } from '../../reconcilers/core/duration.js';
 import { API_VERSION } from '../../reconcilers/core/resource.js';
-
-// ajv is CommonJS: under NodeNext its default export arrives as the module object.
-const Ajv = AjvModule.default;
 
 /** The part of an OpenAPI v3 schema node that the CRDs use. */
 export interface SchemaNode {
@@ -39,7 +37,10 @@ export interface SchemaNode {
   [DURATION_KEYWORD]?: DurationBounds;
 }
 
-/** The CRD keyword for a duration field's bounds (an `x-` extension, as Kubernetes' own `x-kubernetes-*`). */
+/**
+ * The CRD keyword for a duration field's bounds (an `x-` extension, as Kubernetes' own `x-kubernetes-*`); its rule
+ * is `durationOutOfBounds`, compiled in by crds/generate-schemas.mjs (which spells the keyword too; a test holds them equal).
+ */
 export const DURATION_KEYWORD = 'x-homeostat-duration';
 
 /** One kind: what its CRD says, and a validator for whole documents of it. */
@@ -64,25 +65,20 @@ export class SchemaRegistry {
     this.byKind = new Map(kinds.map((k) => [k.kind, k]));
   }
 
-  /** Reads every CRD in `crdDir` and compiles its validator. Throws on a malformed CRD. */
-  static load(crdDir: string): SchemaRegistry {
-    const ajv = new Ajv({ useDefaults: true, allErrors: true, verbose: true, strict: false });
-    ajv.addKeyword({ keyword: DURATION_KEYWORD, type: 'string', schemaType: 'object', errors: true, validate: checkDuration });
-    const kinds = readdirSync(crdDir)
-      .filter((name) => /\.ya?ml$/.test(name))
-      .sort()
-      .map((file): KindSchema => {
-        const crd = readCrd(join(crdDir, file));
-        const { names, versions } = crd.spec;
-        const schema = versions[0]!.schema.openAPIV3Schema;
-        let validate: ValidateFunction;
-        try {
-          validate = ajv.compile(schema);
-        } catch (err) {
-          throw new Error(`crds/${file}: the schema does not compile: ${errorMessage(err)}`, { cause: err });
-        }
-        return { kind: names.kind, plural: names.plural, singular: names.singular, file, schema, validate };
-      });
+  /**
+   * The kinds of generated CRD files, each with its standalone validator (same order). Throws on a malformed CRD.
+   * Default: crds/generated/, this build's CRDs.
+   */
+  static fromGenerated(
+    files: ReadonlyArray<{ file: string; document: unknown }> = crdFiles,
+    compiled: readonly ValidateFunction[] = validators,
+  ): SchemaRegistry {
+    if (files.length !== compiled.length) throw new Error(`crds/generated/ is inconsistent: ${files.length} CRDs, ${compiled.length} validators`);
+    const kinds = files.map(({ file, document }, i): KindSchema => {
+      const { names, versions } = checkCrd(file, document).spec;
+      const schema = versions[0]!.schema.openAPIV3Schema;
+      return { kind: names.kind, plural: names.plural, singular: names.singular, file, schema, validate: compiled[i]! };
+    });
     return new SchemaRegistry(kinds);
   }
 
@@ -106,14 +102,6 @@ export class SchemaRegistry {
   }
 }
 
-/** The duration keyword's check: one rule, durationOutOfBounds; its words become the error's message. */
-function checkDuration(this: unknown, bounds: DurationBounds, data: string): boolean {
-  const problem = durationOutOfBounds(data, bounds);
-  checkDuration.errors = problem === null ? [] : [{ keyword: DURATION_KEYWORD, message: problem, params: { ...bounds } }];
-  return problem === null;
-}
-checkDuration.errors = [] as Array<Partial<ErrorObject>>;
-
 interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
   kind: 'CustomResourceDefinition';
@@ -124,10 +112,11 @@ interface CustomResourceDefinition {
   };
 }
 
-function readCrd(path: string): CustomResourceDefinition {
-  const crd = parse(readFileSync(path, 'utf8')) as Partial<CustomResourceDefinition> | null;
+/** `document` (the CRD in crds/`file`) as a CustomResourceDefinition of ours, or an Error naming what is wrong. */
+function checkCrd(file: string, document: unknown): CustomResourceDefinition {
+  const crd = document as Partial<CustomResourceDefinition> | null;
   const fail: (problem: string) => never = (problem) => {
-    throw new Error(`${path}: ${problem}`);
+    throw new Error(`crds/${file}: ${problem}`);
   };
   const [group, version] = API_VERSION.split('/');
   if (crd?.apiVersion !== 'apiextensions.k8s.io/v1' || crd.kind !== 'CustomResourceDefinition' || !crd.spec) {
@@ -157,8 +146,8 @@ export function findCrdDir(from: string = import.meta.url): string {
 
 let defaultRegistry: SchemaRegistry | undefined;
 
-/** The registry of this checkout's CRDs, loaded on first use. */
+/** The registry of this build's CRDs, made on first use. */
 export function defaultSchemas(): SchemaRegistry {
-  defaultRegistry ??= SchemaRegistry.load(findCrdDir());
+  defaultRegistry ??= SchemaRegistry.fromGenerated();
   return defaultRegistry;
 }

@@ -17,6 +17,7 @@
  * whole: the published snapshot keeps every resource in force and carries one error naming the file at which the
  * limit was crossed. Reading is bounded (read-bounded.ts), so a file growing meanwhile is never read whole.
  */
+import { mapLimited } from '../../reconcilers/core/map-limited.js';
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -29,7 +30,7 @@ import { resolveIdentities } from './identities.js';
 import { compareManifestErrors, formatManifestError, unreadableFile, type ManifestError } from './manifest-error.js';
 import { directoryOverLimits, manifestLimits, tooManyDocumentsOverall, type ManifestLimits } from './limits.js';
 import { parseManifestFile } from './parse.js';
-import { mapConcurrently, readManifestText, ReadBudget, type BoundedRead } from './read-bounded.js';
+import { MANIFEST_READ_CONCURRENCY, readManifestText, ReadBudget, type BoundedRead } from './read-bounded.js';
 import { gitDirOf, readRevision } from './revision.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 
@@ -225,7 +226,7 @@ export class ManifestSource {
     // git runs alongside the reads (a change made meanwhile triggers another flush anyway).
     let revision = recheck ? undefined : readRevision(this.dir); // never rejects
     const listed = await listManifestFiles(this.dir);
-    const stats = await mapConcurrently(listed, (file) => statSignature(join(this.dir, file)));
+    const stats = await mapLimited(listed, MANIFEST_READ_CONCURRENCY, (file) => statSignature(join(this.dir, file)));
     const reload = await this.reload(listed, stats, paths);
     if ('refused' in reload) {
       // Nothing of this reload is kept: the resources in force stay, and the error says why.
@@ -279,7 +280,7 @@ export class ManifestSource {
     const kept = listed.filter((file) => !reading.has(file) && this.files.has(file)).map((file) => this.files.get(file)!);
     const budget = new ReadBudget(limits.maxTotalBytes - kept.reduce((sum, state) => sum + state.bytes, 0));
     const signatures = new Map(listed.map((file, i) => [file, stats[i]?.signature ?? '']));
-    const read = await mapConcurrently(toRead, (file) => this.read(file, signatures.get(file)!, budget));
+    const read = await mapLimited(toRead, MANIFEST_READ_CONCURRENCY, (file) => this.read(file, signatures.get(file)!, budget));
     const states = new Map<string, FileState>();
     for (const [i, result] of read.entries()) {
       if ('refused' in result) return result;

@@ -38,17 +38,29 @@ export interface ControllerOptions {
   reconcilers: Reconciler<any, any, Change>[];
   /** Periodic resync of a converged resource (jittered ±20 %). Default 10 minutes. */
   resyncMs?: number;
+  /** Resources reconciled at once, all hosts together. Default DEFAULT_CONCURRENCY. */
   concurrency?: number;
+  /** Resources of one host reconciled at once. Default DEFAULT_PER_HOST_CONCURRENCY. */
   perHostConcurrency?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** How long shutdown waits for running applies before aborting them. Default 10 s. */
   drainMs?: number;
+  /** Watch hosts for drift (the daemon). A one-shot `apply` does not: it exits once converged. Default true. */
+  watchDrift?: boolean;
 }
 
 type ReconcileActor = ActorRefFrom<typeof reconcileMachine>;
 
-/** What listeners of `onSettled` hear after each run's status is written. */
+/**
+ * A run mostly waits on its host: file operations over SSH are pipelined on one remote helper, shared facts
+ * (running containers) are read once per host, and exec channels queue below sshd's MaxSessions (see
+ * SshHostOptions.maxExecChannels), so many runs per host overlap their waits without opening more sessions.
+ */
+export const DEFAULT_CONCURRENCY = 64;
+export const DEFAULT_PER_HOST_CONCURRENCY = 16;
+
+/** What listeners of `onSettled` hear after each run's status is written and committed. */
 export interface SettledRun {
   key: ResourceKey;
   generation: string;
@@ -94,12 +106,13 @@ export class Controller {
     this.queue = new WorkQueue({
       handler: (key, signal) => this.handle(key, signal),
       groupOf: (key) => this.hostNameOf(key) ?? '',
-      concurrency: opts.concurrency ?? 4,
-      perGroupConcurrency: opts.perHostConcurrency ?? 2,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
+      perGroupConcurrency: opts.perHostConcurrency ?? DEFAULT_PER_HOST_CONCURRENCY,
       baseDelayMs: opts.backoffBaseMs ?? 500,
       maxDelayMs: opts.backoffMaxMs ?? 5 * 60_000,
     });
     queueDepth.set(0);
+    readyResources.reset();
   }
 
   /** Takes a manifest snapshot: updates hosts, queues changed keys, starts prunes (or holds them). */
@@ -112,17 +125,13 @@ export class Controller {
     }
     const disputed = new Set((snapshot.errors ?? []).flatMap((e) => (e.ref ? [e.ref] : [])));
     const change = this.desired.accept(snapshot.resources, known, disputed);
-    for (const key of change.changed) {
-      const resource = this.desired.get(key)!;
-      this.opts.store.upsertResource({
-        kind: resource.kind,
-        name: resource.metadata.name,
-        host: this.hostOfResource(resource) ?? '',
-        file: resource.source.file,
-        generation: resource.generation,
-        resource,
-      });
-    }
+    this.opts.store.upsertResources(
+      change.changed.map((key) => {
+        const resource = this.desired.get(key)!;
+        const row = { kind: resource.kind, name: resource.metadata.name, host: this.hostOfResource(resource) ?? '', file: resource.source.file };
+        return { ...row, generation: resource.generation, resource };
+      }),
+    );
     for (const { key, resource } of change.deleted) this.deleting.set(key, resource);
     this.reportPruneGuard(change.held);
 
@@ -161,9 +170,10 @@ export class Controller {
     return () => this.settledListeners.delete(listener);
   }
 
-  /** Resolves when no key is queued or running. */
-  idle(): Promise<void> {
-    return this.queue.idle();
+  /** Resolves when no key is queued or running and what they wrote is committed (listeners told). */
+  async idle(): Promise<void> {
+    await this.queue.idle();
+    await new Promise<void>((resolve) => this.opts.store.afterCommit(resolve));
   }
 
   /** Stops taking work, lets running applies finish for `drainMs` (default the option's) and aborts the rest. Idempotent. */
@@ -216,7 +226,7 @@ export class Controller {
         message: `no Host named "${hostName}" is defined`,
       });
     }
-    this.watches.ensure(key, resource, reconciler, host);
+    if (this.opts.watchDrift !== false) this.watches.ensure(key, resource, reconciler, host);
 
     // Whether a Stalled resource runs again (new generation, `homeostat reconcile`, drift on its host) is the
     // machine's call; a RECONCILE it does not take ends as `unchanged`, and nothing is written.
@@ -271,10 +281,9 @@ export class Controller {
     this.actors.get(key)?.stop();
     this.actors.delete(key);
     this.deleting.delete(key);
-    this.ready.delete(key);
+    this.setReady(key, undefined);
     this.requeue(key, { result: 'finalized' });
     this.opts.store.deleteResource(kind, name);
-    this.updateReadyGauge();
     this.log.info({ resource: key }, 'deleted');
     this.emitSettled({ key, generation: resource.generation, result: 'deleted', ready: 'Unknown' });
     if (kind === 'Host') await this.syncHosts();
@@ -296,8 +305,7 @@ export class Controller {
     countRun(kind, outcome);
     this.opts.store.putStatus(kind, name, status);
     const ready = status.conditions.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
-    this.ready.set(key, ready);
-    this.updateReadyGauge();
+    this.setReady(key, ready);
     this.emitSettled({ key, generation: outcome.generation, result: outcome.result, ready });
   }
 
@@ -317,14 +325,18 @@ export class Controller {
     this.log.info({ resource: `${kind}/${name}`, event: reason, type }, message);
   }
 
+  /** Tells the listeners once the run's status is committed (the store commits at the end of this turn). */
   private emitSettled(run: SettledRun): void {
-    for (const listener of this.settledListeners) {
-      try {
-        listener(run);
-      } catch (err) {
-        this.log.error({ err }, 'settled listener failed');
+    if (this.settledListeners.size === 0) return;
+    this.opts.store.afterCommit(() => {
+      for (const listener of this.settledListeners) {
+        try {
+          listener(run);
+        } catch (err) {
+          this.log.error({ err }, 'settled listener failed');
+        }
       }
-    }
+    });
   }
 
   private reportPruneGuard(held: ResourceKey[]): void {
@@ -372,9 +384,17 @@ export class Controller {
       ((resource.spec as { host?: string } | null)?.host ?? 'local');
   }
 
-  private updateReadyGauge(): void {
-    readyResources.reset();
-    for (const [key, status] of this.ready) readyResources.inc({ kind: parseKey(key).kind, status });
+  /** Records a key's Ready status (undefined: gone) and moves it between the gauge's series (O(1) per run). */
+  private setReady(key: ResourceKey, status: string | undefined): void {
+    const previous = this.ready.get(key);
+    if (previous === status) return;
+    const { kind } = parseKey(key);
+    if (previous !== undefined) readyResources.dec({ kind, status: previous });
+    if (status === undefined) this.ready.delete(key);
+    else {
+      this.ready.set(key, status);
+      readyResources.inc({ kind, status });
+    }
   }
 }
 

@@ -18,6 +18,8 @@ import { listResourceViews, type ResourceView } from '../status/views.js';
 import { openControllerSession } from './session.js';
 import { HostPool, type HostSpecInput } from './hosts.js';
 import { buildRunEnv } from './run-context.js';
+import { DEFAULT_PER_HOST_CONCURRENCY } from './controller.js';
+import { mapLimited } from '../../reconcilers/core/map-limited.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -90,15 +92,27 @@ export async function diffOnce(opts: OneShotOptions): Promise<ResourceDiff[]> {
   try {
     const hostResources = [...snapshot.resources.values()].filter((r) => r.kind === 'Host') as Resource<HostSpecInput>[];
     await Promise.race([hosts.update(hostResources), expired]);
-    const diffs: ResourceDiff[] = [];
-    for (const resource of snapshot.resources.values()) {
+    // Like the daemon: resources of one host are planned DEFAULT_PER_HOST_CONCURRENCY at a time, hosts in
+    // parallel; the report keeps the manifests' order.
+    const planned = [...snapshot.resources.values()].flatMap((resource) => {
       const reconciler = byKind.get(resource.kind);
-      if (!reconciler) continue;
-      const key = keyOf(resource);
-      const hostName = reconciler.hostOf(resource.spec, resource.metadata.name);
-      const diff = deadline.aborted ? 'expired' : await Promise.race([diffResource(resource, reconciler, hosts, store, opts.log, deadline), expired]);
-      diffs.push(diff === 'expired' ? { key, host: hostName, changes: [], error: late } : diff);
-    }
+      return reconciler ? [{ resource, reconciler, hostName: reconciler.hostOf(resource.spec, resource.metadata.name) }] : [];
+    });
+    const diffs: ResourceDiff[] = new Array(planned.length);
+    const byHost = new Map<string, Array<(typeof planned)[number] & { index: number }>>();
+    planned.forEach((p, index) => {
+      const items = byHost.get(p.hostName) ?? [];
+      items.push({ ...p, index });
+      byHost.set(p.hostName, items);
+    });
+    await Promise.all(
+      [...byHost.values()].map((items) =>
+        mapLimited(items, DEFAULT_PER_HOST_CONCURRENCY, async ({ resource, reconciler, hostName, index }) => {
+          const diff = deadline.aborted ? 'expired' : await Promise.race([diffResource(resource, reconciler, hosts, store, opts.log, deadline), expired]);
+          diffs[index] = diff === 'expired' ? { key: keyOf(resource), host: hostName, changes: [], error: late } : diff;
+        }),
+      ),
+    );
     for (const row of store?.listResources() ?? []) {
       const key = `${row.kind}/${row.name}`;
       if (snapshot.resources.has(key)) continue;
@@ -156,7 +170,7 @@ export interface ApplyResult {
  */
 export async function applyOnce(opts: OneShotOptions & { confirmPrune?: boolean }): Promise<ApplyResult> {
   const snapshot = await loadSnapshot(opts.manifestsDir);
-  const session = openControllerSession({ ...opts, drainMs: 30_000 });
+  const session = openControllerSession({ ...opts, drainMs: 30_000, watchDrift: false });
   const { store, controller } = session;
   try {
     const settled = await within(

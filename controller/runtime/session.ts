@@ -16,6 +16,7 @@ export interface SessionOptions {
   reconcilers: Reconciler<any, any, Change>[];
   resyncMs?: number;
   drainMs?: number;
+  watchDrift?: boolean;
 }
 
 export interface ControllerSession {
@@ -41,6 +42,7 @@ export function openControllerSession(opts: SessionOptions): ControllerSession {
     reconcilers: opts.reconcilers,
     ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
     ...(opts.drainMs !== undefined ? { drainMs: opts.drainMs } : {}),
+    ...(opts.watchDrift !== undefined ? { watchDrift: opts.watchDrift } : {}),
   });
   return {
     store,

@@ -8,15 +8,23 @@
  * key }`, the files of `docker --tlsverify`: the engine's certificate is verified against `ca`, and homeostat shows
  * `cert`), and plain TCP is refused unless the address is a loopback one — before anything is connected.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { HostDockerSpec } from '../../crds/types.js';
 import { RetryableError, StalledError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
 import { HostError } from './host.js';
+
+/**
+ * dockerode, loaded with the first client: it and the gRPC stack it pulls in take ~150 ms to load, which a command
+ * or a lab without a Docker endpoint never pays.
+ */
+const requireHere = createRequire(import.meta.url);
+const dockerode = (): typeof Docker => requireHere('dockerode') as typeof Docker;
 
 /** Opens a stream to a Unix socket on the Host's machine (SSH Hosts). */
 export type StreamOpener = (socketPath: string) => Promise<Duplex>;
@@ -55,9 +63,9 @@ export function createDockerClient(hostName: string, spec: HostDockerSpec | unde
     const socketPath = spec.socketPath!;
     // docker-modem honours `agent` (its types do not list it); host and port only fill the request line.
     const options: Docker.DockerOptions & { agent: Agent } = { protocol: 'http', host: 'localhost', port: 2375, agent: forwardingAgent(socketPath, openStream) };
-    return new Docker(options);
+    return new (dockerode())(options);
   }
-  return new Docker({ socketPath: spec.socketPath! });
+  return new (dockerode())({ socketPath: spec.socketPath! });
 }
 
 /** TLS with the declared files, or plain HTTP to a loopback address; anything else is refused without connecting. */
@@ -72,7 +80,7 @@ function tcpClient(hostName: string, host: string, spec: HostDockerSpec): Docker
           'values in cleartext; give spec.docker.tls (ca, cert, key) as for `docker --tlsverify`, or use a loopback address or socketPath',
       );
     }
-    return new Docker({ host, port, protocol: 'http' });
+    return new (dockerode())({ host, port, protocol: 'http' });
   }
   const read = (field: 'ca' | 'cert' | 'key') => {
     try {
@@ -88,7 +96,7 @@ function tcpClient(hostName: string, host: string, spec: HostDockerSpec): Docker
   };
   const [ca, cert, key] = [read('ca'), read('cert'), read('key')];
   registerSecret(tls.key, key.trim());
-  return new Docker({ host, port: spec.port ?? DOCKER_TLS_PORT, protocol: 'https', ca, cert, key });
+  return new (dockerode())({ host, port: spec.port ?? DOCKER_TLS_PORT, protocol: 'https', ca, cert, key });
 }
 
 /** 127.0.0.0/8, ::1 (also as an IPv4-mapped address) and `localhost`: addresses that never leave the machine. */

@@ -196,6 +196,14 @@ export interface Host {
    */
   resolvePath(path: string): string;
   /**
+   * Where the transport can do it in one round trip (SSH, through the remote helper): the compare-and-swap
+   * atomic write of `path` (`expected`: the bytes it must still have; fsync'd; the temp file made under umask 027,
+   * so 0640, never chmod'ed, as pmxcfs wants) while holding flock(2) on `lockPath` (made if missing). The lock is
+   * only tried: `false` when another process holds it (nothing written; the caller waits for it its own way).
+   * ECONFLICT when the file no longer has `expected`. Absent on transports without it (the caller execs flock(1)).
+   */
+  tryWriteUnderLock?(path: string, data: Buffer, opts: { lockPath: string; expected: Buffer; signal?: AbortSignal }): Promise<boolean>;
+  /**
    * Calls `onEvent` when something at one of `paths` (a file, or a directory's entries) changes.
    * Paths that do not exist yet are watched through their parent directory. Prefers a spurious event to a
    * missed one; falls back to polling when the host cannot notify.

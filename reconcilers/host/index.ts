@@ -19,3 +19,4 @@ export { followDockerEvents, DOCKER_EVENTS_RETRY, type DockerEvent, type DockerE
 export { hostFetch, MAX_BODY_BYTES, ResponseTooLargeError, type FetchLike, type HostFetchOptions } from './http.js';
 export { shellQuote, shellCommand } from './quote.js';
 export { sshFingerprint, normalizeFingerprint } from './known-hosts.js';
+export { sharedHostFact, forgetHostFact } from './host-facts.js';

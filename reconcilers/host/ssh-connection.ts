@@ -4,8 +4,9 @@
  * reconnected on the next use with exponential backoff between failed attempts.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from 'ssh2';
 import { HostError, isHostError } from './host.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
 
@@ -23,6 +24,10 @@ export interface SshConnectionOptions {
   hostKeys: HostKeyPolicy;
   log?: Logger;
 }
+
+/** ssh2, loaded with the first connection (~50 ms to load, which a command or a lab without SSH Hosts never pays). */
+const requireHere = createRequire(import.meta.url);
+const ssh2Client = (): typeof Client => (requireHere('ssh2') as typeof import('ssh2')).Client;
 
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
@@ -128,7 +133,7 @@ export class SshConnection {
       config.agent = process.env.SSH_AUTH_SOCK;
     }
 
-    const client = new Client();
+    const client = new (ssh2Client())();
     return new Promise<Client>((resolve, reject) => {
       let ready = false;
       client.once('ready', () => {

@@ -24,6 +24,11 @@
  *   with KEEPMODE), written, fchown'd and fchmod'ed (MODE/UID/GID, empty: the current file's, else 0644 and the
  *   writer's), fsync'd, renamed over NAME within the folder, and the folder fsync'd (FSYNC); the temp file is
  *   removed on any failure.
+ * - `write-locked ROOT LOCK PATH DATA EXPECT` → `written` or `busy`: `write` (KEEPMODE, FSYNC, under umask 027, so
+ *   0640 like pct's own writes) while holding flock(2) on the lock file LOCK (made, with its folders, if missing),
+ *   the lock `pct` takes for a CT's config. The lock is only tried (LOCK_NB): when it is taken the answer is
+ *   `busy` at once, so one locked config never holds up the helper's other requests (the caller then waits for
+ *   the lock in a process of its own).
  */
 
 /** The largest file the helper reads or writes (configs are at most 1 MiB; the framing carries it as base64). */
@@ -249,5 +254,25 @@ $ops{write} = sub {
   if (!$ok) { my $err = $@; unlink(fdp($dir, $tmp)); die $err; }
   $dir->sync if $fsync eq '1';
   return '';
+};
+$ops{'write-locked'} = sub {
+  my ($root, $lockpath, $path, $data, $expect) = @_;
+  my @lockdir = segs($lockpath);
+  pop @lockdir;
+  $ops{mkdir}->($root, '/' . join('/', @lockdir), '755', '1') if @lockdir;
+  my $le = walk($root, $lockpath, 0);
+  if (!defined $le->{parent}) { $! = Errno::EISDIR(); fail('the lock file'); }
+  sysopen(my $l, $le->{path}, O_WRONLY | O_CREAT | O_NOFOLLOW, 0644) or fail('open the lock file');
+  if (!flock($l, Fcntl::LOCK_EX() | Fcntl::LOCK_NB())) {
+    return 'busy' if $!{EWOULDBLOCK} || $!{EAGAIN};
+    fail('flock');
+  }
+  my $umask = umask(027);
+  my $ok = eval { $ops{write}->($root, $path, $data, $expect, '', '', '', '1', '1'); 1 };
+  my $err = $@;
+  umask($umask);
+  close($l);
+  die $err unless $ok;
+  return 'written';
 };
 `;

@@ -225,17 +225,30 @@ my %ops = (
 );
 `;
 
-/** Serves one request per line until stdin ends. */
+/**
+ * Serves requests until stdin ends. Batched both ways: every request that arrived in one read is answered, and
+ * the answers leave in one write (STDOUT is flushed once per batch, not per line), so the requests many
+ * resources make in the same tick cost one round trip.
+ */
 const SERVE = String.raw`
-while (my $line = <STDIN>) {
-  chomp $line;
-  my ($id, @args) = split / /, $line, -1;
-  @args = map { decode_base64($_) } @args;
-  my $op = $ops{shift(@args) // ''};
-  my $out = eval { die ['EINVAL', 'unknown operation'] unless $op; $op->(@args) };
-  if (ref $@ eq 'ARRAY') { print "$id ERR $@->[0] ", encode_base64($@->[1], ''), "\n"; }
-  elsif ($@) { print "$id ERR EIO ", encode_base64("$@", ''), "\n"; }
-  else { print "$id OK ", encode_base64($out, ''), "\n"; }
+$| = 0;
+my $inbuf = '';
+while (1) {
+  my $n = sysread(STDIN, $inbuf, 1 << 20, length $inbuf);
+  last unless $n;
+  while ((my $nl = index($inbuf, "
+")) >= 0) {
+    my $line = substr($inbuf, 0, $nl + 1, '');
+    chomp $line;
+    my ($id, @args) = split / /, $line, -1;
+    @args = map { decode_base64($_) } @args;
+    my $op = $ops{shift(@args) // ''};
+    my $out = eval { die ['EINVAL', 'unknown operation'] unless $op; $op->(@args) };
+    if (ref $@ eq 'ARRAY') { print "$id ERR $@->[0] ", encode_base64($@->[1], ''), "\n"; }
+    elsif ($@) { print "$id ERR EIO ", encode_base64("$@", ''), "\n"; }
+    else { print "$id OK ", encode_base64($out, ''), "\n"; }
+  }
+  STDOUT->flush();
 }
 `;
 

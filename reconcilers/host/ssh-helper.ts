@@ -31,6 +31,8 @@ class HelperProcess {
   /** The start of a line not yet complete (its chunks, joined once the newline arrives). */
   private partial: Buffer[] = [];
   private stderr = '';
+  /** Request lines of this tick, not yet written. */
+  private outgoing: string[] = [];
   private pid: number | undefined;
   private channel: ClientChannel | undefined;
   private exitCode: number | undefined;
@@ -98,10 +100,21 @@ class HelperProcess {
     }
   }
 
+  /**
+   * Queues a request; the requests of one tick leave in one channel write (one SSH packet when they fit), and
+   * the helper answers them in one write too: many resources' stats and reads cost one round trip.
+   */
   send(id: number, words: readonly HelperWord[], pending: Pending): void {
     this.pending.set(id, pending);
     const encoded = words.map((w) => (typeof w === 'string' ? Buffer.from(w, 'utf8') : w).toString('base64'));
-    this.channel!.write(`${id} ${encoded.join(' ')}\n`);
+    this.outgoing.push(`${id} ${encoded.join(' ')}\n`);
+    if (this.outgoing.length === 1) setImmediate(() => this.flushOutgoing());
+  }
+
+  private flushOutgoing(): void {
+    const lines = this.outgoing;
+    this.outgoing = [];
+    if (lines.length > 0 && !this.dead) this.channel!.write(lines.join(''));
   }
 
   forget(id: number): void {

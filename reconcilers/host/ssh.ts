@@ -7,6 +7,7 @@
  * helper. Every operation has a timeout (`ETIMEDOUT`); a dropped connection is re-established on the next call,
  * with backoff.
  */
+import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { HostDockerSpec } from '../../crds/types.js';
 import { DockerEndpoint } from './docker.js';
@@ -254,6 +255,19 @@ export class SshHost implements Host {
       throw new HostError('EIO', `${operation} ${source.path}: the remote helper answered ${JSON.stringify(out.slice(0, 200))}`, this.name, source.path);
     }
     return outcomes;
+  }
+
+  /** One helper request: `write-locked ROOT LOCK PATH DATA SHA256` (see ssh-helper-files-script.ts). */
+  async tryWriteUnderLock(path: string, data: Buffer, opts: { lockPath: string; expected: Buffer; signal?: AbortSignal }): Promise<boolean> {
+    this.resolvePath(path);
+    this.resolvePath(opts.lockPath);
+    const expected = createHash('sha256').update(opts.expected).digest('hex');
+    const words = [this.root ?? '/', normalizeHostPath(opts.lockPath)!, normalizeHostPath(path)!, data, expected];
+    const out = await this.op('write', path, () => this.helper.call('write-locked', words, 'write', path), opts.signal);
+    if (out !== 'written' && out !== 'busy') {
+      throw new HostError('EIO', `write ${path}: the remote helper answered ${JSON.stringify(out.slice(0, 200))}`, this.name, path);
+    }
+    return out === 'written';
   }
 
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -1,12 +1,15 @@
 /**
- * A container's lifecycle through the host's own tools, every command an argv: Proxmox `pct status|reboot|
- * start|exec`, plain LXC `lxc-info|lxc-stop|lxc-start|lxc-wait|lxc-attach`, always with `-P` naming the lxcpath
- * configs are read from (resolved through the Host, so a sandboxed host's containers are its own). Failures are
- * retryable errors with a reason: `ContainerToolMissing`, `ContainerCommandFailed`, `ContainerNotRunning`.
+ * A container's lifecycle through the host's own tools, every command an argv: Proxmox `pct reboot|start|exec`,
+ * plain LXC `lxc-stop|lxc-start|lxc-wait|lxc-attach`, always with `-P` naming the lxcpath configs are read from
+ * (resolved through the Host, so a sandboxed host's containers are its own). Whether a container runs is not a
+ * tool call per container: it comes from the host's shared reading of its running containers (running.ts),
+ * forgotten after every action. Failures are retryable errors with a reason: `ContainerToolMissing`,
+ * `ContainerCommandFailed`, `ContainerNotRunning`.
  */
 import { RetryableError } from '../core/contract.js';
 import type { Host } from '../host/index.js';
 import { DEFAULT_LXC_PATH } from './paths.js';
+import { forgetRunningContainers, runningContainers } from './running.js';
 
 const RESTART_TIMEOUT_MS = 180_000;
 /** Seconds a clean shutdown may take before LXC kills the container. */
@@ -58,23 +61,36 @@ function checkedRunner(host: Host, container: string) {
   };
 }
 
+/** Whether `container` runs, from the host's shared reading (running.ts). */
+async function stateOf(host: Host, platform: 'proxmox' | 'lxc', container: string, signal?: AbortSignal): Promise<ContainerState> {
+  signal?.throwIfAborted();
+  return { running: (await runningContainers(host, platform)).has(container) };
+}
+
+/** Runs an action that changes whether containers run; the host's reading is forgotten before and after. */
+async function changingState<T>(host: Host, platform: 'proxmox' | 'lxc', action: () => Promise<T>): Promise<T> {
+  forgetRunningContainers(host, platform);
+  try {
+    return await action();
+  } finally {
+    forgetRunningContainers(host, platform);
+  }
+}
+
 function pctTools(host: Host, vmid: string): ContainerTools {
   const checked = checkedRunner(host, vmid);
-  const state = async (signal?: AbortSignal) => {
-    const { stdout } = await checked(['pct', 'status', vmid], signal);
-    return { running: /^status:\s*running\b/m.test(stdout) };
-  };
+  const state = (signal?: AbortSignal) => stateOf(host, 'proxmox', vmid, signal);
   return {
     restartCommand: `pct reboot ${vmid}`,
     state,
     async restart(signal) {
-      await checked(['pct', 'reboot', vmid], signal, RESTART_TIMEOUT_MS);
+      await changingState(host, 'proxmox', () => checked(['pct', 'reboot', vmid], signal, RESTART_TIMEOUT_MS));
     },
     async start(signal) {
-      await checked(['pct', 'start', vmid], signal, RESTART_TIMEOUT_MS);
+      await changingState(host, 'proxmox', () => checked(['pct', 'start', vmid], signal, RESTART_TIMEOUT_MS));
     },
     async exists(path, signal) {
-      return testInside(host, vmid, ['pct', 'exec', vmid, '--', 'test', '-e', path], state, signal);
+      return testInside(host, 'proxmox', vmid, ['pct', 'exec', vmid, '--', 'test', '-e', path], state, signal);
     },
   };
 }
@@ -83,10 +99,7 @@ function lxcTools(host: Host, name: string): ContainerTools {
   const lxcPath = host.resolvePath(DEFAULT_LXC_PATH);
   const tool = (program: string, ...args: string[]) => [program, '-P', lxcPath, '-n', name, ...args];
   const checked = checkedRunner(host, name);
-  const state = async (signal?: AbortSignal) => {
-    const { stdout } = await checked(tool('lxc-info', '-s', '-H'), signal);
-    return { running: stdout.trim() === 'RUNNING' };
-  };
+  const state = (signal?: AbortSignal) => stateOf(host, 'lxc', name, signal);
   const start = async (signal?: AbortSignal) => {
     await checked(tool('lxc-start', '-d'), signal, RESTART_TIMEOUT_MS);
     await checked(tool('lxc-wait', '-s', 'RUNNING', '-t', '15'), signal, 30_000);
@@ -94,15 +107,17 @@ function lxcTools(host: Host, name: string): ContainerTools {
   return {
     restartCommand: `lxc-stop + lxc-start -n ${name}`,
     state,
-    start,
+    start: (signal) => changingState(host, 'lxc', () => start(signal)),
     async restart(signal) {
-      if ((await state(signal)).running) {
-        await checked(tool('lxc-stop', '-t', STOP_TIMEOUT_S), signal, RESTART_TIMEOUT_MS);
-      }
-      await start(signal);
+      await changingState(host, 'lxc', async () => {
+        if ((await state(signal)).running) {
+          await checked(tool('lxc-stop', '-t', STOP_TIMEOUT_S), signal, RESTART_TIMEOUT_MS);
+        }
+        await start(signal);
+      });
     },
     async exists(path, signal) {
-      return testInside(host, name, tool('lxc-attach', '--', 'test', '-e', path), state, signal);
+      return testInside(host, 'lxc', name, tool('lxc-attach', '--', 'test', '-e', path), state, signal);
     },
   };
 }
@@ -115,6 +130,7 @@ function lxcTools(host: Host, name: string): ContainerTools {
  */
 async function testInside(
   host: Host,
+  platform: 'proxmox' | 'lxc',
   container: string,
   argv: string[],
   state: (signal?: AbortSignal) => Promise<ContainerState>,
@@ -123,6 +139,7 @@ async function testInside(
   const result = await run(host, argv, 'check inside the container', { signal, timeoutMs: 30_000 });
   if (result.code === 0) return true;
   if (result.code === 1 && result.stderr.trim() === '') return false;
+  forgetRunningContainers(host, platform);
   if (!(await state(signal).catch(() => ({ running: true }))).running) {
     throw new RetryableError<ContainerFailureReason>(
       'ContainerNotRunning',

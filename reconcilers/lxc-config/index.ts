@@ -60,3 +60,4 @@ export { CONFIG_LINE, lineItem, lineOf, isLineItem, linesByPath, ownLinesIn, ite
 export { planConfigEdit, type EditConfigChange, type ConfigEditPlan } from './change.js';
 export { applyConfigEdit, removeOwnLines, type ConfigEditContext, type RemovedLines } from './apply.js';
 export { containerTools, type ContainerTools, type ContainerState, type ContainerFailureReason } from './container.js';
+export { runningContainers, forgetRunningContainers, RUNNING_FACT_TTL_MS, PVE_CGROUP_DIR } from './running.js';

@@ -5,7 +5,9 @@
  * - a Proxmox config carrying `lock:` (backup, migrate, snapshot, ...) is never written;
  * - every write is compare-and-swap against the bytes that were read, and atomic (temp file + rename);
  * - on Proxmox the write happens under the flock `pct` itself takes (`/run/lock/lxc/pve-config-<vmid>.lock`),
- *   so it cannot interleave with a `pct set` or a start. It is one `flock ... sh -c SCRIPT` exec: the lock is held
+ *   so it cannot interleave with a `pct set` or a start. Over SSH it is first tried in one request to the remote
+ *   helper (`Host.tryWriteUnderLock`: flock LOCK_NB, compare, write, rename); when the lock is taken, or on a
+ *   transport without that, it is one `flock ... sh -c SCRIPT` exec that waits for the lock: the lock is held
  *   only while the script compares the current bytes (sha256) and renames a temp file (`NAME.tmp.PID`, created
  *   with umask 027, so 0640, and never chmod'ed: pmxcfs refuses chmod) over the config. The script is a constant;
  *   paths and the hash are its arguments, the new content its stdin.
@@ -105,6 +107,10 @@ export async function writeConfig(
   }
   if (location.lockPath === null) {
     await host.writeFileAtomic(location.path, data, { expected: snapshot.raw, fsync: true, signal: opts.signal });
+    return;
+  }
+  // One round trip when the transport can (SSH: the remote helper) and the lock is free; else flock(1), waiting.
+  if (host.tryWriteUnderLock && (await host.tryWriteUnderLock(location.path, data, { lockPath: location.lockPath, expected: snapshot.raw, signal: opts.signal }))) {
     return;
   }
   await writeUnderPctLock(host, location.path, location.lockPath, snapshot.raw, data, opts.lockTimeoutSeconds ?? LOCK_TIMEOUT_SECONDS, opts.signal);

@@ -7,7 +7,7 @@
  */
 import { StalledError, type ReconcileContext } from '../core/contract.js';
 import { errorMessage } from '../core/problem.js';
-import { isHostError, type Host } from '../host/index.js';
+import { isHostError, sharedHostFact, type Host } from '../host/index.js';
 import {
   CGROUP1_ALLOW_KEY,
   CGROUP2_ALLOW_KEY,
@@ -156,13 +156,19 @@ async function readdirIfExists(host: Host, dir: string): Promise<string[]> {
   }
 }
 
+/** A host's cgroup hierarchy changes only with a reboot: read once per host for this long, shared. */
+const CGROUP_KEY_TTL_MS = 10 * 60_000;
+
 /**
  * Proxmox VE 7+ runs cgroup v2 only: `lxc.cgroup2.devices.allow`. Plain LXC enforces whichever hierarchy the
  * host's devices controller is on: v2 when /sys/fs/cgroup is cgroup2fs, else v1's `lxc.cgroup.devices.allow`.
  */
 async function deviceCgroupKey(host: Host, signal?: AbortSignal): Promise<string> {
   if (host.platform === 'proxmox') return CGROUP2_ALLOW_KEY;
-  const result = await host.exec(['stat', '-f', '-c', '%T', '/sys/fs/cgroup'], { signal, timeoutMs: 10_000 });
-  if (result.code !== 0) return CGROUP2_ALLOW_KEY;
-  return result.stdout.trim() === 'cgroup2fs' ? CGROUP2_ALLOW_KEY : CGROUP1_ALLOW_KEY;
+  signal?.throwIfAborted();
+  return sharedHostFact(host, 'device-cgroup-key', CGROUP_KEY_TTL_MS, async () => {
+    const result = await host.exec(['stat', '-f', '-c', '%T', '/sys/fs/cgroup'], { timeoutMs: 10_000 });
+    if (result.code !== 0) return CGROUP2_ALLOW_KEY;
+    return result.stdout.trim() === 'cgroup2fs' ? CGROUP2_ALLOW_KEY : CGROUP1_ALLOW_KEY;
+  });
 }

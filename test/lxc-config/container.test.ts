@@ -1,8 +1,9 @@
 /**
  * lxc-config's container lifecycle tools against real LXC: state, start, restart and `test -e` inside, on the
  * machine's own lxcpath, in a sandboxed host's lxcpath (`-P <root>/var/lib/lxc`: a same-named container of the
- * machine never counts), and through the `pct` stand-in. Failures are retryable with a reason:
- * `ContainerNotRunning` when a check inside needs a stopped container, `ContainerToolMissing` without `pct`.
+ * machine never counts), and through the `pct` stand-in, whose CTs' running state is the cgroup folder Proxmox
+ * shows. Failures are retryable with a reason: `ContainerNotRunning` when a check inside needs a stopped
+ * container, `ContainerToolMissing` without `pct`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,10 +77,12 @@ lxc.describe('containerTools', () => {
     expect(await containerTools(machine, 'lxc', ct.name).state()).toEqual({ running: true });
   }, 90_000);
 
-  lxc.it('Proxmox through the pct stand-in; without pct on the host, ContainerToolMissing', async () => {
+  lxc.it('Proxmox through the pct stand-in: state from the cgroup tree, no pct call; without pct, an action is ContainerToolMissing', async () => {
     const proxmox = new LocalHost({ name: 'pve', root, platform: 'proxmox' });
     try {
-      const missing = await failureOf(containerTools(proxmox, 'proxmox', '100').state());
+      // Whether CT 100 runs is read from /sys/fs/cgroup/lxc (none there: not running), never from pct.
+      expect(await containerTools(proxmox, 'proxmox', '100').state()).toEqual({ running: false });
+      const missing = await failureOf(containerTools(proxmox, 'proxmox', '100').start());
       expect(failureReason(missing)).toBe('ContainerToolMissing');
 
       const ct = await container();
@@ -89,6 +92,7 @@ lxc.describe('containerTools', () => {
       expect(await tools.state()).toEqual({ running: false });
       expect(failureReason(await failureOf(tools.exists('/bin')))).toBe('ContainerNotRunning');
       await tools.start();
+      expect(await tools.state()).toEqual({ running: true });
       expect(await tools.exists('/bin')).toBe(true);
       expect(await tools.exists('/no/such/thing')).toBe(false);
       expect(tools.restartCommand).toBe('pct reboot 100');

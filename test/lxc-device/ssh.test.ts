@@ -1,9 +1,10 @@
 /**
- * The Proxmox config write over SSH (a real sshd on 127.0.0.1): the same `flock ... sh -c` exec, with the new
- * content on stdin, waits for pct's lock, compares and swaps, and keeps mode 0640 on the remote machine.
+ * The Proxmox config write over SSH (a real sshd on 127.0.0.1): with pct's lock free, one request to the remote
+ * helper takes the lock, compares and swaps, and keeps mode 0640; with the lock taken, the helper says so at once
+ * (writing nothing) and the `flock ... sh -c` exec, with the new content on stdin, waits for it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -62,5 +63,31 @@ sshd.describe('writeConfig over SSH', () => {
     const stale = await writeConfig(host, snapshot, CONF).catch((e: unknown) => e);
     expect(isHostError(stale, 'ECONFLICT')).toBe(true);
     expect(readFileSync(real, 'utf8')).toContain('10:200');
+  });
+
+  sshd.it('the helper writes under the lock in one request; a taken lock is `false` at once, a stale snapshot ECONFLICT', async () => {
+    const real = join(root, loc.path);
+    mkdirSync(dirname(real), { recursive: true });
+    writeFileSync(real, CONF);
+    chmodSync(real, 0o600);
+    const before = Buffer.from(CONF);
+    const next = Buffer.from('arch: amd64\ncores: 4\n');
+    const lock = join(root, loc.lockPath!);
+    mkdirSync(dirname(lock), { recursive: true });
+    holder = spawn('flock', [lock, 'sh', '-c', 'echo locked; sleep 2'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    await new Promise((resolve) => holder!.stdout!.once('data', resolve));
+    const started = Date.now();
+    expect(await host.tryWriteUnderLock(loc.path, next, { lockPath: loc.lockPath!, expected: before })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(readFileSync(real, 'utf8')).toBe(CONF);
+    await new Promise((resolve) => holder!.once('exit', resolve));
+
+    expect(await host.tryWriteUnderLock(loc.path, next, { lockPath: loc.lockPath!, expected: before })).toBe(true);
+    expect(readFileSync(real)).toEqual(next);
+    expect(statSync(real).mode & 0o7777).toBe(0o640);
+    expect(readdirSync(dirname(real)).filter((n) => n.includes('.tmp.'))).toEqual([]);
+    const stale = await host.tryWriteUnderLock(loc.path, before, { lockPath: loc.lockPath!, expected: before }).catch((e: unknown) => e);
+    expect(isHostError(stale, 'ECONFLICT')).toBe(true);
+    expect(readFileSync(real)).toEqual(next);
   });
 });

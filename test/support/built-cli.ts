@@ -2,14 +2,44 @@
  * The built CLI (`npm run build`) as a real process, for tests and the benchmarks that share their labs: its path,
  * one run with a deadline, and `homeostat run` as a daemon in its own process group, so that a SIGKILL to the group
  * takes whatever the daemon runs (pct, flock) with it, like a machine that dies. Argv only, never a shell string.
+ *
+ * The CLI is the bundle controller/cli/bundle.mjs makes (dist/bin/homeostat.js, the package's `bin`). It is
+ * rebuilt here, before anything spawns it, when one of its sources is newer than it (`npx tsc` alone does not
+ * rebuild it), so a test never runs yesterday's code.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** dist/controller/cli/main.js, whether this file runs from test/ (vitest) or from dist/test/ (a benchmark). */
-export const BUILT_CLI = fileURLToPath(
-  new URL(import.meta.url.includes('/dist/test/') ? '../../controller/cli/main.js' : '../../dist/controller/cli/main.js', import.meta.url),
-);
+/** The checkout, whether this file runs from test/ (vitest) or from dist/test/ (a benchmark). */
+const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/test/') ? '../../../' : '../../', import.meta.url));
+
+/** dist/bin/homeostat.js. */
+export const BUILT_CLI = join(ROOT, 'dist', 'bin', 'homeostat.js');
+
+/** The unbundled CLI tsc compiles (dist/controller/cli/main.js): the same commands, module by module. */
+export const UNBUNDLED_CLI = join(ROOT, 'dist', 'controller', 'cli', 'main.js');
+
+/** True when the bundle is missing or older than one of its inputs (esbuild's metafile lists them) or package.json. */
+export function bundleIsStale(): boolean {
+  const meta = join(ROOT, 'dist', 'bin', 'meta.json');
+  if (!existsSync(BUILT_CLI) || !existsSync(meta)) return true;
+  const built = statSync(BUILT_CLI).mtimeMs;
+  const inputs = Object.keys((JSON.parse(readFileSync(meta, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+  return ['package.json', ...inputs].some((file) => {
+    try {
+      return statSync(join(ROOT, file)).mtimeMs > built;
+    } catch {
+      return true; // an input is gone: the sources changed
+    }
+  });
+}
+
+if (bundleIsStale() && existsSync(join(ROOT, 'node_modules', 'esbuild'))) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'controller', 'cli', 'bundle.mjs')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bundling the CLI failed:\n${r.stderr}`);
+}
 
 /** How much of a daemon's output is kept (the end of it), for error messages. */
 const OUTPUT_TAIL = 16_000;

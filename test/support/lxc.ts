@@ -10,6 +10,8 @@
  *   linkPctContainer(root, 100, ct);                  // map + a minimal /etc/pve/lxc/100.conf (mode 0640)
  *   await runPct(root, ['reboot', '100']);            // or spawn `pct` with env pctEnv(root)
  *   const restore = usePctStandin(root);              // `pct` on PATH for this process (LocalHost.exec)
+ *   await startSshd({ env: pctSshdEnv(root) });       // `pct` over SSH: the stand-in on that root
+ *   existsSync(pctCgroupFolder(root, 100));           // Proxmox's /sys/fs/cgroup/lxc/100/: CT 100 runs
  *
  * Containers are named `hs-test-<pid>-<n><random>`; only the ones this process created are tracked and
  * destroyed (by name) by `destroyAllTestContainers()` and, as a last resort, on process exit.
@@ -21,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errorMessage } from '../../reconcilers/core/problem.js';
 
 export const TEST_CONTAINER_PREFIX = 'hs-test-';
@@ -186,8 +188,9 @@ function handle(name: string): TestContainer {
 /**
  * Creates (does not start) a busybox container with `lxc.net.0.type = empty` and no other network lines,
  * unconfined AppArmor, the device policy, and `lxc.signal.halt = SIGKILL` (clean shutdowns are instant;
- * pass `config: ['lxc.signal.halt = SIGUSR1']` for busybox's real 2 s halt). The name is unique and tracked
- * for `destroyAllTestContainers()`.
+ * pass `config: ['lxc.signal.halt = SIGUSR1']` for busybox's real 2 s halt), then the pct stand-in's two
+ * cgroup-folder hooks (test/support/pct/cgroup-folders.mjs). The name is unique and tracked for
+ * `destroyAllTestContainers()`.
  */
 export async function createTestContainer(opts: TestContainerOptions = {}): Promise<TestContainer> {
   const extra = opts.config ?? [];
@@ -205,6 +208,8 @@ export async function createTestContainer(opts: TestContainerOptions = {}): Prom
     await lxcOrThrow('lxc-create', ['-n', name, '-t', 'busybox', '-f', join(tmp, 'config')], 120_000);
     // After the template's own lines, so they win: busybox init's clean halt takes 2 s, SIGKILL is instant.
     await appendFile(join(LXC_PATH, name, 'config'), ['lxc.signal.halt = SIGKILL', ...extra].map((l) => `${l}\n`).join(''));
+    // From its first start on, the container keeps the Proxmox cgroup folders it is linked to in step (linkPctContainer).
+    cgroupFolders.installCgroupHooks(join(LXC_PATH, name));
   } catch (error) {
     await handle(name).destroy().catch(() => undefined);
     throw error;
@@ -243,9 +248,33 @@ function findStandinDir(): string {
 /** Folder holding the `pct` stand-in executable; prefix PATH with it. */
 export const PCT_STANDIN_DIR = findStandinDir();
 
+/**
+ * The stand-in's own emulation of Proxmox's cgroup folders (one owner: `pct` uses it too), loaded from
+ * PCT_STANDIN_DIR because the build does not copy plain `.mjs` files into dist/.
+ */
+const cgroupFolders: typeof import('./pct/cgroup-folders.mjs') = await import(pathToFileURL(join(PCT_STANDIN_DIR, 'cgroup-folders.mjs')).href);
+
 /** Environment under which `pct` is the stand-in acting on sandbox `root`. */
 export function pctEnv(root: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return { ...base, PATH: `${PCT_STANDIN_DIR}:${base.PATH ?? SYSTEM_PATH}`, PCT_STANDIN_ROOT: root };
+}
+
+/** The PATH sshd gives a uid-0 session (OpenSSH's SUPERUSER_PATH on Debian). */
+const SSHD_ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * What a test sshd's sessions need for `pct` to be the stand-in acting on sandbox `root`:
+ * `startSshd({ env: pctSshdEnv(root) })`. PATH is the stand-in's folder, node's folder when sshd's own PATH
+ * for root lacks it (for the stand-in's `#!/usr/bin/env node`), then that PATH; PCT_STANDIN_DELAY_MS is
+ * passed on when this process sets it.
+ */
+export function pctSshdEnv(root: string): Record<string, string> {
+  const system = SSHD_ROOT_PATH.split(':');
+  const node = dirname(process.execPath);
+  const path = [PCT_STANDIN_DIR, ...(system.includes(node) ? [] : [node]), ...system].join(':');
+  const env: Record<string, string> = { PATH: path, PCT_STANDIN_ROOT: root };
+  if (process.env.PCT_STANDIN_DELAY_MS !== undefined) env.PCT_STANDIN_DELAY_MS = process.env.PCT_STANDIN_DELAY_MS;
+  return env;
 }
 
 /**
@@ -284,20 +313,45 @@ export function minimalPveConfig(vmid: number | string): string {
   ].join('\n');
 }
 
+/** Real path of Proxmox's running-state folder of CT `vmid` in sandbox `root`: `<root>/sys/fs/cgroup/lxc/<vmid>`. */
+export function pctCgroupFolder(root: string, vmid: number | string): string {
+  return cgroupFolders.cgroupFolder(root, vmid);
+}
+
 /**
  * Maps CT `vmid` of sandbox `root` to the real container (in `<root>/etc/pve/.standin.json`) and writes
  * `<root>/etc/pve/lxc/<vmid>.conf` (mode 0640) with `config`, or a minimal config when none exists yet.
- * Returns the config's real path.
+ * From then on `<root>/sys/fs/cgroup/lxc/<vmid>/` exists exactly while that container runs, as on a
+ * cgroup-v2 Proxmox host: it is made now when the container already runs, and LXC hooks keep it in step
+ * (`<root>/sys/fs/cgroup/lxc/` itself is made now and stays). A CT mapped to another container before no
+ * longer follows that one. Throws for a running container without the hooks (not from createTestContainer):
+ * its LXC monitor would never remove the folder. Returns the config's real path.
  */
 export function linkPctContainer(root: string, vmid: number | string, container: Pick<TestContainer, 'name'>, config?: string): string {
+  const { cgroupHooksInstalled, installCgroupHooks, matchCgroupFolder, registerCgroupFolder, unregisterCgroupFolder } = cgroupFolders;
+  const folder = pctCgroupFolder(root, vmid);
+  const dir = join(LXC_PATH, container.name);
+  const exists = existsSync(join(dir, 'config'));
+  const running = exists && containerState(container.name) === 'RUNNING';
+  if (running && !cgroupHooksInstalled(dir)) {
+    throw new Error(`linkPctContainer: ${container.name} runs without the pct stand-in's cgroup hooks (LXC reads hooks only at start): link it while it is stopped`);
+  }
   const mapFile = join(root, 'etc/pve/.standin.json');
   mkdirSync(join(root, 'etc/pve/lxc'), { recursive: true });
   const map = existsSync(mapFile) ? (JSON.parse(readFileSync(mapFile, 'utf8')) as Record<string, string>) : {};
+  const previous = map[String(vmid)];
   map[String(vmid)] = container.name;
   writeFileSync(`${mapFile}.tmp`, `${JSON.stringify(map, null, 2)}\n`);
   renameSync(`${mapFile}.tmp`, mapFile);
   const confPath = pctConfigPath(root, vmid);
   if (config !== undefined || !existsSync(confPath)) writeFileSync(confPath, config ?? minimalPveConfig(vmid), { mode: 0o640 });
+  if (previous !== undefined && previous !== container.name) unregisterCgroupFolder(join(LXC_PATH, previous), folder);
+  mkdirSync(dirname(folder), { recursive: true });
+  if (exists) {
+    installCgroupHooks(dir);
+    registerCgroupFolder(dir, folder);
+  }
+  matchCgroupFolder(folder, running);
   return confPath;
 }
 

@@ -3,7 +3,8 @@
  * host and client keys in a temp dir. Logs in as `homeostat-test`, a uid-0 user whose shell is /bin/sh
  * (root's ~/.bashrc here runs pyenv init and makes every exec cost ~0.55 s). `restart()` kills the
  * listener *and* its session processes, so clients really lose their connection. `stop()` removes everything.
- * Set `SSHD_DEBUG=1` to see sshd's own log on stderr.
+ * Set `SSHD_DEBUG=1` to see sshd's own log on stderr. `{ env }` sets the sessions' environment (SetEnv), e.g.
+ * `startSshd({ env: pctSshdEnv(root) })` for a host whose `pct` is the stand-in on `root`. Several run at once.
  *
  * With `{ netns }` sshd runs inside that network namespace instead, started per connection in inetd mode
  * (`ip netns exec NS sshd -i`) behind a loopback listener of the test process that only relays bytes: whatever
@@ -47,6 +48,24 @@ export interface TestSshd {
 export interface SshdOptions {
   /** A network namespace (`ip netns add`) to run sshd in. */
   netns?: string;
+  /**
+   * Environment of every session (sshd_config `SetEnv`; it overrides sshd's own PATH, also for the uid-0
+   * test user, whose /bin/sh -c reads no profile). E.g. `pctSshdEnv(root)` from lxc.ts: `pct` is the stand-in.
+   */
+  env?: Record<string, string>;
+}
+
+/**
+ * The `SetEnv` line for `env` (none when empty). sshd takes only the first SetEnv line, so every variable is
+ * on one line, each `"NAME=value"` quoted.
+ */
+export function sshdSetEnvLines(env: Record<string, string> = {}): string[] {
+  const entries = Object.entries(env);
+  for (const [name, value] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`startSshd: bad environment variable name ${JSON.stringify(name)}`);
+    if (/["\\\n\r]/.test(value)) throw new Error(`startSshd: ${name}'s value cannot be quoted in sshd_config: ${JSON.stringify(value)}`);
+  }
+  return entries.length ? [`SetEnv ${entries.map(([name, value]) => `"${name}=${value}"`).join(' ')}`] : [];
 }
 
 export function sshdAvailable(): boolean {
@@ -155,6 +174,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
       'PrintMotd no',
       'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
+      ...sshdSetEnvLines(opts.env),
       '',
     ].join('\n'),
   );

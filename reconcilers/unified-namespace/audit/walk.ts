@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 import type { Host } from '../../host/index.js';
+import { mapLimited } from '../../core/map-limited.js';
 
 export interface FileRecord {
   path: string;
@@ -53,18 +54,4 @@ export async function walkFiles(host: Host, start: string, signal?: AbortSignal)
     level = next;
   }
   return result;
-}
-
-/** `Promise.all(items.map(fn))` with at most `limit` calls in flight, results in order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -5,7 +5,9 @@
  * Per real container `<lxcpath>/<name>/`:
  *   pve-standin.conf   the translated lines (rewritten before every start)
  *   pve-standin-dev/   private device nodes for devN entries (recreated before every start)
- *   config             gets `lxc.include = <lxcpath>/<name>/pve-standin.conf` appended once; nothing else changes
+ *   config             gets `lxc.include = <lxcpath>/<name>/pve-standin.conf` appended once, and the two
+ *                      cgroup-folder hooks (cgroup-folders.mjs) when it lacks them; nothing else changes
+ *   pve-standin-cgroup-folders   the Proxmox-style running-state folders this container stands for
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -58,7 +60,8 @@ export function statPath(path) {
   return { kind, major, minor };
 }
 
-function writeAtomic(path, text, mode) {
+/** Replaces `path` by a temporary file renamed over it (readers see the old or the new text, never half). */
+export function writeAtomic(path, text, mode) {
   const tmp = join(dirname(path), `.${Date.now()}-${process.pid}.tmp`);
   writeFileSync(tmp, text, { mode });
   renameSync(tmp, path);
@@ -74,12 +77,17 @@ export function installTranslation(name, lines, nodes) {
     chownSync(node.path, node.uid, node.gid);
   }
   writeAtomic(includeFile(name), `${lines.join('\n')}\n`, 0o644);
-  const configPath = join(containerDir(name), 'config');
+  ensureConfigLines(join(containerDir(name), 'config'), [`lxc.include = ${includeFile(name)}`]);
+}
+
+/** Appends to a real container's config the `lines` it does not hold yet, keeping its mode; nothing else changes. */
+export function ensureConfigLines(configPath, lines) {
   const config = readFileSync(configPath, 'utf8');
-  const include = `lxc.include = ${includeFile(name)}`;
-  if (!config.split('\n').includes(include)) {
-    writeAtomic(configPath, `${config}${config.endsWith('\n') || config === '' ? '' : '\n'}${include}\n`, statSync(configPath).mode & 0o7777);
-  }
+  const present = new Set(config.split('\n'));
+  const missing = lines.filter((line) => !present.has(line));
+  if (missing.length === 0) return;
+  const separator = config.endsWith('\n') || config === '' ? '' : '\n';
+  writeAtomic(configPath, `${config}${separator}${missing.map((line) => `${line}\n`).join('')}`, statSync(configPath).mode & 0o7777);
 }
 
 /** Starts detached and waits for RUNNING. Returns null on success, else the lines of LXC's error log. */
