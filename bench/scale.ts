@@ -3,20 +3,20 @@
  * 127.0.0.1 per Host, its own sandbox root, the `pct` stand-in with its 300 ms start-up delay), each Host with N
  * LxcDevice (tun, raw), a cron StorageKeepalive and a UnifiedNamespace on /data. Medians, through the built CLI as
  * whole processes: converge from scratch (`apply` on fresh roots and state), a no-change `apply`, `diff`, and `run`
- * from scratch to all Ready (polling its HTTP API; then SIGTERM); the daemon's RSS (VmRSS, VmHWM) at all Ready and
- * its CPU while idle after. Beside them the floor on the same sshd: connecting, and one exec reading every config of
+ * from scratch to all Ready (polling its /metrics; then SIGTERM); the daemon's RSS (VmRSS, VmHWM) and heap at all
+ * Ready, its CPU while idle after, and its RSS and heap at the end of that idle minute. Beside them the floor on the same sshd: connecting, and one exec reading every config of
  * a Host (`cat …/*.conf`), with each median's ratio to that exec; and one `pct status` to show the delay is on.
  *
  *   BENCH_SCALE=100x1,100x10   shapes, CONTAINERSxHOSTS (default: the lab at 100 containers, and 10 such Hosts)
  *   BENCH_SCALE_SAMPLES=3      samples of each figure (default: `samples`, from BENCH_SAMPLES in run.ts, or 3)
- *   BENCH_SCALE_IDLE_MS=10000  how long the idle CPU is measured
+ *   BENCH_SCALE_IDLE_MS=60000  how long the daemon idles after Ready (CPU over it; memory at its end)
  *   node dist/bench/scale.js   this benchmark alone
  */
 import type { Client } from 'ssh2';
 import { shellQuote } from '../reconcilers/host/index.js';
 import type { CliRun } from '../test/support/built-cli.js';
 import { cpuTimeMsOf, machineFacts, memoryOf } from '../test/support/process-usage.js';
-import { createScaleLab, parseScaleShapes, resourceCount, scaleLabAvailable, shapeLabel, stopDaemon, vmidsOf, type ScaleHost, type ScaleLab, type ScaleShape } from '../test/support/scale-lab.js';
+import { createScaleLab, daemonMemory, parseScaleShapes, resourceCount, scaleLabAvailable, shapeLabel, stopDaemon, vmidsOf, type ScaleHost, type ScaleLab, type ScaleShape } from '../test/support/scale-lab.js';
 import { connectSsh, execSsh } from '../test/support/ssh-floor.js';
 import { quantile, round, summarize, type Summary } from '../test/support/stats.js';
 import { sleep } from '../test/support/wait.js';
@@ -83,12 +83,16 @@ async function measureFloor(host: ScaleHost, shape: ScaleShape, samples: number)
   }
 }
 
-/** `run` from scratch until all is Ready: times, memory at Ready, and (on the last sample) CPU while idle after. */
+/**
+ * `run` from scratch until all is Ready: times, memory at Ready (VmRSS, VmHWM, and the daemon's own heap figures
+ * from /metrics), and on the last sample, the CPU while idle after and the memory at the end of that idle window
+ * (V8 hands back the heap a start-up burst grew only once the process has been quiet for a while).
+ */
 async function measureColdStart(lab: ScaleLab, samples: number, idleMs: number) {
   const times: number[] = [];
-  const memory: Array<{ rssMb: number; hwmMb: number }> = [];
+  const memory: Array<{ rssMb: number; hwmMb: number; heapUsedMb: number; heapTotalMb: number }> = [];
   const stops: number[] = [];
-  let idle: { windowMs: number; cpuMs: number; cpuPercent: number } | undefined;
+  let idle: { windowMs: number; cpuMs: number; cpuPercent: number; rssMb: number; heapUsedMb: number; heapTotalMb: number } | undefined;
   for (let i = 0; i < samples; i++) {
     lab.reset();
     const t0 = performance.now();
@@ -97,14 +101,23 @@ async function measureColdStart(lab: ScaleLab, samples: number, idleMs: number) 
       await lab.waitAllReady(daemon);
       times.push(performance.now() - t0);
       const pid = daemon.child.pid!;
-      memory.push(memoryOf(pid));
+      const heap = await daemonMemory(lab);
+      memory.push({ ...memoryOf(pid), heapUsedMb: heap.heapUsed, heapTotalMb: heap.heapTotal });
       if (i === samples - 1) {
         const cpu0 = cpuTimeMsOf(pid);
         const w0 = performance.now();
         await sleep(idleMs);
         const cpuMs = cpuTimeMsOf(pid) - cpu0;
         const windowMs = performance.now() - w0;
-        idle = { windowMs: Math.round(windowMs), cpuMs: round(cpuMs, 1), cpuPercent: round((cpuMs / windowMs) * 100, 2) };
+        const after = await daemonMemory(lab);
+        idle = {
+          windowMs: Math.round(windowMs),
+          cpuMs: round(cpuMs, 1),
+          cpuPercent: round((cpuMs / windowMs) * 100, 2),
+          rssMb: round(memoryOf(pid).rssMb, 1),
+          heapUsedMb: after.heapUsed,
+          heapTotalMb: after.heapTotal,
+        };
       }
     } finally {
       const s0 = performance.now();
@@ -116,8 +129,12 @@ async function measureColdStart(lab: ScaleLab, samples: number, idleMs: number) 
   return {
     times,
     daemon: {
-      rssMb: median(memory.map((m) => m.rssMb)),
-      hwmMb: median(memory.map((m) => m.hwmMb)),
+      atReady: {
+        rssMb: median(memory.map((m) => m.rssMb)),
+        hwmMb: median(memory.map((m) => m.hwmMb)),
+        heapUsedMb: median(memory.map((m) => m.heapUsedMb)),
+        heapTotalMb: median(memory.map((m) => m.heapTotalMb)),
+      },
       idle,
       stopBySigtermMs: median(stops),
     },
@@ -156,7 +173,7 @@ export async function benchScale(opts: ScaleBenchOptions = {}): Promise<Record<s
   if (!scaleLabAvailable()) return { skipped: 'needs root (mknod, a uid-0 ssh user) and /usr/sbin/sshd' };
   const samples = Number(process.env.BENCH_SCALE_SAMPLES ?? opts.samples ?? 3);
   const shapes = opts.shapes ?? parseScaleShapes(process.env.BENCH_SCALE ?? '100x1,100x10');
-  const idleMs = Number(process.env.BENCH_SCALE_IDLE_MS ?? opts.idleMs ?? 10_000);
+  const idleMs = Number(process.env.BENCH_SCALE_IDLE_MS ?? opts.idleMs ?? 60_000);
   const result: Record<string, unknown> = { startedAt: new Date().toISOString(), machine: machineFacts(), samples };
   const t0 = performance.now();
   for (const shape of shapes) {

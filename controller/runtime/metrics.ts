@@ -64,3 +64,23 @@ export function countRun(kind: string, outcome: { result: string; reason?: strin
   reconcileTotal.inc({ kind, result: outcome.result });
   if ((outcome.result === 'failed' || outcome.result === 'stalled') && outcome.reason) reconcileErrors.inc({ kind, reason: outcome.reason });
 }
+
+/**
+ * The process's memory, read when `/metrics` is scraped (nothing runs between scrapes): resident set size and the
+ * V8 heap (used, total: what the heap reserved) and `external` (Buffers, native handles): whether a large RSS is
+ * live objects or heap V8 has not handed back yet.
+ */
+export const processMemory = once(
+  'homeostat_process_memory_bytes',
+  () =>
+    new Gauge({
+      name: 'homeostat_process_memory_bytes',
+      help: 'Memory of the homeostat process, by area: rss, heapUsed, heapTotal, external.',
+      labelNames: ['area'],
+      registers: [metricsRegistry],
+      collect() {
+        const usage = process.memoryUsage();
+        for (const area of ['rss', 'heapUsed', 'heapTotal', 'external'] as const) this.set({ area }, usage[area]);
+      },
+    }),
+);

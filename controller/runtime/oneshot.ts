@@ -76,7 +76,7 @@ export interface ResourceDiff {
   /** The resource could not be planned (host unreachable, stalled...). */
   error?: string;
   /** The resource is gone from the manifests: its inventory would be pruned. */
-  prune?: InventoryItem[];
+  prune?: readonly InventoryItem[];
 }
 
 /** Plans every resource against its live host; changes nothing anywhere. */

@@ -51,7 +51,7 @@ export function buildRunEnv(target: RunTarget, access: RunAccess): BuiltRun {
     get inventory() {
       return store?.listInventory(kind, name) ?? [];
     },
-    recordInventory: (item) => live?.store.recordInventory(kind, name, item),
+    recordInventory: async (item) => live?.store.recordInventory(kind, name, item),
     forgetInventory: (item) => live?.store.forgetInventory(kind, name, item),
     memo: { ...(store?.getStatus(kind, name).memo ?? {}) },
     cache: {

@@ -2,7 +2,7 @@
  * The SQLite state store: status, inventory, events and the per-resource cache survive a reopen (a restart), and
  * forgetting a resource drops its inventory and cache but keeps its events for `describe` history. Group commit:
  * statuses of one turn are one transaction, read back at once by this process and by another once committed;
- * resource rows and inventory are on disk at once.
+ * resource rows are on disk at once, an inventory record once awaited.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,13 +43,13 @@ describe('StateStore', () => {
     store.close();
   });
 
-  it('group commit: a turn\'s statuses and events are one commit, read at once here; resources and inventory are on disk at once', async () => {
+  it('group commit: a turn\'s statuses and events are one commit, read at once here; resources are on disk at once, an awaited inventory record too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'homeostat-store-'));
     dirs.push(dir);
     const store = new StateStore(dir);
     const other = () => new StateStore(dir, { readonly: true });
     store.upsertResource({ kind: 'UnifiedNamespace', name: 'data', host: 'local', file: 'data.yaml', generation: 'g1', resource });
-    store.recordInventory('UnifiedNamespace', 'data', { type: 'directory', host: 'local', id: '/data/media' });
+    await store.recordInventory('UnifiedNamespace', 'data', { type: 'directory', host: 'local', id: '/data/media' });
     const reader = other();
     expect(reader.getResource('UnifiedNamespace', 'data')?.generation).toBe('g1');
     expect(reader.listInventory('UnifiedNamespace', 'data')).toHaveLength(1);

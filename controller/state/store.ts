@@ -10,9 +10,9 @@
  * instead of one fsync'd commit each (a pass over a hundred resources made two hundred, and they were most of
  * its time). This process reads its own pending status and cache from memory; the other reads (events, lists
  * for `get` and the API) commit what is pending first. `afterCommit` runs a callback once what was written so
- * far is on disk. Resource rows and inventory changes stay immediate and durable: a resource is on disk before
- * anything is recorded for it, and each inventory change is committed before the host change it describes
- * (see reconcilers/lxc-config/apply.ts).
+ * far is on disk. Resource rows are immediate: a resource is on disk before anything is recorded for it. An
+ * inventory record is durable before the host change it describes (`await recordInventory`, see
+ * reconcilers/lxc-config/apply.ts), the records of one turn sharing one commit; forgets ride with the next commit.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -79,6 +79,8 @@ CREATE TABLE IF NOT EXISTS controller_conditions (
 
 /** Commits of report-only writes are at least this far apart during a burst (see scheduleCommit). */
 const COMMIT_INTERVAL_MS = 20;
+/** How long an inventory record may wait for others to share its commit during a burst. */
+const DURABLE_COMMIT_INTERVAL_MS = 4;
 
 /** Events kept per resource; older ones are dropped. */
 const EVENTS_PER_RESOURCE = 100;
@@ -94,8 +96,14 @@ export class StateStore {
   private pendingStatus = new Map<string, { kind: string; name: string; body: string }>();
   private pendingCache = new Map<string, { kind: string; name: string; entries: Array<[string, string]> }>();
   private pending: Array<() => void> = [];
+  /** Inventory records and forgets, in order; committed first in the next transaction. */
+  private pendingInventory: Array<() => void> = [];
+  /** `kind/name` of the resources with inventory changes in pendingInventory. */
+  private pendingInventoryKeys = new Set<string>();
+  /** Callers of recordInventory waiting for their record to be on disk. */
+  private durableWaiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
   private afterCommitCallbacks: Array<() => void> = [];
-  private commitScheduled: { timer?: NodeJS.Timeout; immediate?: NodeJS.Immediate } | undefined;
+  private commitScheduled: { at: number; timer?: NodeJS.Timeout; immediate?: NodeJS.Immediate } | undefined;
   private lastCommitAt = -Infinity;
   /** A deferred commit that failed: thrown by the next call that commits, so it is never silent. */
   private commitError: unknown;
@@ -106,6 +114,8 @@ export class StateStore {
    */
   private readonly statusBodies: Map<string, string> | undefined;
   private readonly inventories: Map<string, InventoryItem[]> | undefined;
+  private readonly resourceRows: Map<string, ResourceRow> | undefined;
+  private resourceRowsLoaded = false;
 
   constructor(stateDir: string, opts: { readonly?: boolean } = {}) {
     if (!opts.readonly) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -121,6 +131,7 @@ export class StateStore {
     if (!opts.readonly) {
       this.statusBodies = new Map();
       this.inventories = new Map();
+      this.resourceRows = new Map();
     }
   }
 
@@ -150,27 +161,39 @@ export class StateStore {
       this.commitError = undefined;
       throw failed;
     }
+    const inventory = this.pendingInventory;
+    const durable = this.durableWaiters;
     const statuses = this.pendingStatus;
     const caches = this.pendingCache;
     const writes = this.pending;
     const callbacks = this.afterCommitCallbacks;
+    this.pendingInventory = [];
+    this.pendingInventoryKeys = new Set();
+    this.durableWaiters = [];
     this.pendingStatus = new Map();
     this.pendingCache = new Map();
     this.pending = [];
     this.afterCommitCallbacks = [];
-    if (statuses.size + caches.size + writes.length > 0) {
+    if (inventory.length + statuses.size + caches.size + writes.length > 0) {
       this.lastCommitAt = performance.now();
-      this.database.transaction(() => {
-        for (const { kind, name, body } of statuses.values()) {
-          this.sql('INSERT INTO status (kind, name, body) VALUES (?, ?, ?) ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body').run(kind, name, body);
-        }
-        for (const { kind, name, entries } of caches.values()) {
-          this.sql('DELETE FROM cache WHERE kind = ? AND name = ?').run(kind, name);
-          for (const [key, value] of entries) this.sql('INSERT INTO cache (kind, name, key, value) VALUES (?, ?, ?, ?)').run(kind, name, key, value);
-        }
-        for (const write of writes) write();
-      })();
+      try {
+        this.database.transaction(() => {
+          for (const write of inventory) write();
+          for (const { kind, name, body } of statuses.values()) {
+            this.sql('INSERT INTO status (kind, name, body) VALUES (?, ?, ?) ON CONFLICT (kind, name) DO UPDATE SET body = excluded.body').run(kind, name, body);
+          }
+          for (const { kind, name, entries } of caches.values()) {
+            this.sql('DELETE FROM cache WHERE kind = ? AND name = ?').run(kind, name);
+            for (const [key, value] of entries) this.sql('INSERT INTO cache (kind, name, key, value) VALUES (?, ?, ?, ?)').run(kind, name, key, value);
+          }
+          for (const write of writes) write();
+        })();
+      } catch (err) {
+        for (const waiter of durable) waiter.reject(err);
+        throw err;
+      }
     }
+    for (const waiter of durable) waiter.resolve();
     for (const callback of callbacks) callback();
   }
 
@@ -187,22 +210,28 @@ export class StateStore {
   }
 
   /**
-   * Commits at the end of this turn, or, when the last commit was under COMMIT_INTERVAL_MS ago (a burst: a pass
-   * over many resources), once that interval has passed: a lone change is on disk at once, a burst costs at most
-   * one fsync per interval.
+   * Commits at the end of this turn, or, when the last commit was under `intervalMs` ago (a burst: a pass over
+   * many resources), once that interval has passed: a lone change is on disk at once, a burst costs at most one
+   * fsync per interval. Report-only writes wait up to COMMIT_INTERVAL_MS; an inventory record, which its run
+   * awaits, DURABLE_COMMIT_INTERVAL_MS (an earlier commit takes whatever else is pending along).
    */
-  private scheduleCommit(): void {
-    if (this.commitScheduled) return;
-    const wait = this.lastCommitAt + COMMIT_INTERVAL_MS - performance.now();
+  private scheduleCommit(intervalMs = COMMIT_INTERVAL_MS): void {
+    const at = Math.max(performance.now(), this.lastCommitAt + intervalMs);
+    if (this.commitScheduled && this.commitScheduled.at <= at) return;
+    if (this.commitScheduled?.timer) clearTimeout(this.commitScheduled.timer);
+    if (this.commitScheduled?.immediate) clearImmediate(this.commitScheduled.immediate);
     const run = () => {
       this.commitScheduled = undefined;
+      const unreported = this.pendingStatus.size + this.pendingCache.size + this.pending.length + this.pendingInventory.length > this.durableWaiters.length;
       try {
         this.commit();
       } catch (err) {
-        this.commitError ??= err;
+        // Awaited records were rejected with it; anything else would be lost silently: the next call throws it.
+        if (unreported) this.commitError ??= err;
       }
     };
-    this.commitScheduled = wait > 0 ? { timer: setTimeout(run, wait) } : { immediate: setImmediate(run) };
+    const wait = at - performance.now();
+    this.commitScheduled = wait > 0 ? { at, timer: setTimeout(run, wait) } : { at, immediate: setImmediate(run) };
   }
 
   /** A prepared statement, prepared once per store. */
@@ -230,9 +259,20 @@ export class StateStore {
         ).run(row.kind, row.name, row.host, row.file, row.generation, JSON.stringify(row.resource), now);
       }
     })();
+    if (this.resourceRows) {
+      for (const row of rows) {
+        const key = `${row.kind}/${row.name}`;
+        this.resourceRows.set(key, { ...row, createdAt: this.resourceRows.get(key)?.createdAt ?? now });
+      }
+    }
   }
 
+  /** Every resource (of `kind`), by kind and name. The writing store answers from memory: do not change the rows. */
   listResources(kind?: string): ResourceRow[] {
+    if (this.resourceRows) {
+      const rows = [...this.loadResourceRows().values()].filter((r) => kind === undefined || r.kind === kind);
+      return rows.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
     const rows = (
       kind
         ? this.sql('SELECT * FROM resources WHERE kind = ? ORDER BY kind, name').all(kind)
@@ -242,13 +282,27 @@ export class StateStore {
   }
 
   getResource(kind: string, name: string): ResourceRow | null {
+    if (this.resourceRows) return this.loadResourceRows().get(`${kind}/${name}`) ?? null;
     const row = this.sql('SELECT * FROM resources WHERE kind = ? AND name = ?').get(kind, name) as Record<string, string> | undefined;
     return row ? toResourceRow(row) : null;
   }
 
+  /** The writing store's rows, read from SQLite once. */
+  private loadResourceRows(): Map<string, ResourceRow> {
+    if (!this.resourceRowsLoaded) {
+      for (const raw of this.sql('SELECT * FROM resources').all() as Array<Record<string, string>>) {
+        const row = toResourceRow(raw);
+        if (!this.resourceRows!.has(`${row.kind}/${row.name}`)) this.resourceRows!.set(`${row.kind}/${row.name}`, row);
+      }
+    }
+    this.resourceRowsLoaded = true;
+    return this.resourceRows!;
+  }
+
   /** Forget a resource entirely (after finalize, or prune disabled). Events stay for `describe` history. */
   deleteResource(kind: string, name: string): void {
-    for (const pending of [this.pendingStatus, this.pendingCache, this.statusBodies, this.inventories]) pending?.delete(`${kind}/${name}`);
+    if (this.pendingInventory.length > 0) this.commit();
+    for (const pending of [this.pendingStatus, this.pendingCache, this.statusBodies, this.inventories, this.resourceRows]) pending?.delete(`${kind}/${name}`);
     this.database.transaction(() => {
       for (const table of ['resources', 'status', 'inventory', 'cache']) this.sql(`DELETE FROM ${table} WHERE kind = ? AND name = ?`).run(kind, name);
     })();
@@ -276,8 +330,10 @@ export class StateStore {
 
   // ── inventory: immediate and durable ─────────────────────────────────────
 
-  listInventory(kind: string, name: string): InventoryItem[] {
+  /** The resource's inventory, frozen (shared between callers: copy before changing). */
+  listInventory(kind: string, name: string): readonly InventoryItem[] {
     const key = `${kind}/${name}`;
+    if (this.pendingInventoryKeys.has(key)) this.commit();
     let items = this.inventories?.get(key);
     if (!items) {
       const rows = this.sql('SELECT type, host, id, detail FROM inventory WHERE kind = ? AND name = ? ORDER BY created_at, type, id').all(kind, name) as Array<{
@@ -286,23 +342,45 @@ export class StateStore {
         id: string;
         detail: string | null;
       }>;
-      items = rows.map((r) => ({ type: r.type, host: r.host, id: r.id, ...(r.detail ? { detail: JSON.parse(r.detail) } : {}) }));
+      items = deepFreeze(rows.map((r) => ({ type: r.type, host: r.host, id: r.id, ...(r.detail ? { detail: JSON.parse(r.detail) } : {}) })));
       this.inventories?.set(key, items);
     }
-    return structuredClone(items);
+    return items;
   }
 
-  recordInventory(kind: string, name: string, item: InventoryItem): void {
+  /**
+   * Records an inventory item; resolves once it is committed and fsync'd (await it before the host change it
+   * describes). Records that several resources make in the same turn share one commit: one fsync, not one each.
+   */
+  recordInventory(kind: string, name: string, item: InventoryItem): Promise<void> {
     this.inventories?.delete(`${kind}/${name}`);
-    this.sql(
-      `INSERT INTO inventory (kind, name, type, host, id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (kind, name, type, host, id) DO UPDATE SET detail = excluded.detail`,
-    ).run(kind, name, item.type, item.host, item.id, item.detail ? JSON.stringify(item.detail) : null, new Date().toISOString());
+    this.pendingInventoryKeys.add(`${kind}/${name}`);
+    const detail = item.detail ? JSON.stringify(item.detail) : null;
+    const at = new Date().toISOString();
+    this.pendingInventory.push(() =>
+      this.sql(
+        `INSERT INTO inventory (kind, name, type, host, id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (kind, name, type, host, id) DO UPDATE SET detail = excluded.detail`,
+      ).run(kind, name, item.type, item.host, item.id, detail, at),
+    );
+    return new Promise<void>((resolve, reject) => {
+      this.durableWaiters.push({ resolve, reject });
+      this.scheduleCommit(DURABLE_COMMIT_INTERVAL_MS);
+    });
   }
 
+  /**
+   * Forgets an inventory item, committed with the next commit: a forget that a crash loses leaves a record of
+   * something already undone, which the next run forgets again (a record lost would leave an orphan; a forget
+   * lost cannot).
+   */
   forgetInventory(kind: string, name: string, item: Pick<InventoryItem, 'type' | 'host' | 'id'>): void {
     this.inventories?.delete(`${kind}/${name}`);
-    this.sql('DELETE FROM inventory WHERE kind = ? AND name = ? AND type = ? AND host = ? AND id = ?').run(kind, name, item.type, item.host, item.id);
+    this.pendingInventoryKeys.add(`${kind}/${name}`);
+    this.pendingInventory.push(() =>
+      this.sql('DELETE FROM inventory WHERE kind = ? AND name = ? AND type = ? AND host = ? AND id = ?').run(kind, name, item.type, item.host, item.id),
+    );
+    this.scheduleCommit();
   }
 
   // ── cache (per-resource key/value, for reconcilers) ─────────────────────
@@ -363,6 +441,15 @@ export class StateStore {
     const rows = this.sql('SELECT body FROM controller_conditions ORDER BY type').all() as Array<{ body: string }>;
     return rows.map((r) => JSON.parse(r.body) as Condition);
   }
+}
+
+/** Freezes a JSON value through and through: what the store hands out is shared, never changed in place. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function toResourceRow(row: Record<string, string>): ResourceRow {

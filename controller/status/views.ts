@@ -53,7 +53,7 @@ export function listResourceViews(store: StateStore, kind?: string): ResourceVie
 export interface ResourceDetail extends ResourceView {
   spec: unknown;
   annotations: Record<string, string>;
-  inventory: InventoryItem[];
+  inventory: readonly InventoryItem[];
   events: EventRow[];
 }
 

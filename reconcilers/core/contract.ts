@@ -79,8 +79,12 @@ export interface ReconcileContext<Spec = unknown> {
   now: number;
   /** Inventory as recorded before this run. */
   inventory: readonly InventoryItem[];
-  /** Record (an item with the same type, host and id is replaced: its detail updated) or forget inventory immediately (written through to the state store). */
-  recordInventory(item: InventoryItem): void;
+  /**
+   * Record an inventory item (an item with the same type, host and id is replaced: its detail updated); resolves
+   * once it is on disk: await it before the host change it describes. Records of one turn share one fsync.
+   */
+  recordInventory(item: InventoryItem): Promise<void>;
+  /** Forget an inventory item (after the host change; committed with the next commit). */
   forgetInventory(item: Pick<InventoryItem, 'type' | 'host' | 'id'>): void;
   /** Small JSON-able values kept between runs in the state store (not in git, never secrets). */
   memo: Record<string, unknown>;

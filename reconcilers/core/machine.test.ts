@@ -50,7 +50,7 @@ function envFor(reconciler: Reconciler<any, any, Change>, spec: unknown, generat
     signal: new AbortController().signal,
     now: Date.now(),
     inventory: [],
-    recordInventory: () => {},
+    recordInventory: async () => {},
     forgetInventory: () => {},
     memo: {},
     cache: { load: () => new Map(), save: () => {} },

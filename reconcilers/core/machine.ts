@@ -15,6 +15,7 @@
  * a new generation, a forced reconcile, or drift on the host. Scheduling (when to retry, resync) belongs to
  * the work queue, not to timers in here.
  */
+import { withLinkedSignal } from './linked-signal.js';
 import { and, assign, fromPromise, setup } from 'xstate';
 import type { Change, Plan, PlanInput, ReconcileContext, ReportedCondition, Reconciler } from './contract.js';
 import { failureReason, isStalledError } from './errors.js';
@@ -61,8 +62,15 @@ export type ReconcileEvent =
   | { type: 'SUSPEND' }
   | { type: 'RESUME' };
 
-function signalFor(env: RunEnv, actorSignal: AbortSignal): ReconcileContext<any> {
-  return { ...env.ctx, signal: AbortSignal.any([env.ctx.signal, actorSignal]) };
+/**
+ * Runs an effect with the run's context, its signal aborting with the run's or the actor's (linked only while the
+ * effect runs). The context keeps its getters (e.g. the live inventory): they are read when a reconciler reads them.
+ */
+function withEffectContext<T>(env: RunEnv, actorSignal: AbortSignal, effect: (ctx: ReconcileContext<any>) => Promise<T>): Promise<T> {
+  return withLinkedSignal([env.ctx.signal, actorSignal], (signal) => {
+    const descriptors = Object.getOwnPropertyDescriptors(env.ctx);
+    return effect(Object.defineProperties({}, { ...descriptors, signal: { value: signal, enumerable: true } }) as ReconcileContext<any>);
+  });
 }
 
 /** What a pure `plan` gets besides spec and observation, for a run (also `homeostat diff`). */
@@ -86,16 +94,14 @@ export const reconcileMachine = setup({
     input: {} as { key: string },
   },
   actors: {
-    observe: fromPromise<unknown, RunEnv>(async ({ input, signal }) =>
-      input.reconciler.observe(signalFor(input, signal)),
-    ),
+    observe: fromPromise<unknown, RunEnv>(async ({ input, signal }) => withEffectContext(input, signal, (ctx) => input.reconciler.observe(ctx))),
     apply: fromPromise<void, { env: RunEnv; changes: Change[]; observed: unknown }>(async ({ input, signal }) =>
-      input.env.reconciler.apply(input.changes, input.observed, signalFor(input.env, signal)),
+      withEffectContext(input.env, signal, (ctx) => input.env.reconciler.apply(input.changes, input.observed, ctx)),
     ),
     verify: fromPromise<{ degraded?: ReportedCondition }, { env: RunEnv; observed: unknown; plan: Plan }>(async ({ input, signal }) =>
-      input.env.reconciler.verify ? input.env.reconciler.verify(input.observed, input.plan, signalFor(input.env, signal)) : {},
+      input.env.reconciler.verify ? withEffectContext(input.env, signal, (ctx) => input.env.reconciler.verify!(input.observed, input.plan, ctx)) : {},
     ),
-    finalize: fromPromise<void, RunEnv>(async ({ input, signal }) => input.reconciler.finalize(signalFor(input, signal))),
+    finalize: fromPromise<void, RunEnv>(async ({ input, signal }) => withEffectContext(input, signal, (ctx) => input.reconciler.finalize(ctx))),
   },
   guards: {
     mayLeaveStall: ({ context, event }) =>

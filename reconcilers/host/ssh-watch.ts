@@ -38,6 +38,9 @@ interface Registration {
 }
 
 const BACKOFF_MS = [100, 250, 1000, 2500, 5000, 10_000];
+/** How long path changes are gathered before the stream is restarted for them, and the longest a change waits. */
+const REARM_GATHER_MS = 100;
+const REARM_GATHER_MAX_MS = 500;
 const SELF_GONE = new Set(['DELETE_SELF', 'MOVE_SELF', 'UNMOUNT', 'IGNORED']);
 
 function kindOf(events: string[]): WatchEvent['kind'] {
@@ -65,6 +68,8 @@ export class SshWatchHub {
   private closed = false;
   /** The last stream died and no new one is established yet: changes may have gone unseen. */
   private blind = false;
+  /** When the first path change still waiting to be armed came (see requestRearmForPaths). */
+  private gatherSince: number | undefined;
 
   constructor(private readonly deps: SshWatchDeps) {
     this.mode = deps.forcePolling ? 'poll' : 'inotify';
@@ -79,13 +84,13 @@ export class SshWatchHub {
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
     const registration: Registration = { targets, onEvent, resolveReady, ready: false };
     this.registrations.add(registration);
-    this.requestArm();
+    this.requestRearmForPaths();
     return {
       ready,
       close: () => {
         if (!this.registrations.delete(registration)) return;
         registration.resolveReady();
-        this.requestArm();
+        this.requestRearmForPaths();
       },
     };
   }
@@ -121,6 +126,20 @@ export class SshWatchHub {
     for (const r of [...this.registrations]) for (const t of r.targets) this.emit(r, { path: t.hostPath, kind });
   }
 
+  /**
+   * The set of paths changed. The first stream arms at once; after that, changes that come in a burst (a cold
+   * start registers a watch per resource, over seconds) are gathered for REARM_GATHER_MS, at most
+   * REARM_GATHER_MAX_MS after the first one, so that a host's inotifywait is restarted a few times, not once per
+   * resource. The stream running meanwhile keeps watching the paths it has.
+   */
+  private requestRearmForPaths(): void {
+    if (this.closed) return;
+    if (!this.stream) return this.requestArm();
+    const now = Date.now();
+    this.gatherSince ??= now;
+    this.requestArm(Math.max(0, Math.min(REARM_GATHER_MS, this.gatherSince + REARM_GATHER_MAX_MS - now)));
+  }
+
   private requestArm(delayMs = 0): void {
     if (this.closed) return;
     clearTimeout(this.retryTimer);
@@ -129,6 +148,7 @@ export class SshWatchHub {
 
   private async arm(): Promise<void> {
     if (this.closed) return;
+    this.gatherSince = undefined;
     if (this.arming) {
       this.armAgain = true;
       return;

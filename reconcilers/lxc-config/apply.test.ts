@@ -35,7 +35,7 @@ function recordingContext(inventory: InventoryItem[] = []) {
     host,
     signal: new AbortController().signal,
     inventory,
-    recordInventory: (item) => {
+    recordInventory: async (item) => {
       steps.push(`record (in file: ${fileHas(item)})`);
       state.inventory.push(item);
     },

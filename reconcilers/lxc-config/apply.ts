@@ -24,7 +24,7 @@ export async function applyConfigEdit(ctx: ConfigEditContext, change: EditConfig
   if (snapshot.location.path !== change.location.path) {
     throw new Error(`the edit of ${change.location.path} was given the snapshot of ${snapshot.location.path}`);
   }
-  for (const item of change.record) ctx.recordInventory(item);
+  await Promise.all(change.record.map((item) => ctx.recordInventory(item))); // one commit, one fsync, for all
   try {
     await writeConfig(ctx.host, snapshot, change.text, { signal: ctx.signal });
   } catch (err) {

@@ -35,23 +35,36 @@ export async function observeLxcDevice(ctx: Ctx): Promise<LxcDeviceObserved> {
   const spec = ctx.resource.spec;
   const host = ctx.host;
   const location = locationFor(spec, host);
-  const config = await readOrStall(host, location, ctx.signal);
+  const others = [...linesByPath(ctx.inventory, host.name).keys()].filter((path) => path !== location.path);
+  // Every read at once (over SSH they share round trips); a missing config is reported before anything else.
+  const [config, devices, cgroupKey, container, ...otherSnapshots] = await inOrder([
+    readOrStall(host, location, ctx.signal),
+    resolveDevices(spec, host),
+    deviceCgroupKey(host, ctx.signal),
+    containerTools(host, host.platform, spec.container).state(ctx.signal),
+    ...others.map((path) => readOrStall(host, locationOfPath(path), ctx.signal)),
+  ] as const);
   if (config === null) {
     throw stalled(
       'ContainerNotFound',
       `container ${spec.container} does not exist on host ${host.name}: ${location.path} is missing`,
     );
   }
-  const devices = await resolveDevices(spec, host);
-  const cgroupKey = await deviceCgroupKey(host, ctx.signal);
-  const container = await containerTools(host, host.platform, spec.container).state(ctx.signal);
-
-  const otherConfigs: Record<string, ConfigSnapshot | null> = {};
-  for (const path of linesByPath(ctx.inventory, host.name).keys()) {
-    if (path === location.path) continue;
-    otherConfigs[path] = await readOrStall(host, locationOfPath(path), ctx.signal);
-  }
+  const otherConfigs: Record<string, ConfigSnapshot | null> = Object.fromEntries(others.map((path, i) => [path, otherSnapshots[i] ?? null]));
   return { platform: host.platform, config, devices, cgroupKey, container, otherConfigs };
+}
+
+/**
+ * Awaits every promise (none is left running), then answers as the sequential reads did: a missing config
+ * (`null` first) before any other failure, else the first failure in order, else every value.
+ */
+async function inOrder<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const first = settled[0];
+  if (first?.status === 'fulfilled' && first.value === null) return settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined)) as unknown as T;
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** The config of `spec.container` on this host's platform; Stalled/InvalidSpec when it cannot be one. */

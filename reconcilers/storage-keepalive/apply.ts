@@ -32,13 +32,13 @@ export async function applyKeepalive(
           fsync: true,
           signal: ctx.signal,
         });
-        ctx.recordInventory(fileItem(ctx.host.name, change.path));
+        await ctx.recordInventory(fileItem(ctx.host.name, change.path));
         break;
       case 'chmod':
         await ctx.host.chmod(change.path, change.mode);
         break;
       case 'adopt':
-        ctx.recordInventory(change.item);
+        await ctx.recordInventory(change.item);
         break;
       case 'delete':
         await ctx.host.unlink(change.item.id);
@@ -59,7 +59,7 @@ async function writeHeartbeat(change: HeartbeatChange, ctx: Ctx): Promise<void> 
   await ctx.host.writeFileAtomic(change.path, `${at}\n`, { fsync: change.fsync, signal: ctx.signal });
   const latencyMs = performance.now() - started;
 
-  if (change.record) ctx.recordInventory(fileItem(ctx.host.name, change.path));
+  if (change.record) await ctx.recordInventory(fileItem(ctx.host.name, change.path));
   const memo: StorageKeepaliveMemo = { lastHeartbeatAt: ctx.now, lastHeartbeatPath: change.path };
   Object.assign(ctx.memo, memo);
   ctx.setStatus({ lastHeartbeat: at, lastHeartbeatLatencyMs: Math.round(latencyMs * 10) / 10 });

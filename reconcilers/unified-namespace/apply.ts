@@ -71,7 +71,7 @@ export async function applyNamespace(changes: UnifiedNamespaceChange[], observed
         ctx.forgetInventory(change.item);
         break;
       case 'complete-record':
-        ctx.recordInventory(createdItem(change.item, { dev: change.dev, ino: change.ino }));
+        await ctx.recordInventory(createdItem(change.item, { dev: change.dev, ino: change.ino }));
         break;
       case 'edit-config':
         await applyShareEdit(change, observed, ctx);
@@ -92,7 +92,7 @@ async function createFolder(change: MkdirChange, ctx: Ctx): Promise<void> {
   const { host } = ctx;
   const within = treeOf(ctx.resource.spec.root, change.path);
   const intent = intentItem(host.name, change.path);
-  ctx.recordInventory(intent);
+  await ctx.recordInventory(intent);
   const st = await checked(ctx, change.path, async () => {
     try {
       return await host.mkdirChecked(change.path, 0o700, { within });
@@ -103,7 +103,7 @@ async function createFolder(change: MkdirChange, ctx: Ctx): Promise<void> {
     }
   });
   // Completed at once: a failure below still leaves it known as this very folder (and removable when empty).
-  ctx.recordInventory(createdItem(intent, st));
+  await ctx.recordInventory(createdItem(intent, st));
   const check = { within, expect: { dev: st.dev, ino: st.ino } };
   if (change.owner) {
     const { uid, gid } = change.owner;

@@ -46,7 +46,7 @@ async function applyChanges(docker: Docker, changes: VpnChange[], observed: VpnO
   const spec = ctx.resource.spec;
   const name = ctx.resource.metadata.name;
   const signal = ctx.signal;
-  syncInventory(observed, ctx);
+  await syncInventory(observed, ctx);
 
   let gateway = observed.gateway ? { id: observed.gateway.id, ready: false } : null;
   const gatewayReady = async () => {
@@ -86,7 +86,7 @@ async function applyChanges(docker: Docker, changes: VpnChange[], observed: VpnO
         const gatewayId = desired.role === 'dependent' ? await gatewayReady() : undefined;
         const carry = change.action === 'recreate' ? change.carry : [];
         const created = await docker.createContainer({ ...createOptions(name, desired, values, { gatewayId, carry }), abortSignal: signal } as object);
-        ctx.recordInventory(containerItem(ctx.host.name, { id: created.id, name: desired.name, role: desired.role }));
+        await ctx.recordInventory(containerItem(ctx.host.name, { id: created.id, name: desired.name, role: desired.role }));
         await startContainer(docker, created.id, signal);
         if (desired.role === 'gateway') {
           gateway = { id: created.id, ready: false };
@@ -158,7 +158,7 @@ async function setListenPort(spec: VpnSidecarSpec, dependentName: string, from: 
  * The inventory follows what Docker shows: containers removed by hand are forgotten, and containers labelled as
  * this resource's that the inventory lacks (a lost state store) are recorded.
  */
-function syncInventory(observed: VpnObserved, ctx: Ctx): void {
+async function syncInventory(observed: VpnObserved, ctx: Ctx): Promise<void> {
   const owner = ownerOf(ctx.resource.metadata.name);
   const seen = [observed.gateway, ...Object.values(observed.dependents), ...observed.strays].filter(
     (c): c is NonNullable<typeof c> => c !== null,
@@ -172,7 +172,7 @@ function syncInventory(observed: VpnObserved, ctx: Ctx): void {
   }
   for (const c of seen) {
     if (c.owner === owner && !recorded.has(c.id)) {
-      ctx.recordInventory(containerItem(ctx.host.name, { id: c.id, name: c.name, role: c.role === 'gateway' ? 'gateway' : 'dependent' }));
+      await ctx.recordInventory(containerItem(ctx.host.name, { id: c.id, name: c.name, role: c.role === 'gateway' ? 'gateway' : 'dependent' }));
     }
   }
 }

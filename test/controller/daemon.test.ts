@@ -223,7 +223,12 @@ mounts.describe('controller on real files and tmpfs disks', () => {
     expect((await fetch(`${d.http.url}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${d.http.url}/metrics`)).text();
     expect(metrics).toMatch(/homeostat_reconcile_total\{kind="StorageKeepalive",result="converged"\} \d+/);
-    expect(metrics).toContain('homeostat_resources_ready');
+    expect(metrics).toContain('homeostat_resources_ready{kind="StorageKeepalive",status="True"} 1');
+    // The process's memory, read at the scrape: RSS is this process's, and the live heap is part of what V8 holds.
+    const memory = (area: string) => Number(metrics.match(new RegExp(`homeostat_process_memory_bytes\\{area="${area}"\\} (\\d+)`))?.[1]);
+    expect(memory('rss')).toBeGreaterThan(10e6);
+    expect(memory('heapUsed')).toBeGreaterThan(0);
+    expect(memory('heapUsed')).toBeLessThanOrEqual(memory('heapTotal'));
     const api = (await (await fetch(`${d.http.url}/api/v1/resources`)).json()) as { items: ResourceView[] };
     expect(api.items.map((i) => `${i.kind}/${i.name}`)).toContain('StorageKeepalive/hdd');
     expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/hdd`, { method: 'POST' })).status).toBe(401);

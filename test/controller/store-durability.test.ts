@@ -1,8 +1,9 @@
 /**
- * The inventory is durable before the write it describes: `recordInventory` returns only after SQLite has fsync'd
+ * The inventory is durable before the write it describes: `recordInventory` resolves only after SQLite has fsync'd
  * its write-ahead log (synchronous = FULL), so a power cut right after a config write cannot lose the row that
  * lets prune remove exactly what homeostat added. Proved on the real system calls (strace), not on the option:
- * between two marker files the script opens around one `recordInventory`, the WAL is fsync'd.
+ * between two marker files the script opens around one awaited `recordInventory`, the WAL is fsync'd; and the
+ * records that three resources make in one turn share one commit.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +23,10 @@ const [store, dir, before, after] = process.argv.slice(1);
 const { StateStore } = await import(store);
 const s = new StateStore(dir);
 closeSync(openSync(before, 'w'));
-s.recordInventory('LxcDevice', 'media', { type: 'config-line', host: 'pve', id: '/etc/pve/lxc/100.conf#dev0' });
+await s.recordInventory('LxcDevice', 'media', { type: 'config-line', host: 'pve', id: '/etc/pve/lxc/100.conf#dev0' });
 closeSync(openSync(after, 'w'));
+await Promise.all(['a', 'b', 'c'].map((n) => s.recordInventory('LxcDevice', n, { type: 'config-line', host: 'pve', id: '/etc/pve/lxc/101.conf#' + n })));
+closeSync(openSync(after + '-batch', 'w'));
 s.close();
 `;
 
@@ -43,7 +46,10 @@ strace.describe('state store durability', () => {
     const to = calls.findIndex((c) => c.name === 'openat' && c.result.includes(after));
     expect(from).toBeGreaterThanOrEqual(0);
     expect(to).toBeGreaterThan(from);
-    const synced = calls.slice(from, to).filter((c) => (c.name === 'fsync' || c.name === 'fdatasync') && c.path?.endsWith('/state.db-wal'));
-    expect(synced.length).toBeGreaterThan(0);
+    const walSyncs = (slice: typeof calls) => slice.filter((c) => (c.name === 'fsync' || c.name === 'fdatasync') && c.path?.endsWith('/state.db-wal'));
+    expect(walSyncs(calls.slice(from, to)).length).toBeGreaterThan(0);
+    const batchEnd = calls.findIndex((c) => c.name === 'openat' && c.result.includes(`${after}-batch`));
+    expect(batchEnd).toBeGreaterThan(to);
+    expect(walSyncs(calls.slice(to, batchEnd))).toHaveLength(walSyncs(calls.slice(from, to)).length);
   });
 });

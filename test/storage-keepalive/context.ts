@@ -34,7 +34,7 @@ export class MemoryState {
       signal,
       now,
       inventory: this.inventory.map((item) => ({ ...item })),
-      recordInventory: (item) => {
+      recordInventory: async (item) => {
         // As the state store: recording an item already there replaces its detail.
         const at = this.inventory.findIndex(sameItem(item));
         if (at === -1) this.inventory.push({ ...item });

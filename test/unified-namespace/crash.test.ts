@@ -66,7 +66,7 @@ function treeOf(l: CrashLab): string[] {
   return out.sort();
 }
 
-function inventoryOf(l: CrashLab): InventoryItem[] {
+function inventoryOf(l: CrashLab): readonly InventoryItem[] {
   const store = new StateStore(l.state);
   try {
     return store.listInventory('UnifiedNamespace', 'data');
