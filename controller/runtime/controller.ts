@@ -141,8 +141,25 @@ export class Controller {
       const host = this.hostOfResource(resource);
       if (host && changedHosts.includes(host)) keys.add(keyOf(resource));
     }
+    this.watchAll(keys);
     for (const key of keys) this.queue.add(key);
     queueDepth.set(this.queue.depth);
+  }
+
+  /**
+   * Sets up the drift watches of every resource in `keys` at once, before any of them runs, so that a host's
+   * watch (one inotifywait over SSH) starts with the whole set instead of being restarted as each resource's first
+   * run adds its paths. The run ensures its watch again (a no-op when nothing changed).
+   */
+  private watchAll(keys: Iterable<ResourceKey>): void {
+    if (this.opts.watchDrift === false) return;
+    for (const key of keys) {
+      const resource = this.desired.get(key);
+      const reconciler = resource && this.reconcilers.get(resource.kind);
+      if (!resource || !reconciler || resource.metadata.annotations[ANNOTATIONS.suspend] === 'true') continue;
+      const host = this.hosts.get(reconciler.hostOf(resource.spec, resource.metadata.name));
+      if (host) this.watches.ensure(key, resource, reconciler, host);
+    }
   }
 
   /** `homeostat prune --confirm`: releases the deletions the guard holds. */

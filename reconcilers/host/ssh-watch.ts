@@ -70,6 +70,11 @@ export class SshWatchHub {
   private blind = false;
   /** When the first path change still waiting to be armed came (see requestRearmForPaths). */
   private gatherSince: number | undefined;
+  /** Bumped when registrations change; with `armed`, says whether `index` is current. */
+  private registrationsVersion = 0;
+  private index:
+    | { armed: Map<string, ArmedPath>; version: number; byPath: Map<string, Array<{ r: Registration; t: WatchTarget }>>; byAnchor: Map<string, Array<{ r: Registration; t: WatchTarget }>> }
+    | undefined;
 
   constructor(private readonly deps: SshWatchDeps) {
     this.mode = deps.forcePolling ? 'poll' : 'inotify';
@@ -84,11 +89,13 @@ export class SshWatchHub {
     const ready = new Promise<void>((resolve) => (resolveReady = resolve));
     const registration: Registration = { targets, onEvent, resolveReady, ready: false };
     this.registrations.add(registration);
+    this.registrationsVersion++;
     this.requestRearmForPaths();
     return {
       ready,
       close: () => {
         if (!this.registrations.delete(registration)) return;
+        this.registrationsVersion++;
         registration.resolveReady();
         this.requestRearmForPaths();
       },
@@ -260,26 +267,61 @@ export class SshWatchHub {
     const kind = kindOf(event.events);
     const selfGone = event.events.some((e) => SELF_GONE.has(e));
     let rearm = false;
-    for (const r of [...this.registrations]) {
-      for (const t of r.targets) {
-        const armed = this.armed.get(t.realPath);
-        if (!armed) continue;
-        if (event.path === t.realPath) {
-          this.emit(r, { path: t.hostPath, kind });
-          // A directory went away or one appeared where there was none: the watch set must change.
-          if (armed.kind === 'd' ? kind !== 'change' : event.events.includes('ISDIR')) rearm = true;
-        } else if (armed.kind === 'd' && posix.dirname(event.path) === t.realPath && !selfGone) {
-          this.emit(r, { path: posix.join(t.hostPath, posix.basename(event.path)), kind });
-        } else if (armed.kind === '-' && posix.dirname(event.path) === armed.anchor && t.realPath.startsWith(`${event.path}/`)) {
-          this.emit(r, { path: t.hostPath, kind: 'rename' });
-          rearm = true;
-        } else if (event.path === armed.anchor && selfGone) {
-          this.emit(r, { path: t.hostPath, kind });
-          rearm = true;
-        }
+    for (const { r, t } of this.candidatesFor(event.path)) {
+      if (!this.registrations.has(r)) continue;
+      const armed = this.armed.get(t.realPath);
+      if (!armed) continue;
+      if (event.path === t.realPath) {
+        this.emit(r, { path: t.hostPath, kind });
+        // A directory went away or one appeared where there was none: the watch set must change.
+        if (armed.kind === 'd' ? kind !== 'change' : event.events.includes('ISDIR')) rearm = true;
+      } else if (armed.kind === 'd' && posix.dirname(event.path) === t.realPath && !selfGone) {
+        this.emit(r, { path: posix.join(t.hostPath, posix.basename(event.path)), kind });
+      } else if (armed.kind === '-' && posix.dirname(event.path) === armed.anchor && t.realPath.startsWith(`${event.path}/`)) {
+        this.emit(r, { path: t.hostPath, kind: 'rename' });
+        rearm = true;
+      } else if (event.path === armed.anchor && selfGone) {
+        this.emit(r, { path: t.hostPath, kind });
+        rearm = true;
       }
     }
-    if (selfGone || rearm) this.requestArm();
+    if (selfGone || rearm) this.requestRearmForPaths();
+  }
+
+  /**
+   * The registered targets an event at `path` can concern (the path itself, a watched folder it is in, a missing
+   * path anchored at its folder or at it), from an index by real path and by anchor, so that an event costs the
+   * targets it touches, not every target of the host (a thousand resources on a host, several events per write).
+   */
+  private candidatesFor(path: string): Array<{ r: Registration; t: WatchTarget }> {
+    if (!this.index || this.index.armed !== this.armed || this.index.version !== this.registrationsVersion) {
+      const byPath = new Map<string, Array<{ r: Registration; t: WatchTarget }>>();
+      const byAnchor = new Map<string, Array<{ r: Registration; t: WatchTarget }>>();
+      const add = (map: typeof byPath, key: string, entry: { r: Registration; t: WatchTarget }) => {
+        const list = map.get(key);
+        if (list) list.push(entry);
+        else map.set(key, [entry]);
+      };
+      for (const r of this.registrations) {
+        for (const t of r.targets) {
+          add(byPath, t.realPath, { r, t });
+          const anchor = this.armed.get(t.realPath)?.anchor;
+          if (anchor !== undefined) add(byAnchor, anchor, { r, t });
+        }
+      }
+      this.index = { armed: this.armed, version: this.registrationsVersion, byPath, byAnchor };
+    }
+    const parent = posix.dirname(path);
+    const seen = new Set<WatchTarget>();
+    const out: Array<{ r: Registration; t: WatchTarget }> = [];
+    for (const list of [this.index.byPath.get(path), this.index.byPath.get(parent), this.index.byAnchor.get(parent), this.index.byAnchor.get(path)]) {
+      for (const entry of list ?? []) {
+        if (seen.has(entry.t)) continue;
+        seen.add(entry.t);
+        out.push(entry);
+      }
+    }
+    return out;
   }
 
   private async armPolling(): Promise<void> {
