@@ -8,6 +8,7 @@ export { documentJsonSchema, kindJsonSchema } from './json-schema.js';
 export { generationOf } from './generation.js';
 export { DEFAULT_MANIFEST_LIMITS, formatBytes, manifestLimits, type ManifestLimits } from './limits.js';
 export { loadManifestDir, type LoadedManifests } from './load.js';
+export { openParseCache, bundledParserId, type ParseCache } from './parse-cache.js';
 export { compareManifestErrors, formatManifestError, unreadableFile, type ManifestError, type ManifestErrorCode } from './manifest-error.js';
 export { parseManifestFile, type ParsedManifestFile } from './parse.js';
 export { readRevision } from './revision.js';

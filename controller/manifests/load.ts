@@ -13,6 +13,7 @@ import { resolveIdentities } from './identities.js';
 import { directoryOverLimits, manifestLimits, tooManyDocumentsOverall, type ManifestLimits } from './limits.js';
 import { compareManifestErrors, unreadableFile, type ManifestError } from './manifest-error.js';
 import { parseManifestFile } from './parse.js';
+import type { ParseCache } from './parse-cache.js';
 import { MANIFEST_READ_CONCURRENCY, readManifestText, ReadBudget, statSizes } from './read-bounded.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 
@@ -29,6 +30,7 @@ export async function loadManifestDir(
   dir: string,
   schemas: SchemaRegistry = defaultSchemas(),
   limits: ManifestLimits = manifestLimits(),
+  cache?: ParseCache,
 ): Promise<LoadedManifests> {
   const files = await listManifestFiles(dir);
   const refused = (error: ManifestError): LoadedManifests => ({ resources: [], errors: [error], files });
@@ -36,7 +38,8 @@ export async function loadManifestDir(
   if (tooMuch) return refused(tooMuch);
 
   const budget = new ReadBudget(limits.maxTotalBytes);
-  const parsed = await mapLimited(files, MANIFEST_READ_CONCURRENCY, (file) => readManifestFile(dir, file, schemas, limits, budget));
+  const parsed = await mapLimited(files, MANIFEST_READ_CONCURRENCY, (file) => readManifestFile(dir, file, schemas, limits, budget, cache));
+  cache?.save();
   const overBudget = parsed.find((p) => p.overBudget);
   if (overBudget) return refused(overBudget.errors[0]!);
   let documents = 0;
@@ -68,11 +71,13 @@ export async function readManifestFile(
   schemas: SchemaRegistry,
   limits: ManifestLimits,
   budget: ReadBudget,
+  cache?: ParseCache,
 ): Promise<ReadManifestFile> {
   try {
     const read = await readManifestText(join(dir, file), file, limits, budget);
     if ('error' in read) return { resources: [], errors: [read.error], documents: 0, ...(read.overBudget ? { overBudget: true } : {}) };
-    return parseManifestFile(file, read.text, schemas, limits);
+    const parse = () => parseManifestFile(file, read.text, schemas, limits);
+    return cache ? cache.parsed(file, read.text, JSON.stringify(limits), parse) : parse();
   } catch (err) {
     return { resources: [], errors: [unreadableFile(file, err)], documents: 0 };
   }

@@ -12,7 +12,7 @@ import { errorMessage, formatProblem } from '../../reconcilers/core/problem.js';
 import { formatMs } from '../../reconcilers/core/duration.js';
 import { planInputOf } from '../../reconcilers/core/machine.js';
 import { keyOf, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
-import { loadManifestDir, readRevision, type ManifestError } from '../manifests/index.js';
+import { loadManifestDir, openParseCache, readRevision, type ManifestError } from '../manifests/index.js';
 import { StateStore } from '../state/store.js';
 import { listResourceViews, type ResourceView } from '../status/views.js';
 import { openControllerSession } from './session.js';
@@ -30,6 +30,8 @@ export interface OneShotOptions {
   reconcilers: Reconciler<any, any, Change>[];
   /** The deadline of the whole command. Default DEFAULT_ONESHOT_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** The bundled build's identity: reuse what it parsed last time (controller/manifests/parse-cache.ts). */
+  parserId?: string;
 }
 
 /** `--timeout` when not given: 5 minutes. */
@@ -62,8 +64,10 @@ export class ManifestsInvalid extends Error {
   }
 }
 
-async function loadSnapshot(dir: string) {
-  const { resources, errors } = await loadManifestDir(dir);
+async function loadSnapshot(opts: OneShotOptions, access: 'read' | 'write') {
+  const dir = opts.manifestsDir;
+  const cache = opts.parserId && existsSync(opts.stateDir) ? openParseCache(opts.stateDir, opts.parserId, { readonly: access === 'read' }) : undefined;
+  const { resources, errors } = await loadManifestDir(dir, undefined, undefined, cache);
   if (errors.length > 0) throw new ManifestsInvalid(errors);
   return { resources: new Map(resources.map((r) => [keyOf(r), r] as const)), revision: await readRevision(dir) };
 }
@@ -81,7 +85,7 @@ export interface ResourceDiff {
 
 /** Plans every resource against its live host; changes nothing anywhere. */
 export async function diffOnce(opts: OneShotOptions): Promise<ResourceDiff[]> {
-  const snapshot = await loadSnapshot(opts.manifestsDir);
+  const snapshot = await loadSnapshot(opts, 'read');
   const store = existsSync(join(opts.stateDir, 'state.db')) ? new StateStore(opts.stateDir, { readonly: true }) : null;
   const hosts = new HostPool({ manifestsDir: opts.manifestsDir, stateDir: opts.stateDir, log: opts.log });
   const byKind = new Map(opts.reconcilers.map((r) => [r.kind, r]));
@@ -169,7 +173,7 @@ export interface ApplyResult {
  * At the deadline, the runs still going are aborted (every write is atomic) and reported as unsettled.
  */
 export async function applyOnce(opts: OneShotOptions & { confirmPrune?: boolean }): Promise<ApplyResult> {
-  const snapshot = await loadSnapshot(opts.manifestsDir);
+  const snapshot = await loadSnapshot(opts, 'write');
   const session = openControllerSession({ ...opts, drainMs: 30_000, watchDrift: false });
   const { store, controller } = session;
   try {

@@ -10,12 +10,16 @@ import { applyOnce, diffOnce, ManifestsInvalid } from '../../runtime/oneshot.js'
 import { resolveCommon, timeoutOption, type CommonOptions } from '../defaults.js';
 import { fail } from '../exit.js';
 import { printManifestErrors, renderGet } from '../output.js';
+import { bundledParserId } from '../../manifests/index.js';
+
+/** This bundled build's identity, for the parse cache (undefined when not running from the bundle: no cache). */
+const PARSER_ID = bundledParserId(import.meta.url);
 
 export async function diff(o: Partial<CommonOptions> & { timeout: string }): Promise<never> {
   const common = resolveCommon(o);
   const timeoutMs = timeoutOption(o.timeout, 2);
   try {
-    const diffs = await diffOnce({ manifestsDir: common.manifests, stateDir: common.state, log: silentLogger, reconcilers: allReconcilers, timeoutMs });
+    const diffs = await diffOnce({ manifestsDir: common.manifests, stateDir: common.state, log: silentLogger, reconcilers: allReconcilers, timeoutMs, parserId: PARSER_ID });
     let changes = 0;
     let errors = 0;
     for (const d of diffs) {
@@ -60,6 +64,7 @@ export async function apply(o: Partial<CommonOptions> & { timeout: string }): Pr
       log: createLogger({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn' }),
       reconcilers: allReconcilers,
       timeoutMs,
+      parserId: PARSER_ID,
     });
     process.stdout.write((await renderGet(views, 'wide')) + '\n');
     if (held.length > 0) process.stdout.write(`prune held (mass deletion): ${held.join(', ')}; run \`homeostat prune --confirm\`\n`);
