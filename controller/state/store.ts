@@ -105,6 +105,8 @@ export class StateStore {
   private afterCommitCallbacks: Array<() => void> = [];
   private commitScheduled: { at: number; timer?: NodeJS.Timeout; immediate?: NodeJS.Immediate } | undefined;
   private lastCommitAt = -Infinity;
+  /** The last commit an awaited inventory record was waiting for (the pacing of records is their own). */
+  private lastDurableCommitAt = -Infinity;
   /** A deferred commit that failed: thrown by the next call that commits, so it is never silent. */
   private commitError: unknown;
   /**
@@ -176,6 +178,7 @@ export class StateStore {
     this.afterCommitCallbacks = [];
     if (inventory.length + statuses.size + caches.size + writes.length > 0) {
       this.lastCommitAt = performance.now();
+      if (durable.length > 0) this.lastDurableCommitAt = this.lastCommitAt;
       try {
         this.database.transaction(() => {
           for (const write of inventory) write();
@@ -215,8 +218,8 @@ export class StateStore {
    * fsync per interval. Report-only writes wait up to COMMIT_INTERVAL_MS; an inventory record, which its run
    * awaits, DURABLE_COMMIT_INTERVAL_MS (an earlier commit takes whatever else is pending along).
    */
-  private scheduleCommit(intervalMs = COMMIT_INTERVAL_MS): void {
-    const at = Math.max(performance.now(), this.lastCommitAt + intervalMs);
+  private scheduleCommit(intervalMs = COMMIT_INTERVAL_MS, durable = false): void {
+    const at = Math.max(performance.now(), (durable ? this.lastDurableCommitAt : this.lastCommitAt) + intervalMs);
     if (this.commitScheduled && this.commitScheduled.at <= at) return;
     if (this.commitScheduled?.timer) clearTimeout(this.commitScheduled.timer);
     if (this.commitScheduled?.immediate) clearImmediate(this.commitScheduled.immediate);
@@ -365,7 +368,7 @@ export class StateStore {
     );
     return new Promise<void>((resolve, reject) => {
       this.durableWaiters.push({ resolve, reject });
-      this.scheduleCommit(DURABLE_COMMIT_INTERVAL_MS);
+      this.scheduleCommit(DURABLE_COMMIT_INTERVAL_MS, true);
     });
   }
 
