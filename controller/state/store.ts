@@ -8,8 +8,8 @@
  * Group commit: what only reports or remembers between runs (status with its memo, events, cache, controller
  * conditions) is written in one transaction per turn of the event loop, however many resources settle in it,
  * instead of one fsync'd commit each (a pass over a hundred resources made two hundred, and they were most of
- * its time). This process reads its own pending status and cache from memory; the other reads (events, lists
- * for `get` and the API) commit what is pending first. `afterCommit` runs a callback once what was written so
+ * its time). The writing store keeps statuses, inventories and resource rows in memory and reads them from there;
+ * events and controller conditions are read after committing what is pending. `afterCommit` runs a callback once what was written so
  * far is on disk. Resource rows are immediate: a resource is on disk before anything is recorded for it. An
  * inventory record is durable before the host change it describes (`await recordInventory`, see
  * reconcilers/lxc-config/apply.ts), the records of one turn sharing one commit; forgets ride with the next commit.
@@ -153,7 +153,7 @@ export class StateStore {
     }
   }
 
-  /** Commits the pending report-only writes in one transaction, then runs the afterCommit callbacks. */
+  /** Commits every pending write (inventory first) in one transaction, then tells the awaiting records and the afterCommit callbacks. */
   commit(): void {
     if (this.commitScheduled?.timer) clearTimeout(this.commitScheduled.timer);
     if (this.commitScheduled?.immediate) clearImmediate(this.commitScheduled.immediate);
@@ -315,7 +315,7 @@ export class StateStore {
 
   getStatus(kind: string, name: string): ResourceStatus {
     const key = `${kind}/${name}`;
-    let body = this.pendingStatus.get(key)?.body ?? this.statusBodies?.get(key);
+    let body = this.statusBodies?.get(key);
     if (body === undefined) {
       body = (this.sql('SELECT body FROM status WHERE kind = ? AND name = ?').get(kind, name) as { body: string } | undefined)?.body ?? '{}';
       this.statusBodies?.set(key, body);
@@ -331,7 +331,7 @@ export class StateStore {
     this.scheduleCommit();
   }
 
-  // ── inventory: immediate and durable ─────────────────────────────────────
+  // ── inventory: a record durable once awaited ─────────────────────────────
 
   /** The resource's inventory, frozen (shared between callers: copy before changing). */
   listInventory(kind: string, name: string): readonly InventoryItem[] {

@@ -7,7 +7,8 @@
  * `ContainerCommandFailed`, `ContainerNotRunning`.
  */
 import { RetryableError } from '../core/contract.js';
-import type { Host } from '../host/index.js';
+import { runTool, runToolChecked, toolFailure, type ContainerFailureReason } from './tool.js';
+import type { Host, HostPlatform } from '../host/index.js';
 import { DEFAULT_LXC_PATH } from './paths.js';
 import { forgetRunningContainers, runningContainers } from './running.js';
 
@@ -15,7 +16,7 @@ const RESTART_TIMEOUT_MS = 180_000;
 /** Seconds a clean shutdown may take before LXC kills the container. */
 const STOP_TIMEOUT_S = '30';
 
-export type ContainerFailureReason = 'ContainerToolMissing' | 'ContainerCommandFailed' | 'ContainerNotRunning';
+export type { ContainerFailureReason } from './tool.js';
 
 export interface ContainerState {
   running: boolean;
@@ -31,44 +32,23 @@ export interface ContainerTools {
   readonly restartCommand: string;
 }
 
-export function containerTools(host: Host, platform: 'proxmox' | 'lxc', container: string): ContainerTools {
+export function containerTools(host: Host, platform: HostPlatform, container: string): ContainerTools {
   return platform === 'proxmox' ? pctTools(host, container) : lxcTools(host, container);
 }
 
-interface ToolResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(host: Host, argv: string[], what: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ToolResult> {
-  const result = await host.exec(argv, opts);
-  if (result.code === 127) throw new RetryableError<ContainerFailureReason>('ContainerToolMissing', `${what}: ${argv[0]} is not installed on host ${host.name}`);
-  return result;
-}
-
-function failure(host: Host, argv: string[], result: ToolResult): RetryableError<ContainerFailureReason> {
-  const output = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join('; ');
-  return new RetryableError('ContainerCommandFailed', `${argv.slice(0, 3).join(' ')} ... on host ${host.name} failed (exit ${result.code}): ${output}`);
-}
-
-/** Runs a tool, throwing on a non-zero exit. */
+/** Runs a tool of `container`'s, throwing on a non-zero exit. */
 function checkedRunner(host: Host, container: string) {
-  return async (argv: string[], signal?: AbortSignal, timeoutMs?: number): Promise<ToolResult> => {
-    const result = await run(host, argv, `container ${container}`, { signal, timeoutMs });
-    if (result.code !== 0) throw failure(host, argv, result);
-    return result;
-  };
+  return (argv: string[], signal?: AbortSignal, timeoutMs?: number) => runToolChecked(host, argv, `container ${container}`, { signal, timeoutMs });
 }
 
 /** Whether `container` runs, from the host's shared reading (running.ts). */
-async function stateOf(host: Host, platform: 'proxmox' | 'lxc', container: string, signal?: AbortSignal): Promise<ContainerState> {
+async function stateOf(host: Host, platform: HostPlatform, container: string, signal?: AbortSignal): Promise<ContainerState> {
   signal?.throwIfAborted();
   return { running: (await runningContainers(host, platform)).has(container) };
 }
 
 /** Runs an action that changes whether containers run; the host's reading is forgotten before and after. */
-async function changingState<T>(host: Host, platform: 'proxmox' | 'lxc', action: () => Promise<T>): Promise<T> {
+async function changingState<T>(host: Host, platform: HostPlatform, action: () => Promise<T>): Promise<T> {
   forgetRunningContainers(host, platform);
   try {
     return await action();
@@ -130,13 +110,13 @@ function lxcTools(host: Host, name: string): ContainerTools {
  */
 async function testInside(
   host: Host,
-  platform: 'proxmox' | 'lxc',
+  platform: HostPlatform,
   container: string,
   argv: string[],
   state: (signal?: AbortSignal) => Promise<ContainerState>,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const result = await run(host, argv, 'check inside the container', { signal, timeoutMs: 30_000 });
+  const result = await runTool(host, argv, 'check inside the container', { signal, timeoutMs: 30_000 });
   if (result.code === 0) return true;
   if (result.code === 1 && result.stderr.trim() === '') return false;
   forgetRunningContainers(host, platform);
@@ -147,5 +127,5 @@ async function testInside(
     );
   }
   if (result.code === 1) return false;
-  throw failure(host, argv, result);
+  throw toolFailure(host, argv, result);
 }

@@ -10,8 +10,8 @@
  *
  * After an action that changes it (start, restart) the fact is forgotten, so the next asker reads it again.
  */
-import { RetryableError } from '../core/errors.js';
-import { forgetHostFact, isHostError, sharedHostFact, type Host } from '../host/index.js';
+import { forgetHostFact, isHostError, sharedHostFact, type Host, type HostPlatform } from '../host/index.js';
+import { runToolChecked } from './tool.js';
 import { DEFAULT_LXC_PATH, isProxmoxVmid } from './paths.js';
 
 /** How long one reading of a host's running containers is shared. */
@@ -19,15 +19,15 @@ export const RUNNING_FACT_TTL_MS = 1_000;
 /** Where Proxmox VE's LXC puts a running CT's cgroup. */
 export const PVE_CGROUP_DIR = '/sys/fs/cgroup/lxc';
 
-const factKey = (platform: 'proxmox' | 'lxc') => `running-containers:${platform}`;
+const factKey = (platform: HostPlatform) => `running-containers:${platform}`;
 
 /** The names (VMIDs on Proxmox) of the host's running containers. */
-export function runningContainers(host: Host, platform: 'proxmox' | 'lxc'): Promise<ReadonlySet<string>> {
+export function runningContainers(host: Host, platform: HostPlatform): Promise<ReadonlySet<string>> {
   return sharedHostFact(host, factKey(platform), RUNNING_FACT_TTL_MS, () => (platform === 'proxmox' ? readPveCgroups(host) : listRunningLxc(host)));
 }
 
 /** Forget what was read: a container was started, stopped or restarted. */
-export function forgetRunningContainers(host: Host, platform: 'proxmox' | 'lxc'): void {
+export function forgetRunningContainers(host: Host, platform: HostPlatform): void {
   forgetHostFact(host, factKey(platform));
 }
 
@@ -43,10 +43,6 @@ async function readPveCgroups(host: Host): Promise<ReadonlySet<string>> {
 
 async function listRunningLxc(host: Host): Promise<ReadonlySet<string>> {
   const argv = ['lxc-ls', '-P', host.resolvePath(DEFAULT_LXC_PATH), '--running', '-1'];
-  const result = await host.exec(argv, { timeoutMs: 30_000 });
-  if (result.code === 127) throw new RetryableError('ContainerToolMissing', `lxc-ls is not installed on host ${host.name}`);
-  if (result.code !== 0) {
-    throw new RetryableError('ContainerCommandFailed', `lxc-ls on host ${host.name} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-3).join('; ')}`);
-  }
+  const result = await runToolChecked(host, argv, 'which containers run', { timeoutMs: 30_000 });
   return new Set(result.stdout.split('\n').map((line) => line.trim()).filter((name) => name !== ''));
 }
