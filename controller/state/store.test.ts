@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyStatus, StateStore } from './store.js';
+import { forgetSecret, registerSecret } from '../../reconcilers/core/redact.js';
 import { testResource } from '../../test/support/resource.js';
 
 const dirs: string[] = [];
@@ -75,6 +76,32 @@ describe('StateStore', () => {
     await new Promise<void>((resolve) => store.afterCommit(resolve));
     expect(reader.getStatus('UnifiedNamespace', 'data').observedGeneration).toBeNull();
     reader.close();
+    store.close();
+  });
+
+  it('tells change listeners what was written, redacted, and a throwing listener breaks nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-store-'));
+    dirs.push(dir);
+    const store = new StateStore(dir);
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    store.changes.onListenerError = (err) => errors.push(err);
+    store.onChange(() => {
+      throw new Error('listener bug');
+    });
+    registerSecret('test:store-feed', 'hunter2');
+    const stop = store.onChange((c) => seen.push(c.type === 'event' ? `event:${c.event.reason}:${c.event.message}` : c.type === 'controller' ? `controller:${c.condition.type}` : `${c.type}`));
+    store.upsertResource({ kind: 'UnifiedNamespace', name: 'data', host: 'local', file: 'data.yaml', generation: 'g1', resource });
+    store.putStatus('UnifiedNamespace', 'data', emptyStatus());
+    store.recordEvent('UnifiedNamespace', 'data', 'Warning', 'Failed', 'login failed with password=hunter2');
+    store.putControllerCondition({ type: 'ManifestsValid', status: 'True', reason: 'Valid', message: '', observedGeneration: null, lastTransitionTime: new Date().toISOString() });
+    store.deleteResource('UnifiedNamespace', 'data');
+    stop();
+    store.putStatus('UnifiedNamespace', 'other', emptyStatus());
+    expect(seen).toEqual(['resources', 'status', expect.stringMatching(/^event:Failed:login failed with password=(?!hunter2)/), 'controller:ManifestsValid', 'resources']);
+    forgetSecret('test:store-feed');
+    expect(errors).toHaveLength(6); // the throwing listener was told all six writes, each time without harm
+    expect(store.listControllerConditions()).toMatchObject([{ type: 'ManifestsValid' }]);
     store.close();
   });
 });

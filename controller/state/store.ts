@@ -21,6 +21,7 @@ import type { InventoryItem } from '../../reconcilers/core/contract.js';
 import type { Resource, Revision } from '../../reconcilers/core/resource.js';
 import { redact, redactDeep } from '../../reconcilers/core/redact.js';
 import type { Condition } from './conditions.js';
+import { ChangeFeed, type StoreChangeListener } from './changes.js';
 
 export interface ResourceRow {
   kind: string;
@@ -118,6 +119,8 @@ export class StateStore {
   private readonly inventories: Map<string, InventoryItem[]> | undefined;
   private readonly resourceRows: Map<string, ResourceRow> | undefined;
   private resourceRowsLoaded = false;
+  /** What changed, as it is written (changes.ts): the status page's stream and the notifications listen. */
+  readonly changes = new ChangeFeed();
 
   constructor(stateDir: string, opts: { readonly?: boolean } = {}) {
     if (!opts.readonly) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -135,6 +138,11 @@ export class StateStore {
       this.inventories = new Map();
       this.resourceRows = new Map();
     }
+  }
+
+  /** Tells `listener` every change as it is written (changes.ts); returns the unsubscribe. */
+  onChange(listener: StoreChangeListener): () => void {
+    return this.changes.subscribe(listener);
   }
 
   /** The database, with everything pending committed (for tests and maintenance). */
@@ -268,6 +276,7 @@ export class StateStore {
         this.resourceRows.set(key, { ...row, createdAt: this.resourceRows.get(key)?.createdAt ?? now });
       }
     }
+    if (rows.length > 0 && this.changes.active) this.changes.emit({ type: 'resources', deleted: false });
   }
 
   /** Every resource (of `kind`), by kind and name. The writing store answers from memory: do not change the rows. */
@@ -309,6 +318,7 @@ export class StateStore {
     this.database.transaction(() => {
       for (const table of ['resources', 'status', 'inventory', 'cache']) this.sql(`DELETE FROM ${table} WHERE kind = ? AND name = ?`).run(kind, name);
     })();
+    if (this.changes.active) this.changes.emit({ type: 'resources', kind, name, deleted: true });
   }
 
   // ── status ───────────────────────────────────────────────────────────────
@@ -329,6 +339,7 @@ export class StateStore {
     this.pendingStatus.set(key, { kind, name, body });
     this.statusBodies?.set(key, body);
     this.scheduleCommit();
+    if (this.changes.active) this.changes.emit({ type: 'status', kind, name });
   }
 
   // ── inventory: a record durable once awaited ─────────────────────────────
@@ -420,6 +431,7 @@ export class StateStore {
            (SELECT seq FROM events WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT ?)`,
       ).run(kind, name, kind, name, EVENTS_PER_RESOURCE);
     });
+    if (this.changes.active) this.changes.emit({ type: 'event', kind, name, event: { type, reason, message, time: at } });
   }
 
   listEvents(kind: string, name: string, limit = 20): EventRow[] {
@@ -437,6 +449,7 @@ export class StateStore {
   putControllerCondition(condition: Condition): void {
     const body = JSON.stringify(redactDeep(condition));
     this.defer(() => this.sql('INSERT INTO controller_conditions (type, body) VALUES (?, ?) ON CONFLICT (type) DO UPDATE SET body = excluded.body').run(condition.type, body));
+    if (this.changes.active) this.changes.emit({ type: 'controller', condition: JSON.parse(body) as Condition });
   }
 
   listControllerConditions(): Condition[] {
