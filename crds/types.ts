@@ -67,6 +67,44 @@ export interface LxcDeviceSpec {
   restart: 'never' | 'if-running';
 }
 
+/** Where notifications go, and which ones. */
+export interface NotifierSpec {
+  /**
+   * The receiving service: `ntfy` (POST to the topic URL; Title, Priority and Tags headers), `gotify` (POST
+   * {url}/message with an application token), or `webhook` (POST of a JSON object: kind, name, host, type, reason,
+   * message, count, time).
+   */
+  type: 'ntfy' | 'gotify' | 'webhook';
+  /**
+   * ntfy: the topic URL (https://ntfy.sh/my-lab-topic); gotify: the server's base URL (https://gotify.example.com);
+   * webhook: the URL to POST to. http or https, without credentials in it (use `tokenFile`).
+   */
+  url: string;
+  /**
+   * Absolute path of a file holding the token, on the machine homeostat runs on (required for gotify: the application
+   * token, sent as X-Gotify-Key; ntfy and webhook: sent as `Authorization: Bearer <token>`). Read at every send; the
+   * value never appears in logs, status, events or errors.
+   */
+  tokenFile?: string;
+  /**
+   * `warning`: Warning events only (and Ready changes, the controller's conditions); `info`: every event too
+   * (Applied, PortForwarded, Restarted, ...).
+   * @default "warning"
+   */
+  severity: 'warning' | 'info';
+  /**
+   * Only notifications about resources of these kinds (`Controller`: the controller's own conditions such as
+   * PruneHeld). Empty or omitted: every kind.
+   * @default []
+   */
+  kinds: Array<'Host' | 'LxcDevice' | 'Notifier' | 'StorageKeepalive' | 'UnifiedNamespace' | 'VpnSidecar' | 'Controller'>;
+  /**
+   * Only notifications about resources with these names. Empty or omitted, every name.
+   * @default []
+   */
+  names: string[];
+}
+
 /** Which disk to keep awake, how often, and how. */
 export interface StorageKeepaliveSpec {
   /**
@@ -187,6 +225,14 @@ export interface VpnSidecarSpec {
    * @default []
    */
   dependents: VpnDependent[];
+  /**
+   * Check that the kill switch holds: whenever gluetun reports the tunnel down, homeostat tries a TCP connection to
+   * this address from inside the dependents' network namespace (nsenter on the Docker host, which must be the Host's
+   * own machine). It must fail; if it succeeds, traffic leaves around the tunnel: the dependents are stopped at once
+   * (KillSwitchViolation) and kept stopped until the tunnel is up, and the condition NoLeak is False. Needs the
+   * control server (it says whether the tunnel is down).
+   */
+  leakProbe?: VpnLeakProbe;
 }
 
 /**
@@ -324,12 +370,17 @@ export interface UnifiedNamespaceShare {
   path?: string;
 }
 
-/** gluetun's HTTP control server, where the forwarded port is read (GET /v1/portforward). */
+/**
+ * gluetun's HTTP control server, where homeostat reads the tunnel's state and public IP (GET /v1/vpn/status,
+ * /v1/publicip/ip) and the forwarded port (GET /v1/portforward). homeostat talks to it when it has an apiKey or a
+ * url, a dependent uses port forwarding, or the spec has a leakProbe.
+ */
 export interface VpnControlServer {
   /**
    * The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by
    * default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the
-   * control server can reconfigure the VPN) when a dependent uses port forwarding, and reaches it there.
+   * control server can reconfigure the VPN) whenever homeostat talks to it, and reaches it there. Two VpnSidecars on
+   * one Docker host need distinct ports.
    * @default 8000
    */
   port: number;
@@ -339,12 +390,15 @@ export interface VpnControlServer {
    */
   url?: string;
   /**
-   * How often the forwarded port is read (the VPN may change it at any reconnect; no Docker event says so). A
-   * duration such as 15s, from 100ms (a read is one HTTP request; only a change queues a reconcile) to 24h; 15s when
-   * omitted.
+   * How often the tunnel's state and the forwarded port are read (the VPN may drop or change them at any time; no
+   * Docker event says so). A duration such as 15s, from 100ms (a read is one or two HTTP requests; only a change
+   * queues a reconcile) to 24h; 15s when omitted.
    */
   pollInterval?: string;
-  /** The control server's API key (sent as X-API-Key), if it requires one. */
+  /**
+   * The control server's API key (sent as X-API-Key). gluetun 3.39.1 and later answer no request without one;
+   * homeostat configures the gateway's auth with it.
+   */
   apiKey?: SecretFileRef;
 }
 
@@ -416,10 +470,41 @@ export interface VpnGateway {
    */
   secretEnv: Record<string, SecretFileRef>;
   /**
-   * gluetun's HTTP control server, where the forwarded port is read (GET /v1/portforward).
+   * gluetun's HTTP control server, where homeostat reads the tunnel's state and public IP (GET /v1/vpn/status,
+   * /v1/publicip/ip) and the forwarded port (GET /v1/portforward). homeostat talks to it when it has an apiKey or a
+   * url, a dependent uses port forwarding, or the spec has a leakProbe.
    * @default {}
    */
   controlServer: VpnControlServer;
+}
+
+/**
+ * Check that the kill switch holds: whenever gluetun reports the tunnel down, homeostat tries a TCP connection to
+ * this address from inside the dependents' network namespace (nsenter on the Docker host, which must be the Host's
+ * own machine). It must fail; if it succeeds, traffic leaves around the tunnel: the dependents are stopped at once
+ * (KillSwitchViolation) and kept stopped until the tunnel is up, and the condition NoLeak is False. Needs the control
+ * server (it says whether the tunnel is down).
+ */
+export interface VpnLeakProbe {
+  /**
+   * An IP address on the internet that answers on `port` (e.g. 1.1.1.1), never a name: a name would be resolved
+   * through the tunnel's DNS.
+   */
+  address: string;
+  /** The TCP port to connect to (e.g. 443). */
+  port: number;
+  /**
+   * How long a connection attempt may take before it counts as failed (a kill switch that drops packets makes it wait
+   * this long). A duration such as 3s, from 100ms to 30s.
+   * @default "3s"
+   */
+  timeout: string;
+  /**
+   * How often the probe runs again while the tunnel stays down (it also runs each time the tunnel is seen going
+   * down). A duration such as 1m, from 1s to 24h.
+   * @default "1m"
+   */
+  interval: string;
 }
 
 /** Deliver the VPN's forwarded port to this app whenever it changes. */
@@ -432,6 +517,7 @@ export interface VpnPortForwarding {
 export interface SpecsByKind {
   Host: HostSpec;
   LxcDevice: LxcDeviceSpec;
+  Notifier: NotifierSpec;
   StorageKeepalive: StorageKeepaliveSpec;
   UnifiedNamespace: UnifiedNamespaceSpec;
   VpnSidecar: VpnSidecarSpec;

@@ -6,6 +6,7 @@
 import type { Change, Reconciler } from './core/contract.js';
 import { hostKindReconciler } from './host-kind/index.js';
 import { lxcDeviceReconciler } from './lxc-device/index.js';
+import { notifierReconciler } from './notifier/index.js';
 import { storageKeepaliveReconciler } from './storage-keepalive/index.js';
 import { unifiedNamespaceReconciler } from './unified-namespace/index.js';
 import { vpnSidecarReconciler } from './vpn-sidecar/index.js';
@@ -16,4 +17,5 @@ export const allReconcilers: Reconciler<any, any, Change>[] = [
   lxcDeviceReconciler as Reconciler<any, any, Change>,
   unifiedNamespaceReconciler as Reconciler<any, any, Change>,
   vpnSidecarReconciler as Reconciler<any, any, Change>,
+  notifierReconciler as Reconciler<any, any, Change>,
 ];

@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { commands } from './commands/index.js';
 import type { CommonOptions } from './defaults.js';
 import type { RunOptions } from './commands/run.js';
+import type { OneShotFlags } from './commands/oneshot.js';
 
 const program = new Command('homeostat')
   .description('Keeps a Proxmox home lab in the state that a directory of YAML manifests describes.')
@@ -22,10 +23,22 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-withCommon(program.command('run'))
+/** `--git URL` and its companions (controller/source/flags.ts checks them); `--interval` only for `run`. */
+const withGit = (cmd: Command, opts: { interval: boolean }) => {
+  cmd
+    .option('--git <url>', 'manifests from a git repository instead of --manifests: a path, file://, ssh://, user@host:repo or https://')
+    .option('--ref <ref>', 'with --git: the branch or tag to follow (default: main)')
+    .option('--path <dir>', 'with --git: the folder of manifests inside the repository (default: manifests; "." for its root)');
+  if (opts.interval) cmd.option('--interval <duration>', 'with --git: fetch this often, 5s to 24h (default: 1m; POST /api/v1/source/refresh fetches now)');
+  return cmd
+    .option('--git-key <file>', 'with an ssh URL: the private key to log in with')
+    .option('--git-known-hosts <file>', "with an ssh URL: the known_hosts file holding the server's host key (never accepted blindly)");
+};
+
+withGit(withCommon(program.command('run')), { interval: true })
   .description('run the controller: watch the manifests and keep converging (foreground; systemd runs it)')
   .option('--listen <host:port>', 'HTTP endpoint for /healthz, /readyz, /metrics and the API', '127.0.0.1:9477')
-  .option('--allow-remote', 'accept a non-loopback --listen; every endpoint but /healthz and /readyz then needs the API token')
+  .option('--allow-remote', 'accept a non-loopback --listen; every endpoint but /healthz, /readyz and the status page\'s files then needs the API token')
   .option('--allow-host <name>', 'another name the Host header may use (a DNS name, a reverse proxy); repeatable', collect, [])
   .option('--resync <duration>', 'periodic resync of converged resources', '10m')
   .action(async (o: RunOptions) => (await commands.run()).run(o));
@@ -48,20 +61,20 @@ program
   .description('print a JSON Schema for editors (yaml-language-server), derived from the CRDs')
   .action(async (kind: string | undefined) => (await commands.schemaDocs()).schema(kind));
 
-withCommon(program.command('diff'))
+withGit(withCommon(program.command('diff')), { interval: false })
   .description('plan against the live hosts and print what would change (exit 0 none, 1 changes, 2 error)')
   .option('--timeout <duration>', 'give up on what is not planned by then (reported per resource, exit 2)', '5m')
-  .action(async (o: Partial<CommonOptions> & { timeout: string }) => (await commands.oneshot()).diff(o));
+  .action(async (o: OneShotFlags) => (await commands.oneshot()).diff(o));
 
-withCommon(program.command('apply'))
+withGit(withCommon(program.command('apply')), { interval: false })
   .description('converge every resource once and exit (0: all Ready, 1: some not)')
   .option('--timeout <duration>', 'abort what has not settled by then (reported per resource, exit 1)', '5m')
-  .action(async (o: Partial<CommonOptions> & { timeout: string }) => (await commands.oneshot()).apply(o));
+  .action(async (o: OneShotFlags) => (await commands.oneshot()).apply(o));
 
 withCommon(program.command('get'))
   .argument('[KIND[/NAME]]')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'wide', 'json', 'yaml']).default('table'))
-  .description('list resources: KIND NAME HOST READY STATUS AGE')
+  .description('list resources: KIND NAME HOST READY STATUS AGE REVISION')
   .action(async (what: string | undefined, o: Partial<CommonOptions> & { output: string }) => (await commands.status()).get(what, o));
 
 withCommon(program.command('describe'))

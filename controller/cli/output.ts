@@ -11,6 +11,9 @@ export function printManifestErrors(errors: readonly ManifestError[], stream: No
   for (const e of errors) stream.write(formatManifestError(e) + '\n');
 }
 
+/** Digits of the applied commit `get` shows (`describe` shows all of it and its subject). */
+const SHORT_SHA = 7;
+
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd()).join('\n');
@@ -25,7 +28,7 @@ export async function renderGet(views: ResourceView[], output: string): Promise<
   if (output === 'json') return JSON.stringify({ items: views }, null, 2);
   if (output === 'yaml') return yamlText({ items: views });
   const wide = output === 'wide';
-  const header = ['KIND', 'NAME', 'HOST', 'READY', 'STATUS', 'AGE', ...(wide ? ['GENERATION', 'REVISION', 'MESSAGE'] : [])];
+  const header = ['KIND', 'NAME', 'HOST', 'READY', 'STATUS', 'AGE', 'REVISION', ...(wide ? ['GENERATION', 'MESSAGE'] : [])];
   const rows = views.map((v) => [
     v.kind,
     v.name,
@@ -33,12 +36,9 @@ export async function renderGet(views: ResourceView[], output: string): Promise<
     v.ready,
     v.status,
     formatAge(v.createdAt),
+    formatRevision(v.lastAppliedRevision, SHORT_SHA),
     ...(wide
-      ? [
-          v.observedGeneration === v.generation ? v.generation : `${v.generation} (observed ${v.observedGeneration ?? '-'})`,
-          formatRevision(v.lastAppliedRevision),
-          v.message.split('\n')[0] ?? '',
-        ]
+      ? [v.observedGeneration === v.generation ? v.generation : `${v.generation} (observed ${v.observedGeneration ?? '-'})`, v.message.split('\n')[0] ?? '']
       : []),
   ]);
   return table([header, ...rows]);
@@ -48,7 +48,8 @@ export async function renderDescribe(d: ResourceDetail): Promise<string> {
   const lines: string[] = [];
   lines.push(`Name:         ${d.name}`, `Kind:         ${d.kind}`, `Host:         ${d.host}`, `File:         ${d.file}`);
   lines.push(`Generation:   ${d.generation} (observed: ${d.observedGeneration ?? '-'})`);
-  lines.push(`Revision:     ${formatRevision(d.lastAppliedRevision)}`, `Last run:     ${d.lastReconcileTime ?? '-'}`);
+  const subject = d.lastAppliedRevision?.subject;
+  lines.push(`Revision:     ${formatRevision(d.lastAppliedRevision, Infinity)}${subject ? ` (${subject})` : ''}`, `Last run:     ${d.lastReconcileTime ?? '-'}`);
   const annotations = Object.entries(d.annotations);
   if (annotations.length) lines.push('Annotations:', ...annotations.map(([k, v]) => `  ${k}: ${v}`));
   lines.push('Spec:', ...(await yamlText(d.spec)).trimEnd().split('\n').map((l) => `  ${l}`));

@@ -6,18 +6,20 @@
  * - an Origin header, when present, must be this endpoint's own (`http://` + an accepted Host): a page on
  *   another origin cannot POST here, not even "no-cors" (CSRF);
  * - every POST needs `Authorization: Bearer <token>`; with `--allow-remote` every endpoint does, except
- *   `/healthz` and `/readyz`;
+ *   `/healthz`, `/readyz` and the status page's files (`/`, `/ui/app.js`, `/ui/app.css`: no data in them; the
+ *   page asks for the token and sends it with every API call and its live stream);
  * - a listen address that is not loopback is refused unless remote access is allowed.
  */
 import { isIP } from 'node:net';
+import { PAGE_PATHS } from './page/index.js';
 
-/** Endpoints anyone who can name the endpoint may read, even with `--allow-remote`. */
-const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+/** Endpoints anyone who can name the endpoint may read, even with `--allow-remote`: health, and the page's files. */
+const OPEN_PATHS = new Set(['/healthz', '/readyz', ...PAGE_PATHS]);
 
 export interface AccessPolicy {
   /** Accepted Host header values, lowercase (`127.0.0.1:9477`, `localhost:9477`, ...). */
   hosts: ReadonlySet<string>;
-  /** `--allow-remote`: the token guards every endpoint except /healthz and /readyz (else only POSTs). */
+  /** `--allow-remote`: the token guards every endpoint except /healthz, /readyz and the page's files (else only POSTs). */
   tokenEverywhere: boolean;
 }
 
@@ -38,7 +40,7 @@ export class RemoteListenRefused extends Error {
   constructor(readonly host: string) {
     super(
       `--listen ${host}: not a loopback address; the API would be reachable from the network. ` +
-        'Pass --allow-remote to accept that (every endpoint but /healthz and /readyz then needs the API token)',
+        'Pass --allow-remote to accept that (every endpoint but /healthz, /readyz and the status page\'s files then needs the API token)',
     );
   }
 }

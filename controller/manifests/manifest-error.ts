@@ -62,7 +62,8 @@ export const MAX_MESSAGE = 1_000;
 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-function escapeUnsafe(text: string): string {
+/** `text` with the characters that would break a line or fool a reader written as `\u{…}` (also for commit subjects). */
+export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, (c) => `\\u{${c.charCodeAt(0).toString(16).padStart(4, '0')}}`);
 }
 

@@ -216,6 +216,12 @@ export class ManifestSource {
   }
 
   /** Flushes run one at a time, in order. */
+  /** Looks at the directory now (what the periodic rescan does); resolves once that look is done and published. */
+  rescan(): Promise<void> {
+    this.enqueue({ paths: new Set(), force: false, recheck: true });
+    return this.flushing;
+  }
+
   private enqueue(request: FlushRequest): void {
     this.flushing = this.flushing
       .then(() => (this.closed ? undefined : this.flush(request)))

@@ -11,11 +11,13 @@ import type { Logger } from 'pino';
 import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { formatRevision } from '../../reconcilers/core/resource.js';
 import { assertListenAllowed, ensureApiToken, startHttp, type HttpEndpoint, type HttpListen } from '../http/index.js';
-import { formatManifestError, ManifestSource, type ManifestError } from '../manifests/index.js';
+import { formatManifestError, type ManifestError } from '../manifests/index.js';
+import { startNotifications } from '../notify/index.js';
 import type { Condition } from '../state/conditions.js';
 import type { StateStore } from '../state/store.js';
 import type { Controller } from './controller.js';
 import { openControllerSession } from './session.js';
+import { manifestsDirOf, openManifestFeed, type GitSourceSpec, type SourceControl } from '../source/index.js';
 
 export interface DaemonOptions {
   manifestsDir: string;
@@ -26,12 +28,16 @@ export interface DaemonOptions {
   listen: HttpListen;
   resyncMs?: number;
   drainMs?: number;
+  /** `run --git URL …`: manifests from a git repository (controller/source/) instead of `manifestsDir`. */
+  git?: GitSourceSpec;
 }
 
 export interface Daemon {
   controller: Controller;
   store: StateStore;
   http: HttpEndpoint;
+  /** Where the manifests come from (a directory or a git source): its state, and a fetch now. */
+  source: SourceControl;
   /** Resolves after a clean shutdown. */
   stop(): Promise<void>;
 }
@@ -39,10 +45,12 @@ export interface Daemon {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts;
   assertListenAllowed(opts.listen);
-  const session = openControllerSession(opts);
+  const session = openControllerSession({ ...opts, manifestsDir: manifestsDirOf(opts) });
   const { store, controller } = session;
+  // Notifier resources hear events and Ready changes from here on (controller/notify/).
+  const notifications = startNotifications({ store, controller, log });
   let ready = false;
-  const source = new ManifestSource(opts.manifestsDir);
+  const source = openManifestFeed({ ...opts, log, store });
   const reportErrors = (errors: readonly ManifestError[]) => {
     for (const e of errors) {
       log.error({ file: e.file, line: e.line }, formatManifestError(e));
@@ -74,28 +82,33 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let http: HttpEndpoint | undefined;
   try {
     const token = ensureApiToken(opts.stateDir);
+    // null: a git source with no good commit yet; nothing is accepted, so nothing recorded earlier is pruned.
     const first = await source.start();
-    reportErrors(first.errors);
-    await controller.accept(first);
+    if (first) {
+      reportErrors(first.errors);
+      await controller.accept(first);
+    }
     http = await startHttp(
       {
         store,
         isReady: () => ready,
         reconcileNow: (key) => controller.reconcileNow(key),
         confirmPrune: () => controller.confirmPrune(),
+        source: source.control,
       },
       opts.listen,
       token,
     );
   } catch (err) {
     await source.close();
+    notifications.stop();
     await session.close();
     throw err;
   }
   const daemonFile = join(opts.stateDir, 'daemon.json');
   writeFileSync(daemonFile, JSON.stringify({ pid: process.pid, url: http.url }) + '\n', { mode: 0o600 });
   ready = true;
-  log.info({ url: http.url, manifests: opts.manifestsDir, state: opts.stateDir }, 'homeostat controller running');
+  log.info({ url: http.url, manifests: opts.git ? source.control.state().location : opts.manifestsDir, state: opts.stateDir }, 'homeostat controller running');
 
   let stopping: Promise<void> | undefined;
   const endpoint = http;
@@ -103,6 +116,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     controller,
     store,
     http: endpoint,
+    source: source.control,
     stop() {
       stopping ??= (async () => {
         ready = false;
@@ -110,6 +124,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         await chain;
         await endpoint.close();
         rmSync(daemonFile, { force: true });
+        notifications.stop();
         await session.close();
         log.info('homeostat controller stopped');
       })();

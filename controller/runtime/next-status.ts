@@ -1,12 +1,14 @@
 /**
  * What a run's outcome does to a resource's status, as one pure function, Flux-style: the conditions
- * (Reconciling, Stalled, Degraded, and Ready summarized from them), observedGeneration and lastAppliedRevision
+ * (Reconciling, Stalled, Degraded, the kind's own, and Ready summarized from them), observedGeneration and lastAppliedRevision
  * (only on success), lastReconcileTime, and the events to record: Applied, a failure, a stall only when it
- * changed, Degraded when it starts or changes reason, Recovered when it ends. The controller writes the result.
+ * changed, Degraded when it starts or changes reason, Recovered when it ends, a kind's condition when it turns
+ * False or back to True. The controller writes the result.
  */
 import type { RunOutcome } from '../../reconcilers/core/machine.js';
 import type { Revision } from '../../reconcilers/core/resource.js';
 import { getCondition, setCondition, summarizeReady, type Condition, type ConditionInput } from '../state/conditions.js';
+import { kindConditionEvents, setKindConditions } from '../state/kind-conditions.js';
 import type { ResourceStatus } from '../state/store.js';
 
 /** The outcomes that end in a status write (the others: nothing ran, or the resource is being deleted). */
@@ -44,13 +46,15 @@ export function nextStatus(
       set({ type: 'Stalled', status: 'False', reason: 'Succeeded', message: '' });
       if (outcome.degraded) set({ type: 'Degraded', status: 'True', reason: outcome.degraded.reason, message: outcome.degraded.message });
       else set({ type: 'Degraded', status: 'False', reason: 'AsDeclared', message: '' });
-      set(summarizeReady(conditions, { result: 'converged' }));
+      const withKinds = (cs: Condition[]) => setKindConditions(cs, outcome.conditions ?? [], generation, now);
+      set(summarizeReady(withKinds(conditions), { result: 'converged' }));
+      conditions = withKinds(conditions); // the kind's own after the runtime's, Ready included
       status.observedGeneration = generation;
       if (outcome.applied.length > 0) {
         status.lastAppliedRevision = facts.revision;
         events.push({ type: 'Normal', reason: 'Applied', message: outcome.applied.map((c) => c.summary).join('; ') });
       }
-      events.push(...degradedEvents(previous.conditions, conditions));
+      events.push(...degradedEvents(previous.conditions, conditions), ...kindConditionEvents(previous.conditions, conditions));
       break;
     }
     case 'failed': {

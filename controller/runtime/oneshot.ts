@@ -11,7 +11,7 @@ import { isStalledError } from '../../reconcilers/core/contract.js';
 import { errorMessage, formatProblem } from '../../reconcilers/core/problem.js';
 import { formatMs } from '../../reconcilers/core/duration.js';
 import { planInputOf } from '../../reconcilers/core/machine.js';
-import { keyOf, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
+import { keyOf, type Resource, type ResourceKey, type Revision } from '../../reconcilers/core/resource.js';
 import { loadManifestDir, openParseCache, readRevision, type ManifestError } from '../manifests/index.js';
 import { StateStore } from '../state/store.js';
 import { listResourceViews, type ResourceView } from '../status/views.js';
@@ -32,6 +32,8 @@ export interface OneShotOptions {
   timeoutMs?: number;
   /** The bundled build's identity: reuse what it parsed last time (controller/manifests/parse-cache.ts). */
   parserId?: string;
+  /** The manifests' revision when `manifestsDir` is not a git work tree (`--git`: the fetched commit and its subject). */
+  revision?: Revision;
 }
 
 /** `--timeout` when not given: 5 minutes. */
@@ -69,7 +71,7 @@ async function loadSnapshot(opts: OneShotOptions, access: 'read' | 'write') {
   const cache = opts.parserId && existsSync(opts.stateDir) ? openParseCache(opts.stateDir, opts.parserId, { readonly: access === 'read' }) : undefined;
   const { resources, errors } = await loadManifestDir(dir, undefined, undefined, cache);
   if (errors.length > 0) throw new ManifestsInvalid(errors);
-  return { resources: new Map(resources.map((r) => [keyOf(r), r] as const)), revision: await readRevision(dir) };
+  return { resources: new Map(resources.map((r) => [keyOf(r), r] as const)), revision: opts.revision ?? (await readRevision(dir)) };
 }
 
 export interface ResourceDiff {

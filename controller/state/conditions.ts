@@ -40,6 +40,24 @@ export function isTrue(conditions: readonly Condition[], type: ConditionType): b
   return getCondition(conditions, type)?.status === 'True';
 }
 
+const RUNTIME_CONDITIONS: ReadonlySet<string> = new Set(['Ready', 'Reconciling', 'Stalled', 'Degraded']);
+
+/** A condition a kind reports itself (kind-conditions.ts), not one the runtime sets. */
+/**
+ * Which way a condition is bad: one named for trouble (`PruneHeld`, `…Failed`, `…Stalled`, `…Degraded`) when True,
+ * every other (`Ready`, `ManifestsValid`, `SourceReady`, `TunnelUp`) when False, as Kubernetes conditions read.
+ * The one rule for what notifications call going bad and what the status page colours red.
+ */
+export const BAD_WHEN_TRUE = /Held$|Failed$|Stalled$|Degraded$/;
+
+export function conditionIsBad(condition: Pick<Condition, 'type' | 'status'>): boolean {
+  return BAD_WHEN_TRUE.test(condition.type) ? condition.status === 'True' : condition.status === 'False';
+}
+
+export function isKindCondition(type: ConditionType): boolean {
+  return !RUNTIME_CONDITIONS.has(type);
+}
+
 /** The outcome of the latest run, as far as Ready cares. */
 export type RunOutcome =
   | { result: 'converged' }
@@ -48,7 +66,11 @@ export type RunOutcome =
   | { result: 'suspended' }
   | { result: 'reconciling' };
 
-/** Ready, derived: Stalled or Degraded or a failed run make it False; a run in progress makes it Unknown. */
+/**
+ * Ready, derived: Stalled, a failed run, a kind's own condition that is False (the first: the kind reports the
+ * most important first; it names the cause more precisely than Degraded does) or Degraded make it False; a run in
+ * progress makes it Unknown.
+ */
 export function summarizeReady(conditions: readonly Condition[], outcome: RunOutcome): ConditionInput {
   const stalled = getCondition(conditions, 'Stalled');
   if (stalled?.status === 'True') return { type: 'Ready', status: 'False', reason: stalled.reason, message: stalled.message };
@@ -60,6 +82,8 @@ export function summarizeReady(conditions: readonly Condition[], outcome: RunOut
       ? { type: 'Ready', status: previous.status, reason: previous.reason, message: previous.message }
       : { type: 'Ready', status: 'Unknown', reason: 'Progressing', message: 'reconciliation in progress' };
   }
+  const failing = conditions.find((c) => isKindCondition(c.type) && c.status === 'False');
+  if (failing) return { type: 'Ready', status: 'False', reason: failing.reason, message: failing.message };
   const degraded = getCondition(conditions, 'Degraded');
   if (degraded?.status === 'True') return { type: 'Ready', status: 'False', reason: degraded.reason, message: degraded.message };
   return { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'live state matches the spec' };

@@ -3,7 +3,7 @@
  * all three, so the table, the JSON and the API never disagree.
  */
 import type { Condition } from '../state/conditions.js';
-import type { EventRow, StateStore } from '../state/store.js';
+import type { EventRow, ResourceRow, StateStore } from '../state/store.js';
 import type { InventoryItem } from '../../reconcilers/core/contract.js';
 import { formatRevision, type Revision } from '../../reconcilers/core/resource.js';
 
@@ -26,28 +26,36 @@ export interface ResourceView {
 }
 
 export function listResourceViews(store: StateStore, kind?: string): ResourceView[] {
-  return store.listResources(kind).map((row) => {
-    const status = store.getStatus(row.kind, row.name);
-    const ready = status.conditions.find((c) => c.type === 'Ready');
-    const reconciling = status.conditions.find((c) => c.type === 'Reconciling');
-    const shown = reconciling?.status === 'True' ? reconciling : ready;
-    return {
-      kind: row.kind,
-      name: row.name,
-      host: row.host,
-      file: row.file,
-      ready: (ready?.status ?? 'Unknown') as ResourceView['ready'],
-      status: shown?.reason ?? 'Pending',
-      message: shown?.message ?? '',
-      createdAt: row.createdAt,
-      generation: row.generation,
-      observedGeneration: status.observedGeneration,
-      lastAppliedRevision: status.lastAppliedRevision,
-      lastReconcileTime: status.lastReconcileTime,
-      conditions: status.conditions,
-      fields: status.fields,
-    };
-  });
+  return store.listResources(kind).map((row) => toView(store, row));
+}
+
+/** The view of one resource, or null when there is none (what the status page's stream sends for a changed row). */
+export function resourceView(store: StateStore, kind: string, name: string): ResourceView | null {
+  const row = store.getResource(kind, name);
+  return row ? toView(store, row) : null;
+}
+
+function toView(store: StateStore, row: ResourceRow): ResourceView {
+  const status = store.getStatus(row.kind, row.name);
+  const ready = status.conditions.find((c) => c.type === 'Ready');
+  const reconciling = status.conditions.find((c) => c.type === 'Reconciling');
+  const shown = reconciling?.status === 'True' ? reconciling : ready;
+  return {
+    kind: row.kind,
+    name: row.name,
+    host: row.host,
+    file: row.file,
+    ready: (ready?.status ?? 'Unknown') as ResourceView['ready'],
+    status: shown?.reason ?? 'Pending',
+    message: shown?.message ?? '',
+    createdAt: row.createdAt,
+    generation: row.generation,
+    observedGeneration: status.observedGeneration,
+    lastAppliedRevision: status.lastAppliedRevision,
+    lastReconcileTime: status.lastReconcileTime,
+    conditions: status.conditions,
+    fields: status.fields,
+  };
 }
 
 export interface ResourceDetail extends ResourceView {
@@ -60,9 +68,8 @@ export interface ResourceDetail extends ResourceView {
 export function describeResource(store: StateStore, kind: string, name: string): ResourceDetail | null {
   const row = store.getResource(kind, name);
   if (!row) return null;
-  const view = listResourceViews(store, kind).find((v) => v.name === name)!;
   return {
-    ...view,
+    ...toView(store, row),
     spec: row.resource.spec,
     annotations: row.resource.metadata.annotations,
     inventory: store.listInventory(kind, name),

@@ -432,6 +432,170 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
     }
   },
   {
+    "file": "notifier.yaml",
+    "document": {
+      "apiVersion": "apiextensions.k8s.io/v1",
+      "kind": "CustomResourceDefinition",
+      "metadata": {
+        "name": "notifiers.homeostat.dev"
+      },
+      "spec": {
+        "group": "homeostat.dev",
+        "scope": "Cluster",
+        "names": {
+          "kind": "Notifier",
+          "listKind": "NotifierList",
+          "plural": "notifiers",
+          "singular": "notifier"
+        },
+        "versions": [
+          {
+            "name": "v1alpha1",
+            "served": true,
+            "storage": true,
+            "schema": {
+              "openAPIV3Schema": {
+                "description": "Sends notifications about the lab to a phone or a chat: events (Warning ones, or all of them) and Ready changes (a resource going not-Ready or Stalled, and recovering), and the controller's own conditions (PruneHeld, ManifestsValid). Repeats are grouped (one message per resource and reason per 10 minutes, unless it recovers), failed sends are retried with backoff, and a Notifier that cannot send is itself not Ready. Notifications are sent from the machine homeostat runs on.",
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "apiVersion",
+                  "kind",
+                  "metadata",
+                  "spec"
+                ],
+                "properties": {
+                  "apiVersion": {
+                    "description": "The API version of this manifest format. Always homeostat.dev/v1alpha1.",
+                    "type": "string",
+                    "enum": [
+                      "homeostat.dev/v1alpha1"
+                    ]
+                  },
+                  "kind": {
+                    "description": "The kind of resource. Always Notifier here.",
+                    "type": "string",
+                    "enum": [
+                      "Notifier"
+                    ]
+                  },
+                  "metadata": {
+                    "description": "The resource's identity (kind/name) and free-form labels and annotations.",
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "name"
+                    ],
+                    "properties": {
+                      "name": {
+                        "description": "The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).",
+                        "type": "string",
+                        "maxLength": 253,
+                        "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+                      },
+                      "labels": {
+                        "description": "Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).",
+                        "type": "object",
+                        "default": {},
+                        "additionalProperties": {
+                          "description": "A label value.",
+                          "type": "string",
+                          "maxLength": 1024
+                        }
+                      },
+                      "annotations": {
+                        "description": "String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).",
+                        "type": "object",
+                        "default": {},
+                        "additionalProperties": {
+                          "description": "An annotation value (quote values such as \"true\").",
+                          "type": "string",
+                          "maxLength": 4096
+                        }
+                      }
+                    }
+                  },
+                  "spec": {
+                    "description": "Where notifications go, and which ones.",
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "type",
+                      "url"
+                    ],
+                    "properties": {
+                      "type": {
+                        "description": "The receiving service: `ntfy` (POST to the topic URL; Title, Priority and Tags headers), `gotify` (POST {url}/message with an application token), or `webhook` (POST of a JSON object: kind, name, host, type, reason, message, count, time).",
+                        "type": "string",
+                        "enum": [
+                          "ntfy",
+                          "gotify",
+                          "webhook"
+                        ]
+                      },
+                      "url": {
+                        "description": "ntfy: the topic URL (https://ntfy.sh/my-lab-topic); gotify: the server's base URL (https://gotify.example.com); webhook: the URL to POST to. http or https, without credentials in it (use `tokenFile`).",
+                        "type": "string",
+                        "maxLength": 2048,
+                        "pattern": "^https?://[^\\s/]+(/[^\\s]*)?$"
+                      },
+                      "tokenFile": {
+                        "description": "Absolute path of a file holding the token, on the machine homeostat runs on (required for gotify: the application token, sent as X-Gotify-Key; ntfy and webhook: sent as `Authorization: Bearer <token>`). Read at every send; the value never appears in logs, status, events or errors.",
+                        "type": "string",
+                        "maxLength": 4096,
+                        "pattern": "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"
+                      },
+                      "severity": {
+                        "description": "`warning`: Warning events only (and Ready changes, the controller's conditions); `info`: every event too (Applied, PortForwarded, Restarted, ...).",
+                        "type": "string",
+                        "enum": [
+                          "warning",
+                          "info"
+                        ],
+                        "default": "warning"
+                      },
+                      "kinds": {
+                        "description": "Only notifications about resources of these kinds (`Controller`: the controller's own conditions such as PruneHeld). Empty or omitted: every kind.",
+                        "type": "array",
+                        "uniqueItems": true,
+                        "default": [],
+                        "items": {
+                          "description": "A kind, or Controller.",
+                          "type": "string",
+                          "enum": [
+                            "Host",
+                            "LxcDevice",
+                            "Notifier",
+                            "StorageKeepalive",
+                            "UnifiedNamespace",
+                            "VpnSidecar",
+                            "Controller"
+                          ]
+                        }
+                      },
+                      "names": {
+                        "description": "Only notifications about resources with these names. Empty or omitted, every name.",
+                        "type": "array",
+                        "uniqueItems": true,
+                        "default": [],
+                        "items": {
+                          "description": "A resource name.",
+                          "type": "string",
+                          "maxLength": 253,
+                          "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        ]
+      }
+    }
+  },
+  {
     "file": "storage-keepalive.yaml",
     "document": {
       "apiVersion": "apiextensions.k8s.io/v1",
@@ -957,14 +1121,14 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
                             }
                           },
                           "controlServer": {
-                            "description": "gluetun's HTTP control server, where the forwarded port is read (GET /v1/portforward).",
+                            "description": "gluetun's HTTP control server, where homeostat reads the tunnel's state and public IP (GET /v1/vpn/status, /v1/publicip/ip) and the forwarded port (GET /v1/portforward). homeostat talks to it when it has an apiKey or a url, a dependent uses port forwarding, or the spec has a leakProbe.",
                             "title": "VpnControlServer",
                             "type": "object",
                             "additionalProperties": false,
                             "default": {},
                             "properties": {
                               "port": {
-                                "description": "The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the control server can reconfigure the VPN) when a dependent uses port forwarding, and reaches it there.",
+                                "description": "The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the control server can reconfigure the VPN) whenever homeostat talks to it, and reaches it there. Two VpnSidecars on one Docker host need distinct ports.",
                                 "type": "integer",
                                 "minimum": 1,
                                 "maximum": 65535,
@@ -977,7 +1141,7 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
                                 "pattern": "^https?://[^\\s/]+(/[^\\s]*)?$"
                               },
                               "pollInterval": {
-                                "description": "How often the forwarded port is read (the VPN may change it at any reconnect; no Docker event says so). A duration such as 15s, from 100ms (a read is one HTTP request; only a change queues a reconcile) to 24h; 15s when omitted.",
+                                "description": "How often the tunnel's state and the forwarded port are read (the VPN may drop or change them at any time; no Docker event says so). A duration such as 15s, from 100ms (a read is one or two HTTP requests; only a change queues a reconcile) to 24h; 15s when omitted.",
                                 "type": "string",
                                 "maxLength": 16,
                                 "pattern": "^[0-9]+(ms|s|m|h)$",
@@ -987,7 +1151,7 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
                                 }
                               },
                               "apiKey": {
-                                "description": "The control server's API key (sent as X-API-Key), if it requires one.",
+                                "description": "The control server's API key (sent as X-API-Key). gluetun 3.39.1 and later answer no request without one; homeostat configures the gateway's auth with it.",
                                 "title": "SecretFileRef",
                                 "type": "object",
                                 "additionalProperties": false,
@@ -1182,6 +1346,52 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
                                   }
                                 }
                               }
+                            }
+                          }
+                        }
+                      },
+                      "leakProbe": {
+                        "description": "Check that the kill switch holds: whenever gluetun reports the tunnel down, homeostat tries a TCP connection to this address from inside the dependents' network namespace (nsenter on the Docker host, which must be the Host's own machine). It must fail; if it succeeds, traffic leaves around the tunnel: the dependents are stopped at once (KillSwitchViolation) and kept stopped until the tunnel is up, and the condition NoLeak is False. Needs the control server (it says whether the tunnel is down).",
+                        "title": "VpnLeakProbe",
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": [
+                          "address",
+                          "port"
+                        ],
+                        "properties": {
+                          "address": {
+                            "description": "An IP address on the internet that answers on `port` (e.g. 1.1.1.1), never a name: a name would be resolved through the tunnel's DNS.",
+                            "type": "string",
+                            "maxLength": 45,
+                            "pattern": "^[0-9a-fA-F.:]+$"
+                          },
+                          "port": {
+                            "description": "The TCP port to connect to (e.g. 443).",
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 65535
+                          },
+                          "timeout": {
+                            "description": "How long a connection attempt may take before it counts as failed (a kill switch that drops packets makes it wait this long). A duration such as 3s, from 100ms to 30s.",
+                            "type": "string",
+                            "maxLength": 16,
+                            "pattern": "^[0-9]+(ms|s|m|h)$",
+                            "default": "3s",
+                            "x-homeostat-duration": {
+                              "minimum": "100ms",
+                              "maximum": "30s"
+                            }
+                          },
+                          "interval": {
+                            "description": "How often the probe runs again while the tunnel stays down (it also runs each time the tunnel is seen going down). A duration such as 1m, from 1s to 24h.",
+                            "type": "string",
+                            "maxLength": 16,
+                            "pattern": "^[0-9]+(ms|s|m|h)$",
+                            "default": "1m",
+                            "x-homeostat-duration": {
+                              "minimum": "1s",
+                              "maximum": "24h"
                             }
                           }
                         }

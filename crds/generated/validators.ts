@@ -1712,11 +1712,9 @@ return errors === 0;
 }
 
 export const kind2 = validate12;
-const schema13 = {"description":"Keeps a disk (typically a USB DAS) from falling into the sleep state that causes I/O timeouts, by writing a small heartbeat file on it every `interval`, and reports when a heartbeat was slow (the disk had spun down).","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always StorageKeepalive here.","type":"string","enum":["StorageKeepalive"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"Which disk to keep awake, how often, and how.","type":"object","additionalProperties":false,"required":["path"],"properties":{"host":{"description":"The name of the Host the disk is attached to.","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"path":{"description":"The disk's mountpoint (or a folder on it): an absolute, normalized path without whitespace, quotes, %, $, backticks, or `.`/`..` segments (it also ends up in a cron line).","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},"interval":{"description":"Time between heartbeats, a number with a unit (ms, s, m or h), e.g. 30s or 5m; from 1s to 24h.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"1s","maximum":"24h"},"default":"5m"},"method":{"description":"How a heartbeat reaches the disk: `write-fsync` writes the file and fsyncs it (reaches the disk at once); `touch` only updates the timestamp (may stay in the page cache for ~30 s, or 24 h with lazytime).","type":"string","enum":["write-fsync","touch"],"default":"write-fsync"},"mode":{"description":"Who writes the heartbeat: `controller` (homeostat itself, measuring each heartbeat's latency) or `cron` (homeostat keeps /etc/cron.d/homeostat-<name> on the host, and removes it on delete).","type":"string","enum":["controller","cron"],"default":"controller"},"requireMountpoint":{"description":"Never write when `path` is not a mountpoint (an unplugged disk leaves an empty folder on the root filesystem): report Degraded/NotMounted instead, and resume when the disk returns.","type":"boolean","default":true},"file":{"description":"The heartbeat file's name, created directly under `path` (a name, not a path).","type":"string","maxLength":255,"pattern":"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$","default":".homeostat-keepalive"},"slowThreshold":{"description":"A heartbeat slower than this means the disk had spun down (event DiskWokeUp, metric). A number with a unit (ms, s, m or h), from 100ms to 1h.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"1h"},"default":"2s"}}}}};
-const func39 = durationOutOfBounds;
+const schema13 = {"description":"Sends notifications about the lab to a phone or a chat: events (Warning ones, or all of them) and Ready changes (a resource going not-Ready or Stalled, and recovering), and the controller's own conditions (PruneHeld, ManifestsValid). Repeats are grouped (one message per resource and reason per 10 minutes, unless it recovers), failed sends are retried with backoff, and a Notifier that cannot send is itself not Ready. Notifications are sent from the machine homeostat runs on.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always Notifier here.","type":"string","enum":["Notifier"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"Where notifications go, and which ones.","type":"object","additionalProperties":false,"required":["type","url"],"properties":{"type":{"description":"The receiving service: `ntfy` (POST to the topic URL; Title, Priority and Tags headers), `gotify` (POST {url}/message with an application token), or `webhook` (POST of a JSON object: kind, name, host, type, reason, message, count, time).","type":"string","enum":["ntfy","gotify","webhook"]},"url":{"description":"ntfy: the topic URL (https://ntfy.sh/my-lab-topic); gotify: the server's base URL (https://gotify.example.com); webhook: the URL to POST to. http or https, without credentials in it (use `tokenFile`).","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"tokenFile":{"description":"Absolute path of a file holding the token, on the machine homeostat runs on (required for gotify: the application token, sent as X-Gotify-Key; ntfy and webhook: sent as `Authorization: Bearer <token>`). Read at every send; the value never appears in logs, status, events or errors.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},"severity":{"description":"`warning`: Warning events only (and Ready changes, the controller's conditions); `info`: every event too (Applied, PortForwarded, Restarted, ...).","type":"string","enum":["warning","info"],"default":"warning"},"kinds":{"description":"Only notifications about resources of these kinds (`Controller`: the controller's own conditions such as PruneHeld). Empty or omitted: every kind.","type":"array","uniqueItems":true,"default":[],"items":{"description":"A kind, or Controller.","type":"string","enum":["Host","LxcDevice","Notifier","StorageKeepalive","UnifiedNamespace","VpnSidecar","Controller"]}},"names":{"description":"Only notifications about resources with these names. Empty or omitted, every name.","type":"array","uniqueItems":true,"default":[],"items":{"description":"A resource name.","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"}}}}}};
+const pattern9 = new RegExp("^https?://[^\\s/]+(/[^\\s]*)?$", "u");
 const pattern10 = new RegExp("^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$", "u");
-const pattern11 = new RegExp("^[0-9]+(ms|s|m|h)$", "u");
-const pattern12 = new RegExp("^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$", "u");
 
 function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1809,7 +1807,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(data1 === "StorageKeepalive")){
+if(!(data1 === "Notifier")){
 const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema13.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.kind.enum,parentSchema:schema13.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err8];
@@ -1977,29 +1975,17 @@ errors++;
 if(data.spec !== undefined){
 let data8 = data.spec;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.host === undefined){
-data8.host = "local";
+if(data8.severity === undefined){
+data8.severity = "warning";
 }
-if(data8.interval === undefined){
-data8.interval = "5m";
+if(data8.kinds === undefined){
+data8.kinds = [];
 }
-if(data8.method === undefined){
-data8.method = "write-fsync";
+if(data8.names === undefined){
+data8.names = [];
 }
-if(data8.mode === undefined){
-data8.mode = "controller";
-}
-if(data8.requireMountpoint === undefined){
-data8.requireMountpoint = true;
-}
-if(data8.file === undefined){
-data8.file = ".homeostat-keepalive";
-}
-if(data8.slowThreshold === undefined){
-data8.slowThreshold = "2s";
-}
-if(data8.path === undefined){
-const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema13.properties.spec.required,parentSchema:schema13.properties.spec,data:data8};
+if(data8.type === undefined){
+const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema13.properties.spec.required,parentSchema:schema13.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2008,9 +1994,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-for(const key4 in data8){
-if(!((((((((key4 === "host") || (key4 === "path")) || (key4 === "interval")) || (key4 === "method")) || (key4 === "mode")) || (key4 === "requireMountpoint")) || (key4 === "file")) || (key4 === "slowThreshold"))){
-const err22 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema13.properties.spec,data:data8};
+if(data8.url === undefined){
+const err22 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema13.properties.spec.required,parentSchema:schema13.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2019,11 +2004,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-let data9 = data8.host;
-if(typeof data9 === "string"){
-if(func2(data9) > 253){
-const err23 = {instancePath:instancePath+"/spec/host",schemaPath:"#/properties/spec/properties/host/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema13.properties.spec.properties.host,data:data9};
+for(const key4 in data8){
+if(!((((((key4 === "type") || (key4 === "url")) || (key4 === "tokenFile")) || (key4 === "severity")) || (key4 === "kinds")) || (key4 === "names"))){
+const err23 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema13.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2032,8 +2015,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-if(!pattern0.test(data9)){
-const err24 = {instancePath:instancePath+"/spec/host",schemaPath:"#/properties/spec/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",parentSchema:schema13.properties.spec.properties.host,data:data9};
+}
+if(data8.type !== undefined){
+let data9 = data8.type;
+if(typeof data9 !== "string"){
+const err24 = {instancePath:instancePath+"/spec/type",schemaPath:"#/properties/spec/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.type.type,parentSchema:schema13.properties.spec.properties.type,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2042,9 +2028,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-else {
-const err25 = {instancePath:instancePath+"/spec/host",schemaPath:"#/properties/spec/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.host.type,parentSchema:schema13.properties.spec.properties.host,data:data9};
+if(!(((data9 === "ntfy") || (data9 === "gotify")) || (data9 === "webhook"))){
+const err25 = {instancePath:instancePath+"/spec/type",schemaPath:"#/properties/spec/properties/type/enum",keyword:"enum",params:{allowedValues: schema13.properties.spec.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.spec.properties.type.enum,parentSchema:schema13.properties.spec.properties.type,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2053,11 +2038,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data8.path !== undefined){
-let data10 = data8.path;
+}
+if(data8.url !== undefined){
+let data10 = data8.url;
 if(typeof data10 === "string"){
-if(func2(data10) > 4096){
-const err26 = {instancePath:instancePath+"/spec/path",schemaPath:"#/properties/spec/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema13.properties.spec.properties.path,data:data10};
+if(func2(data10) > 2048){
+const err26 = {instancePath:instancePath+"/spec/url",schemaPath:"#/properties/spec/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema13.properties.spec.properties.url,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2066,8 +2052,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-if(!pattern10.test(data10)){
-const err27 = {instancePath:instancePath+"/spec/path",schemaPath:"#/properties/spec/properties/path/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema13.properties.spec.properties.path,data:data10};
+if(!pattern9.test(data10)){
+const err27 = {instancePath:instancePath+"/spec/url",schemaPath:"#/properties/spec/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https?://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https?://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema13.properties.spec.properties.url,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2078,7 +2064,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/spec/path",schemaPath:"#/properties/spec/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.path.type,parentSchema:schema13.properties.spec.properties.path,data:data10};
+const err28 = {instancePath:instancePath+"/spec/url",schemaPath:"#/properties/spec/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.url.type,parentSchema:schema13.properties.spec.properties.url,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2088,10 +2074,11 @@ vErrors.push(err28);
 errors++;
 }
 }
-let data11 = data8.interval;
+if(data8.tokenFile !== undefined){
+let data11 = data8.tokenFile;
 if(typeof data11 === "string"){
-if(func2(data11) > 16){
-const err29 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema13.properties.spec.properties.interval,data:data11};
+if(func2(data11) > 4096){
+const err29 = {instancePath:instancePath+"/spec/tokenFile",schemaPath:"#/properties/spec/properties/tokenFile/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema13.properties.spec.properties.tokenFile,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2100,8 +2087,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(!pattern11.test(data11)){
-const err30 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema13.properties.spec.properties.interval,data:data11};
+if(!pattern10.test(data11)){
+const err30 = {instancePath:instancePath+"/spec/tokenFile",schemaPath:"#/properties/spec/properties/tokenFile/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema13.properties.spec.properties.tokenFile,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2110,9 +2097,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-const problem0 = func39(data11, schema13.properties.spec.properties.interval["x-homeostat-duration"]);
-if(problem0 !== null){
-const err31 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema13.properties.spec.properties.interval["x-homeostat-duration"]},message:problem0,schema:schema13.properties.spec.properties.interval["x-homeostat-duration"],parentSchema:schema13.properties.spec.properties.interval,data:data11};
+}
+else {
+const err31 = {instancePath:instancePath+"/spec/tokenFile",schemaPath:"#/properties/spec/properties/tokenFile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.tokenFile.type,parentSchema:schema13.properties.spec.properties.tokenFile,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2122,8 +2109,9 @@ vErrors.push(err31);
 errors++;
 }
 }
-else {
-const err32 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.interval.type,parentSchema:schema13.properties.spec.properties.interval,data:data11};
+let data12 = data8.severity;
+if(typeof data12 !== "string"){
+const err32 = {instancePath:instancePath+"/spec/severity",schemaPath:"#/properties/spec/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.severity.type,parentSchema:schema13.properties.spec.properties.severity,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2132,9 +2120,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-let data12 = data8.method;
-if(typeof data12 !== "string"){
-const err33 = {instancePath:instancePath+"/spec/method",schemaPath:"#/properties/spec/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.method.type,parentSchema:schema13.properties.spec.properties.method,data:data12};
+if(!((data12 === "warning") || (data12 === "info"))){
+const err33 = {instancePath:instancePath+"/spec/severity",schemaPath:"#/properties/spec/properties/severity/enum",keyword:"enum",params:{allowedValues: schema13.properties.spec.properties.severity.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.spec.properties.severity.enum,parentSchema:schema13.properties.spec.properties.severity,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2143,8 +2130,13 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!((data12 === "write-fsync") || (data12 === "touch"))){
-const err34 = {instancePath:instancePath+"/spec/method",schemaPath:"#/properties/spec/properties/method/enum",keyword:"enum",params:{allowedValues: schema13.properties.spec.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.spec.properties.method.enum,parentSchema:schema13.properties.spec.properties.method,data:data12};
+let data13 = data8.kinds;
+if(Array.isArray(data13)){
+const len0 = data13.length;
+for(let i0=0; i0<len0; i0++){
+let data14 = data13[i0];
+if(typeof data14 !== "string"){
+const err34 = {instancePath:instancePath+"/spec/kinds/" + i0,schemaPath:"#/properties/spec/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.kinds.items.type,parentSchema:schema13.properties.spec.properties.kinds.items,data:data14};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2153,9 +2145,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-let data13 = data8.mode;
-if(typeof data13 !== "string"){
-const err35 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.mode.type,parentSchema:schema13.properties.spec.properties.mode,data:data13};
+if(!(((((((data14 === "Host") || (data14 === "LxcDevice")) || (data14 === "Notifier")) || (data14 === "StorageKeepalive")) || (data14 === "UnifiedNamespace")) || (data14 === "VpnSidecar")) || (data14 === "Controller"))){
+const err35 = {instancePath:instancePath+"/spec/kinds/" + i0,schemaPath:"#/properties/spec/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema13.properties.spec.properties.kinds.items.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.spec.properties.kinds.items.enum,parentSchema:schema13.properties.spec.properties.kinds.items,data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2164,8 +2155,19 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(!((data13 === "controller") || (data13 === "cron"))){
-const err36 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/enum",keyword:"enum",params:{allowedValues: schema13.properties.spec.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.spec.properties.mode.enum,parentSchema:schema13.properties.spec.properties.mode,data:data13};
+}
+let i1 = data13.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data13[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err36 = {instancePath:instancePath+"/spec/kinds",schemaPath:"#/properties/spec/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema13.properties.spec.properties.kinds,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2173,10 +2175,14 @@ else {
 vErrors.push(err36);
 }
 errors++;
+break;
 }
-let data14 = data8.requireMountpoint;
-if(typeof data14 !== "boolean"){
-const err37 = {instancePath:instancePath+"/spec/requireMountpoint",schemaPath:"#/properties/spec/properties/requireMountpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema13.properties.spec.properties.requireMountpoint.type,parentSchema:schema13.properties.spec.properties.requireMountpoint,data:data14};
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err37 = {instancePath:instancePath+"/spec/kinds",schemaPath:"#/properties/spec/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.spec.properties.kinds.type,parentSchema:schema13.properties.spec.properties.kinds,data:data13};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2185,10 +2191,14 @@ vErrors.push(err37);
 }
 errors++;
 }
-let data15 = data8.file;
-if(typeof data15 === "string"){
-if(func2(data15) > 255){
-const err38 = {instancePath:instancePath+"/spec/file",schemaPath:"#/properties/spec/properties/file/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema13.properties.spec.properties.file,data:data15};
+let data15 = data8.names;
+if(Array.isArray(data15)){
+const len1 = data15.length;
+for(let i2=0; i2<len1; i2++){
+let data16 = data15[i2];
+if(typeof data16 === "string"){
+if(func2(data16) > 253){
+const err38 = {instancePath:instancePath+"/spec/names/" + i2,schemaPath:"#/properties/spec/properties/names/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema13.properties.spec.properties.names.items,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2197,8 +2207,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(!pattern12.test(data15)){
-const err39 = {instancePath:instancePath+"/spec/file",schemaPath:"#/properties/spec/properties/file/pattern",keyword:"pattern",params:{pattern: "^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$"},message:"must match pattern \""+"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$"+"\"",schema:"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$",parentSchema:schema13.properties.spec.properties.file,data:data15};
+if(!pattern0.test(data16)){
+const err39 = {instancePath:instancePath+"/spec/names/" + i2,schemaPath:"#/properties/spec/properties/names/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",parentSchema:schema13.properties.spec.properties.names.items,data:data16};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2209,7 +2219,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/spec/file",schemaPath:"#/properties/spec/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.file.type,parentSchema:schema13.properties.spec.properties.file,data:data15};
+const err40 = {instancePath:instancePath+"/spec/names/" + i2,schemaPath:"#/properties/spec/properties/names/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.names.items.type,parentSchema:schema13.properties.spec.properties.names.items,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2218,10 +2228,19 @@ vErrors.push(err40);
 }
 errors++;
 }
-let data16 = data8.slowThreshold;
-if(typeof data16 === "string"){
-if(func2(data16) > 16){
-const err41 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema13.properties.spec.properties.slowThreshold,data:data16};
+}
+let i3 = data15.length;
+let j1;
+if(i3 > 1){
+const indices1 = {};
+for(;i3--;){
+let item1 = data15[i3];
+if(typeof item1 !== "string"){
+continue;
+}
+if(typeof indices1[item1] == "number"){
+j1 = indices1[item1];
+const err41 = {instancePath:instancePath+"/spec/names",schemaPath:"#/properties/spec/properties/names/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema13.properties.spec.properties.names,data:data15};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2229,9 +2248,14 @@ else {
 vErrors.push(err41);
 }
 errors++;
+break;
 }
-if(!pattern11.test(data16)){
-const err42 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema13.properties.spec.properties.slowThreshold,data:data16};
+indices1[item1] = i3;
+}
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/spec/names",schemaPath:"#/properties/spec/properties/names/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.properties.spec.properties.names.type,parentSchema:schema13.properties.spec.properties.names,data:data15};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2240,9 +2264,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-const problem1 = func39(data16, schema13.properties.spec.properties.slowThreshold["x-homeostat-duration"]);
-if(problem1 !== null){
-const err43 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema13.properties.spec.properties.slowThreshold["x-homeostat-duration"]},message:problem1,schema:schema13.properties.spec.properties.slowThreshold["x-homeostat-duration"],parentSchema:schema13.properties.spec.properties.slowThreshold,data:data16};
+}
+else {
+const err43 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.spec.type,parentSchema:schema13.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2252,8 +2276,9 @@ vErrors.push(err43);
 errors++;
 }
 }
+}
 else {
-const err44 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.spec.properties.slowThreshold.type,parentSchema:schema13.properties.spec.properties.slowThreshold,data:data16};
+const err44 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2262,37 +2287,15 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.properties.spec.type,parentSchema:schema13.properties.spec,data:data8};
-if(vErrors === null){
-vErrors = [err45];
-}
-else {
-vErrors.push(err45);
-}
-errors++;
-}
-}
-}
-else {
-const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
 validate12.errors = vErrors;
 return errors === 0;
 }
 
 export const kind3 = validate13;
-const schema14 = {"description":"One logical folder tree (typically /data) on one filesystem, so that apps move files by hardlink or rename instead of copying: creates the folders, keeps their owner and mode, proves they share one filesystem, and bind-mounts the whole tree into containers (one mount each).","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always UnifiedNamespace here.","type":"string","enum":["UnifiedNamespace"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"The tree's root, its folders, their ownership, and the containers it is shared into.","type":"object","additionalProperties":false,"required":["root"],"properties":{"host":{"description":"The name of the Host the tree lives on.","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"root":{"description":"The tree's root folder (e.g. /data): an absolute, normalized path other than `/`, without whitespace, quotes, %, $, backticks, or `.`/`..` segments.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},"layout":{"description":"A preset set of folders: `trash` (the TRaSH Guides tree: torrents/{books,movies,music,tv}, usenet/incomplete, usenet/complete/{books,movies,music,tv} and media/{books,movies,music,tv}) or `none`.","type":"string","enum":["none","trash"],"default":"none"},"directories":{"description":"More folders to keep, relative to `root` (e.g. backups or media/photos).","type":"array","uniqueItems":true,"default":[],"items":{"description":"A folder relative to `root`: normalized, without a leading `/`, `.`/`..` segments, whitespace, quotes, %, $ or backticks.","type":"string","maxLength":4096,"pattern":"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$"}},"owner":{"description":"The numeric owner of `root` and every folder in the tree. Without it, ownership is left alone.","title":"UnifiedNamespaceOwner","type":"object","additionalProperties":false,"required":["uid","gid"],"properties":{"uid":{"description":"The owning user id, as the host sees it (e.g. 1000, or 101000 for an unprivileged container's 1000).","type":"integer","minimum":0,"maximum":4294967294},"gid":{"description":"The owning group id, as the host sees it.","type":"integer","minimum":0,"maximum":4294967294}}},"mode":{"description":"The folders' permission bits, in octal and quoted. The default \"2775\" (setgid) makes new files keep the group; run the apps with umask 002.","type":"string","maxLength":5,"pattern":"^0?[0-7]{3,4}$","default":"2775"},"requireSameFilesystem":{"description":"Every folder must be on the same filesystem and mount as `root` (checked by device id, the mount table and a hardlink probe); a separate mount (even a bind mount of the same filesystem) or a symlink to another filesystem makes the resource Stalled/CrossDevice, and a mount deeper inside the tree makes it Degraded/MountInsideTree.","type":"boolean","default":true},"shareInto":{"description":"Containers that get the whole tree as one bind mount (Proxmox `mpN` at the first free index, or `lxc.mount.entry` on plain LXC), seen from the container's next start. Several mounts into the tree in one container are flagged (Degraded/SplitMounts: hardlinks fail between them); another mount at the same path makes the resource Stalled/MountPathTaken.","type":"array","default":[],"items":{"description":"One container that gets the tree.","title":"UnifiedNamespaceShare","type":"object","additionalProperties":false,"required":["container"],"properties":{"container":{"description":"The container on the same host - its VMID on Proxmox (e.g. \"100\", quoted), or its name on plain LXC.","type":"string","maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"path":{"description":"Where the tree appears inside the container: an absolute, normalized path. Default: the same path as `root`.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}}};
-const pattern17 = new RegExp("^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$", "u");
-const pattern18 = new RegExp("^0?[0-7]{3,4}$", "u");
+const schema14 = {"description":"Keeps a disk (typically a USB DAS) from falling into the sleep state that causes I/O timeouts, by writing a small heartbeat file on it every `interval`, and reports when a heartbeat was slow (the disk had spun down).","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always StorageKeepalive here.","type":"string","enum":["StorageKeepalive"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"Which disk to keep awake, how often, and how.","type":"object","additionalProperties":false,"required":["path"],"properties":{"host":{"description":"The name of the Host the disk is attached to.","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"path":{"description":"The disk's mountpoint (or a folder on it): an absolute, normalized path without whitespace, quotes, %, $, backticks, or `.`/`..` segments (it also ends up in a cron line).","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},"interval":{"description":"Time between heartbeats, a number with a unit (ms, s, m or h), e.g. 30s or 5m; from 1s to 24h.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"1s","maximum":"24h"},"default":"5m"},"method":{"description":"How a heartbeat reaches the disk: `write-fsync` writes the file and fsyncs it (reaches the disk at once); `touch` only updates the timestamp (may stay in the page cache for ~30 s, or 24 h with lazytime).","type":"string","enum":["write-fsync","touch"],"default":"write-fsync"},"mode":{"description":"Who writes the heartbeat: `controller` (homeostat itself, measuring each heartbeat's latency) or `cron` (homeostat keeps /etc/cron.d/homeostat-<name> on the host, and removes it on delete).","type":"string","enum":["controller","cron"],"default":"controller"},"requireMountpoint":{"description":"Never write when `path` is not a mountpoint (an unplugged disk leaves an empty folder on the root filesystem): report Degraded/NotMounted instead, and resume when the disk returns.","type":"boolean","default":true},"file":{"description":"The heartbeat file's name, created directly under `path` (a name, not a path).","type":"string","maxLength":255,"pattern":"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$","default":".homeostat-keepalive"},"slowThreshold":{"description":"A heartbeat slower than this means the disk had spun down (event DiskWokeUp, metric). A number with a unit (ms, s, m or h), from 100ms to 1h.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"1h"},"default":"2s"}}}}};
+const func45 = durationOutOfBounds;
+const pattern15 = new RegExp("^[0-9]+(ms|s|m|h)$", "u");
+const pattern16 = new RegExp("^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$", "u");
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2385,7 +2388,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(data1 === "UnifiedNamespace")){
+if(!(data1 === "StorageKeepalive")){
 const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema14.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.kind.enum,parentSchema:schema14.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err8];
@@ -2556,23 +2559,26 @@ if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.host === undefined){
 data8.host = "local";
 }
-if(data8.layout === undefined){
-data8.layout = "none";
+if(data8.interval === undefined){
+data8.interval = "5m";
 }
-if(data8.directories === undefined){
-data8.directories = [];
+if(data8.method === undefined){
+data8.method = "write-fsync";
 }
 if(data8.mode === undefined){
-data8.mode = "2775";
+data8.mode = "controller";
 }
-if(data8.requireSameFilesystem === undefined){
-data8.requireSameFilesystem = true;
+if(data8.requireMountpoint === undefined){
+data8.requireMountpoint = true;
 }
-if(data8.shareInto === undefined){
-data8.shareInto = [];
+if(data8.file === undefined){
+data8.file = ".homeostat-keepalive";
 }
-if(data8.root === undefined){
-const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "root"},message:"must have required property '"+"root"+"'",schema:schema14.properties.spec.required,parentSchema:schema14.properties.spec,data:data8};
+if(data8.slowThreshold === undefined){
+data8.slowThreshold = "2s";
+}
+if(data8.path === undefined){
+const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema14.properties.spec.required,parentSchema:schema14.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2582,7 +2588,7 @@ vErrors.push(err21);
 errors++;
 }
 for(const key4 in data8){
-if(!((((((((key4 === "host") || (key4 === "root")) || (key4 === "layout")) || (key4 === "directories")) || (key4 === "owner")) || (key4 === "mode")) || (key4 === "requireSameFilesystem")) || (key4 === "shareInto"))){
+if(!((((((((key4 === "host") || (key4 === "path")) || (key4 === "interval")) || (key4 === "method")) || (key4 === "mode")) || (key4 === "requireMountpoint")) || (key4 === "file")) || (key4 === "slowThreshold"))){
 const err22 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err22];
@@ -2626,11 +2632,11 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data8.root !== undefined){
-let data10 = data8.root;
+if(data8.path !== undefined){
+let data10 = data8.path;
 if(typeof data10 === "string"){
 if(func2(data10) > 4096){
-const err26 = {instancePath:instancePath+"/spec/root",schemaPath:"#/properties/spec/properties/root/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema14.properties.spec.properties.root,data:data10};
+const err26 = {instancePath:instancePath+"/spec/path",schemaPath:"#/properties/spec/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema14.properties.spec.properties.path,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2640,7 +2646,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!pattern10.test(data10)){
-const err27 = {instancePath:instancePath+"/spec/root",schemaPath:"#/properties/spec/properties/root/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema14.properties.spec.properties.root,data:data10};
+const err27 = {instancePath:instancePath+"/spec/path",schemaPath:"#/properties/spec/properties/path/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema14.properties.spec.properties.path,data:data10};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2651,7 +2657,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/spec/root",schemaPath:"#/properties/spec/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.root.type,parentSchema:schema14.properties.spec.properties.root,data:data10};
+const err28 = {instancePath:instancePath+"/spec/path",schemaPath:"#/properties/spec/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.path.type,parentSchema:schema14.properties.spec.properties.path,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2661,9 +2667,10 @@ vErrors.push(err28);
 errors++;
 }
 }
-let data11 = data8.layout;
-if(typeof data11 !== "string"){
-const err29 = {instancePath:instancePath+"/spec/layout",schemaPath:"#/properties/spec/properties/layout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.layout.type,parentSchema:schema14.properties.spec.properties.layout,data:data11};
+let data11 = data8.interval;
+if(typeof data11 === "string"){
+if(func2(data11) > 16){
+const err29 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema14.properties.spec.properties.interval,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2672,8 +2679,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(!((data11 === "none") || (data11 === "trash"))){
-const err30 = {instancePath:instancePath+"/spec/layout",schemaPath:"#/properties/spec/properties/layout/enum",keyword:"enum",params:{allowedValues: schema14.properties.spec.properties.layout.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.spec.properties.layout.enum,parentSchema:schema14.properties.spec.properties.layout,data:data11};
+if(!pattern15.test(data11)){
+const err30 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema14.properties.spec.properties.interval,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2682,14 +2689,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-let data12 = data8.directories;
-if(Array.isArray(data12)){
-const len0 = data12.length;
-for(let i0=0; i0<len0; i0++){
-let data13 = data12[i0];
-if(typeof data13 === "string"){
-if(func2(data13) > 4096){
-const err31 = {instancePath:instancePath+"/spec/directories/" + i0,schemaPath:"#/properties/spec/properties/directories/items/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema14.properties.spec.properties.directories.items,data:data13};
+const problem0 = func45(data11, schema14.properties.spec.properties.interval["x-homeostat-duration"]);
+if(problem0 !== null){
+const err31 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema14.properties.spec.properties.interval["x-homeostat-duration"]},message:problem0,schema:schema14.properties.spec.properties.interval["x-homeostat-duration"],parentSchema:schema14.properties.spec.properties.interval,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2698,8 +2700,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(!pattern17.test(data13)){
-const err32 = {instancePath:instancePath+"/spec/directories/" + i0,schemaPath:"#/properties/spec/properties/directories/items/pattern",keyword:"pattern",params:{pattern: "^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$"},message:"must match pattern \""+"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$"+"\"",schema:"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$",parentSchema:schema14.properties.spec.properties.directories.items,data:data13};
+}
+else {
+const err32 = {instancePath:instancePath+"/spec/interval",schemaPath:"#/properties/spec/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.interval.type,parentSchema:schema14.properties.spec.properties.interval,data:data11};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2708,9 +2711,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/spec/directories/" + i0,schemaPath:"#/properties/spec/properties/directories/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.directories.items.type,parentSchema:schema14.properties.spec.properties.directories.items,data:data13};
+let data12 = data8.method;
+if(typeof data12 !== "string"){
+const err33 = {instancePath:instancePath+"/spec/method",schemaPath:"#/properties/spec/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.method.type,parentSchema:schema14.properties.spec.properties.method,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2719,19 +2722,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-let i1 = data12.length;
-let j0;
-if(i1 > 1){
-const indices0 = {};
-for(;i1--;){
-let item0 = data12[i1];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err34 = {instancePath:instancePath+"/spec/directories",schemaPath:"#/properties/spec/properties/directories/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema14.properties.spec.properties.directories,data:data12};
+if(!((data12 === "write-fsync") || (data12 === "touch"))){
+const err34 = {instancePath:instancePath+"/spec/method",schemaPath:"#/properties/spec/properties/method/enum",keyword:"enum",params:{allowedValues: schema14.properties.spec.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.spec.properties.method.enum,parentSchema:schema14.properties.spec.properties.method,data:data12};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2739,14 +2731,10 @@ else {
 vErrors.push(err34);
 }
 errors++;
-break;
 }
-indices0[item0] = i1;
-}
-}
-}
-else {
-const err35 = {instancePath:instancePath+"/spec/directories",schemaPath:"#/properties/spec/properties/directories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.spec.properties.directories.type,parentSchema:schema14.properties.spec.properties.directories,data:data12};
+let data13 = data8.mode;
+if(typeof data13 !== "string"){
+const err35 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.mode.type,parentSchema:schema14.properties.spec.properties.mode,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2755,11 +2743,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data8.owner !== undefined){
-let data14 = data8.owner;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.uid === undefined){
-const err36 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'",schema:schema14.properties.spec.properties.owner.required,parentSchema:schema14.properties.spec.properties.owner,data:data14};
+if(!((data13 === "controller") || (data13 === "cron"))){
+const err36 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/enum",keyword:"enum",params:{allowedValues: schema14.properties.spec.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.spec.properties.mode.enum,parentSchema:schema14.properties.spec.properties.mode,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2768,8 +2753,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(data14.gid === undefined){
-const err37 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/required",keyword:"required",params:{missingProperty: "gid"},message:"must have required property '"+"gid"+"'",schema:schema14.properties.spec.properties.owner.required,parentSchema:schema14.properties.spec.properties.owner,data:data14};
+let data14 = data8.requireMountpoint;
+if(typeof data14 !== "boolean"){
+const err37 = {instancePath:instancePath+"/spec/requireMountpoint",schemaPath:"#/properties/spec/properties/requireMountpoint/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.spec.properties.requireMountpoint.type,parentSchema:schema14.properties.spec.properties.requireMountpoint,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2778,9 +2764,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-for(const key5 in data14){
-if(!((key5 === "uid") || (key5 === "gid"))){
-const err38 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.spec.properties.owner,data:data14};
+let data15 = data8.file;
+if(typeof data15 === "string"){
+if(func2(data15) > 255){
+const err38 = {instancePath:instancePath+"/spec/file",schemaPath:"#/properties/spec/properties/file/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema14.properties.spec.properties.file,data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2789,11 +2776,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-}
-if(data14.uid !== undefined){
-let data15 = data14.uid;
-if(!((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15)))){
-const err39 = {instancePath:instancePath+"/spec/owner/uid",schemaPath:"#/properties/spec/properties/owner/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.spec.properties.owner.properties.uid.type,parentSchema:schema14.properties.spec.properties.owner.properties.uid,data:data15};
+if(!pattern16.test(data15)){
+const err39 = {instancePath:instancePath+"/spec/file",schemaPath:"#/properties/spec/properties/file/pattern",keyword:"pattern",params:{pattern: "^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$"},message:"must match pattern \""+"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$"+"\"",schema:"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*$",parentSchema:schema14.properties.spec.properties.file,data:data15};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2802,9 +2786,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(typeof data15 == "number"){
-if(data15 > 4294967294 || isNaN(data15)){
-const err40 = {instancePath:instancePath+"/spec/owner/uid",schemaPath:"#/properties/spec/properties/owner/properties/uid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294",schema:4294967294,parentSchema:schema14.properties.spec.properties.owner.properties.uid,data:data15};
+}
+else {
+const err40 = {instancePath:instancePath+"/spec/file",schemaPath:"#/properties/spec/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.file.type,parentSchema:schema14.properties.spec.properties.file,data:data15};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2813,8 +2797,10 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data15 < 0 || isNaN(data15)){
-const err41 = {instancePath:instancePath+"/spec/owner/uid",schemaPath:"#/properties/spec/properties/owner/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.spec.properties.owner.properties.uid,data:data15};
+let data16 = data8.slowThreshold;
+if(typeof data16 === "string"){
+if(func2(data16) > 16){
+const err41 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema14.properties.spec.properties.slowThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2823,12 +2809,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-if(data14.gid !== undefined){
-let data16 = data14.gid;
-if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
-const err42 = {instancePath:instancePath+"/spec/owner/gid",schemaPath:"#/properties/spec/properties/owner/properties/gid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.spec.properties.owner.properties.gid.type,parentSchema:schema14.properties.spec.properties.owner.properties.gid,data:data16};
+if(!pattern15.test(data16)){
+const err42 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema14.properties.spec.properties.slowThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2837,9 +2819,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(typeof data16 == "number"){
-if(data16 > 4294967294 || isNaN(data16)){
-const err43 = {instancePath:instancePath+"/spec/owner/gid",schemaPath:"#/properties/spec/properties/owner/properties/gid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294",schema:4294967294,parentSchema:schema14.properties.spec.properties.owner.properties.gid,data:data16};
+const problem1 = func45(data16, schema14.properties.spec.properties.slowThreshold["x-homeostat-duration"]);
+if(problem1 !== null){
+const err43 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema14.properties.spec.properties.slowThreshold["x-homeostat-duration"]},message:problem1,schema:schema14.properties.spec.properties.slowThreshold["x-homeostat-duration"],parentSchema:schema14.properties.spec.properties.slowThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2848,8 +2830,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data16 < 0 || isNaN(data16)){
-const err44 = {instancePath:instancePath+"/spec/owner/gid",schemaPath:"#/properties/spec/properties/owner/properties/gid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.spec.properties.owner.properties.gid,data:data16};
+}
+else {
+const err44 = {instancePath:instancePath+"/spec/slowThreshold",schemaPath:"#/properties/spec/properties/slowThreshold/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.slowThreshold.type,parentSchema:schema14.properties.spec.properties.slowThreshold,data:data16};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2859,10 +2842,8 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-}
 else {
-const err45 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.spec.properties.owner.type,parentSchema:schema14.properties.spec.properties.owner,data:data14};
+const err45 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.spec.type,parentSchema:schema14.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2872,10 +2853,9 @@ vErrors.push(err45);
 errors++;
 }
 }
-let data17 = data8.mode;
-if(typeof data17 === "string"){
-if(func2(data17) > 5){
-const err46 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/maxLength",keyword:"maxLength",params:{limit: 5},message:"must NOT have more than 5 characters",schema:5,parentSchema:schema14.properties.spec.properties.mode,data:data17};
+}
+else {
+const err46 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2884,194 +2864,14 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(!pattern18.test(data17)){
-const err47 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\"",schema:"^0?[0-7]{3,4}$",parentSchema:schema14.properties.spec.properties.mode,data:data17};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.mode.type,parentSchema:schema14.properties.spec.properties.mode,data:data17};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-let data18 = data8.requireSameFilesystem;
-if(typeof data18 !== "boolean"){
-const err49 = {instancePath:instancePath+"/spec/requireSameFilesystem",schemaPath:"#/properties/spec/properties/requireSameFilesystem/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema14.properties.spec.properties.requireSameFilesystem.type,parentSchema:schema14.properties.spec.properties.requireSameFilesystem,data:data18};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-let data19 = data8.shareInto;
-if(Array.isArray(data19)){
-const len1 = data19.length;
-for(let i2=0; i2<len1; i2++){
-let data20 = data19[i2];
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.container === undefined){
-const err50 = {instancePath:instancePath+"/spec/shareInto/" + i2,schemaPath:"#/properties/spec/properties/shareInto/items/required",keyword:"required",params:{missingProperty: "container"},message:"must have required property '"+"container"+"'",schema:schema14.properties.spec.properties.shareInto.items.required,parentSchema:schema14.properties.spec.properties.shareInto.items,data:data20};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-for(const key6 in data20){
-if(!((key6 === "container") || (key6 === "path"))){
-const err51 = {instancePath:instancePath+"/spec/shareInto/" + i2,schemaPath:"#/properties/spec/properties/shareInto/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.spec.properties.shareInto.items,data:data20};
-if(vErrors === null){
-vErrors = [err51];
-}
-else {
-vErrors.push(err51);
-}
-errors++;
-}
-}
-if(data20.container !== undefined){
-let data21 = data20.container;
-if(typeof data21 === "string"){
-if(func2(data21) > 64){
-const err52 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/container",schemaPath:"#/properties/spec/properties/shareInto/items/properties/container/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema14.properties.spec.properties.shareInto.items.properties.container,data:data21};
-if(vErrors === null){
-vErrors = [err52];
-}
-else {
-vErrors.push(err52);
-}
-errors++;
-}
-if(!pattern5.test(data21)){
-const err53 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/container",schemaPath:"#/properties/spec/properties/shareInto/items/properties/container/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema14.properties.spec.properties.shareInto.items.properties.container,data:data21};
-if(vErrors === null){
-vErrors = [err53];
-}
-else {
-vErrors.push(err53);
-}
-errors++;
-}
-}
-else {
-const err54 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/container",schemaPath:"#/properties/spec/properties/shareInto/items/properties/container/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.shareInto.items.properties.container.type,parentSchema:schema14.properties.spec.properties.shareInto.items.properties.container,data:data21};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data20.path !== undefined){
-let data22 = data20.path;
-if(typeof data22 === "string"){
-if(func2(data22) > 4096){
-const err55 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/path",schemaPath:"#/properties/spec/properties/shareInto/items/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema14.properties.spec.properties.shareInto.items.properties.path,data:data22};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-if(!pattern10.test(data22)){
-const err56 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/path",schemaPath:"#/properties/spec/properties/shareInto/items/properties/path/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema14.properties.spec.properties.shareInto.items.properties.path,data:data22};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/path",schemaPath:"#/properties/spec/properties/shareInto/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.shareInto.items.properties.path.type,parentSchema:schema14.properties.spec.properties.shareInto.items.properties.path,data:data22};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/spec/shareInto/" + i2,schemaPath:"#/properties/spec/properties/shareInto/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.spec.properties.shareInto.items.type,parentSchema:schema14.properties.spec.properties.shareInto.items,data:data20};
-if(vErrors === null){
-vErrors = [err58];
-}
-else {
-vErrors.push(err58);
-}
-errors++;
-}
-}
-}
-else {
-const err59 = {instancePath:instancePath+"/spec/shareInto",schemaPath:"#/properties/spec/properties/shareInto/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.spec.properties.shareInto.type,parentSchema:schema14.properties.spec.properties.shareInto,data:data19};
-if(vErrors === null){
-vErrors = [err59];
-}
-else {
-vErrors.push(err59);
-}
-errors++;
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.spec.type,parentSchema:schema14.properties.spec,data:data8};
-if(vErrors === null){
-vErrors = [err60];
-}
-else {
-vErrors.push(err60);
-}
-errors++;
-}
-}
-}
-else {
-const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
-if(vErrors === null){
-vErrors = [err61];
-}
-else {
-vErrors.push(err61);
-}
-errors++;
-}
 validate13.errors = vErrors;
 return errors === 0;
 }
 
 export const kind4 = validate14;
-const schema15 = {"description":"A VPN gateway container (gluetun) and the app containers that share its network stack (NetworkMode container:<gateway id>), so that its firewall is a kill switch. Dependents are restarted or recreated whenever the gateway is, and the VPN's forwarded port is delivered to the app.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always VpnSidecar here.","type":"string","enum":["VpnSidecar"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"The gateway container and its dependents.","type":"object","additionalProperties":false,"required":["gateway"],"properties":{"host":{"description":"The name of the Host whose Docker engine runs the containers (it needs `docker`).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"adopt":{"description":"Take over containers with a declared name that homeostat did not create (they are recreated). Off by default: such a container is left alone and the resource is Stalled.","type":"boolean","default":false},"gateway":{"description":"The VPN container. It gets NET_ADMIN, /dev/net/tun, its env and secret env, and the dependents' ports published; it is recreated when this changes, and must be healthy before the dependents start.","title":"VpnGateway","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. gluetun).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. qmcgaw/gluetun:v3.40.0).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. VPN_SERVICE_PROVIDER, SERVER_COUNTRIES). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers and on/off).","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files (e.g. WIREGUARD_PRIVATE_KEY).","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"controlServer":{"description":"gluetun's HTTP control server, where the forwarded port is read (GET /v1/portforward).","title":"VpnControlServer","type":"object","additionalProperties":false,"default":{},"properties":{"port":{"description":"The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the control server can reconfigure the VPN) when a dependent uses port forwarding, and reaches it there.","type":"integer","minimum":1,"maximum":65535,"default":8000},"url":{"description":"Where the controller reaches the control server instead (e.g. http://10.0.0.5:8000 when Docker runs on another machine). With a url, homeostat publishes nothing for the control server.","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"pollInterval":{"description":"How often the forwarded port is read (the VPN may change it at any reconnect; no Docker event says so). A duration such as 15s, from 100ms (a read is one HTTP request; only a change queues a reconcile) to 24h; 15s when omitted.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"apiKey":{"description":"The control server's API key (sent as X-API-Key), if it requires one.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}},"dependents":{"description":"The app containers that share the gateway's network stack. They may not set the options that mode forbids (hostname, DNS, extra hosts, MAC address, networks, published ports on themselves).","type":"array","default":[],"items":{"description":"One app container behind the gateway.","title":"VpnDependent","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. qbittorrent).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. lscr.io/linuxserver/qbittorrent:latest).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. PUID, PGID, UMASK). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers such as \"1000\").","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files.","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"volumes":{"description":"Bind mounts and named volumes, as `SOURCE:TARGET[:OPTIONS]` (e.g. /data:/data or config:/config:ro).","type":"array","default":[],"items":{"description":"One mount, `SOURCE:TARGET[:OPTIONS]`.","type":"string","maxLength":8192,"pattern":"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"}},"ports":{"description":"Ports to publish, as `[IP:]HOST:CONTAINER[/tcp|udp]` (e.g. 8080:8080). They are published on the gateway: container network mode forbids ports on the dependent. As with `docker run -p`, no IP means every interface of the Docker host; write 127.0.0.1:8080:8080 to keep a port on loopback. A host port may be published once per protocol and address.","type":"array","uniqueItems":true,"default":[],"items":{"description":"One published port, `[IP:]HOST:CONTAINER[/tcp|udp]` (ranges as 6881-6889).","type":"string","maxLength":64,"pattern":"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"}},"hostname":{"description":"Not allowed: a dependent shares the gateway's network stack, hostname included (set it on the gateway). Accepted by the schema only so that the resource can say why.","type":"string","maxLength":253},"dns":{"description":"Not allowed: DNS servers come from the gateway (gluetun's DNS over TLS).","type":"array","items":{"description":"A DNS server.","type":"string","maxLength":253}},"extraHosts":{"description":"Not allowed: /etc/hosts entries belong to the gateway's network stack.","type":"array","items":{"description":"One HOST:IP entry.","type":"string","maxLength":253}},"macAddress":{"description":"Not allowed: a dependent has no network interface of its own.","type":"string","maxLength":253},"networkMode":{"description":"Not allowed: homeostat sets container:<gateway id>; anything else bypasses the kill switch.","type":"string","maxLength":253},"networks":{"description":"Not allowed: a dependent joins no network of its own (that would bypass the kill switch).","type":"array","items":{"description":"A Docker network name.","type":"string","maxLength":253}},"portForwarding":{"description":"Deliver the VPN's forwarded port to this app whenever it changes.","title":"VpnPortForwarding","type":"object","additionalProperties":false,"required":["qbittorrent"],"properties":{"qbittorrent":{"description":"Set qBittorrent's listening port through its WebUI API.","title":"QbittorrentPortForwarding","type":"object","additionalProperties":false,"required":["url","password"],"properties":{"url":{"description":"The WebUI's base URL as the controller reaches it (e.g. http://127.0.0.1:8080).","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"username":{"description":"The WebUI user name.","type":"string","maxLength":253,"minLength":1,"default":"admin"},"password":{"description":"The WebUI password.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}}}}}}}}};
-const func64 = Object.prototype.hasOwnProperty;
-const pattern23 = new RegExp("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", "u");
-const pattern24 = new RegExp("^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", "u");
-const pattern26 = new RegExp("^https?://[^\\s/]+(/[^\\s]*)?$", "u");
-const pattern32 = new RegExp("^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$", "u");
-const pattern33 = new RegExp("^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$", "u");
+const schema15 = {"description":"One logical folder tree (typically /data) on one filesystem, so that apps move files by hardlink or rename instead of copying: creates the folders, keeps their owner and mode, proves they share one filesystem, and bind-mounts the whole tree into containers (one mount each).","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always UnifiedNamespace here.","type":"string","enum":["UnifiedNamespace"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"The tree's root, its folders, their ownership, and the containers it is shared into.","type":"object","additionalProperties":false,"required":["root"],"properties":{"host":{"description":"The name of the Host the tree lives on.","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"root":{"description":"The tree's root folder (e.g. /data): an absolute, normalized path other than `/`, without whitespace, quotes, %, $, backticks, or `.`/`..` segments.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},"layout":{"description":"A preset set of folders: `trash` (the TRaSH Guides tree: torrents/{books,movies,music,tv}, usenet/incomplete, usenet/complete/{books,movies,music,tv} and media/{books,movies,music,tv}) or `none`.","type":"string","enum":["none","trash"],"default":"none"},"directories":{"description":"More folders to keep, relative to `root` (e.g. backups or media/photos).","type":"array","uniqueItems":true,"default":[],"items":{"description":"A folder relative to `root`: normalized, without a leading `/`, `.`/`..` segments, whitespace, quotes, %, $ or backticks.","type":"string","maxLength":4096,"pattern":"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$"}},"owner":{"description":"The numeric owner of `root` and every folder in the tree. Without it, ownership is left alone.","title":"UnifiedNamespaceOwner","type":"object","additionalProperties":false,"required":["uid","gid"],"properties":{"uid":{"description":"The owning user id, as the host sees it (e.g. 1000, or 101000 for an unprivileged container's 1000).","type":"integer","minimum":0,"maximum":4294967294},"gid":{"description":"The owning group id, as the host sees it.","type":"integer","minimum":0,"maximum":4294967294}}},"mode":{"description":"The folders' permission bits, in octal and quoted. The default \"2775\" (setgid) makes new files keep the group; run the apps with umask 002.","type":"string","maxLength":5,"pattern":"^0?[0-7]{3,4}$","default":"2775"},"requireSameFilesystem":{"description":"Every folder must be on the same filesystem and mount as `root` (checked by device id, the mount table and a hardlink probe); a separate mount (even a bind mount of the same filesystem) or a symlink to another filesystem makes the resource Stalled/CrossDevice, and a mount deeper inside the tree makes it Degraded/MountInsideTree.","type":"boolean","default":true},"shareInto":{"description":"Containers that get the whole tree as one bind mount (Proxmox `mpN` at the first free index, or `lxc.mount.entry` on plain LXC), seen from the container's next start. Several mounts into the tree in one container are flagged (Degraded/SplitMounts: hardlinks fail between them); another mount at the same path makes the resource Stalled/MountPathTaken.","type":"array","default":[],"items":{"description":"One container that gets the tree.","title":"UnifiedNamespaceShare","type":"object","additionalProperties":false,"required":["container"],"properties":{"container":{"description":"The container on the same host - its VMID on Proxmox (e.g. \"100\", quoted), or its name on plain LXC.","type":"string","maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$"},"path":{"description":"Where the tree appears inside the container: an absolute, normalized path. Default: the same path as `root`.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}}};
+const pattern21 = new RegExp("^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$", "u");
+const pattern22 = new RegExp("^0?[0-7]{3,4}$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -3164,7 +2964,7 @@ vErrors.push(err7);
 }
 errors++;
 }
-if(!(data1 === "VpnSidecar")){
+if(!(data1 === "UnifiedNamespace")){
 const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema15.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema15.properties.kind.enum,parentSchema:schema15.properties.kind,data:data1};
 if(vErrors === null){
 vErrors = [err8];
@@ -3335,14 +3135,23 @@ if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.host === undefined){
 data8.host = "local";
 }
-if(data8.adopt === undefined){
-data8.adopt = false;
+if(data8.layout === undefined){
+data8.layout = "none";
 }
-if(data8.dependents === undefined){
-data8.dependents = [];
+if(data8.directories === undefined){
+data8.directories = [];
 }
-if(data8.gateway === undefined){
-const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'",schema:schema15.properties.spec.required,parentSchema:schema15.properties.spec,data:data8};
+if(data8.mode === undefined){
+data8.mode = "2775";
+}
+if(data8.requireSameFilesystem === undefined){
+data8.requireSameFilesystem = true;
+}
+if(data8.shareInto === undefined){
+data8.shareInto = [];
+}
+if(data8.root === undefined){
+const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "root"},message:"must have required property '"+"root"+"'",schema:schema15.properties.spec.required,parentSchema:schema15.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3352,7 +3161,7 @@ vErrors.push(err21);
 errors++;
 }
 for(const key4 in data8){
-if(!((((key4 === "host") || (key4 === "adopt")) || (key4 === "gateway")) || (key4 === "dependents"))){
+if(!((((((((key4 === "host") || (key4 === "root")) || (key4 === "layout")) || (key4 === "directories")) || (key4 === "owner")) || (key4 === "mode")) || (key4 === "requireSameFilesystem")) || (key4 === "shareInto"))){
 const err22 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec,data:data8};
 if(vErrors === null){
 vErrors = [err22];
@@ -3396,9 +3205,779 @@ vErrors.push(err25);
 }
 errors++;
 }
+if(data8.root !== undefined){
+let data10 = data8.root;
+if(typeof data10 === "string"){
+if(func2(data10) > 4096){
+const err26 = {instancePath:instancePath+"/spec/root",schemaPath:"#/properties/spec/properties/root/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema15.properties.spec.properties.root,data:data10};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+if(!pattern10.test(data10)){
+const err27 = {instancePath:instancePath+"/spec/root",schemaPath:"#/properties/spec/properties/root/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema15.properties.spec.properties.root,data:data10};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/spec/root",schemaPath:"#/properties/spec/properties/root/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.root.type,parentSchema:schema15.properties.spec.properties.root,data:data10};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+}
+let data11 = data8.layout;
+if(typeof data11 !== "string"){
+const err29 = {instancePath:instancePath+"/spec/layout",schemaPath:"#/properties/spec/properties/layout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.layout.type,parentSchema:schema15.properties.spec.properties.layout,data:data11};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+if(!((data11 === "none") || (data11 === "trash"))){
+const err30 = {instancePath:instancePath+"/spec/layout",schemaPath:"#/properties/spec/properties/layout/enum",keyword:"enum",params:{allowedValues: schema15.properties.spec.properties.layout.enum},message:"must be equal to one of the allowed values",schema:schema15.properties.spec.properties.layout.enum,parentSchema:schema15.properties.spec.properties.layout,data:data11};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+let data12 = data8.directories;
+if(Array.isArray(data12)){
+const len0 = data12.length;
+for(let i0=0; i0<len0; i0++){
+let data13 = data12[i0];
+if(typeof data13 === "string"){
+if(func2(data13) > 4096){
+const err31 = {instancePath:instancePath+"/spec/directories/" + i0,schemaPath:"#/properties/spec/properties/directories/items/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema15.properties.spec.properties.directories.items,data:data13};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+if(!pattern21.test(data13)){
+const err32 = {instancePath:instancePath+"/spec/directories/" + i0,schemaPath:"#/properties/spec/properties/directories/items/pattern",keyword:"pattern",params:{pattern: "^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$"},message:"must match pattern \""+"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$"+"\"",schema:"^\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)*$",parentSchema:schema15.properties.spec.properties.directories.items,data:data13};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath:instancePath+"/spec/directories/" + i0,schemaPath:"#/properties/spec/properties/directories/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.directories.items.type,parentSchema:schema15.properties.spec.properties.directories.items,data:data13};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+}
+let i1 = data12.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data12[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err34 = {instancePath:instancePath+"/spec/directories",schemaPath:"#/properties/spec/properties/directories/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema15.properties.spec.properties.directories,data:data12};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err35 = {instancePath:instancePath+"/spec/directories",schemaPath:"#/properties/spec/properties/directories/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.directories.type,parentSchema:schema15.properties.spec.properties.directories,data:data12};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+if(data8.owner !== undefined){
+let data14 = data8.owner;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.uid === undefined){
+const err36 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/required",keyword:"required",params:{missingProperty: "uid"},message:"must have required property '"+"uid"+"'",schema:schema15.properties.spec.properties.owner.required,parentSchema:schema15.properties.spec.properties.owner,data:data14};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+if(data14.gid === undefined){
+const err37 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/required",keyword:"required",params:{missingProperty: "gid"},message:"must have required property '"+"gid"+"'",schema:schema15.properties.spec.properties.owner.required,parentSchema:schema15.properties.spec.properties.owner,data:data14};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+for(const key5 in data14){
+if(!((key5 === "uid") || (key5 === "gid"))){
+const err38 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.owner,data:data14};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data14.uid !== undefined){
+let data15 = data14.uid;
+if(!((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15)))){
+const err39 = {instancePath:instancePath+"/spec/owner/uid",schemaPath:"#/properties/spec/properties/owner/properties/uid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema15.properties.spec.properties.owner.properties.uid.type,parentSchema:schema15.properties.spec.properties.owner.properties.uid,data:data15};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+if(typeof data15 == "number"){
+if(data15 > 4294967294 || isNaN(data15)){
+const err40 = {instancePath:instancePath+"/spec/owner/uid",schemaPath:"#/properties/spec/properties/owner/properties/uid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294",schema:4294967294,parentSchema:schema15.properties.spec.properties.owner.properties.uid,data:data15};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if(data15 < 0 || isNaN(data15)){
+const err41 = {instancePath:instancePath+"/spec/owner/uid",schemaPath:"#/properties/spec/properties/owner/properties/uid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema15.properties.spec.properties.owner.properties.uid,data:data15};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+}
+if(data14.gid !== undefined){
+let data16 = data14.gid;
+if(!((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16)))){
+const err42 = {instancePath:instancePath+"/spec/owner/gid",schemaPath:"#/properties/spec/properties/owner/properties/gid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema15.properties.spec.properties.owner.properties.gid.type,parentSchema:schema15.properties.spec.properties.owner.properties.gid,data:data16};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+if(typeof data16 == "number"){
+if(data16 > 4294967294 || isNaN(data16)){
+const err43 = {instancePath:instancePath+"/spec/owner/gid",schemaPath:"#/properties/spec/properties/owner/properties/gid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967294},message:"must be <= 4294967294",schema:4294967294,parentSchema:schema15.properties.spec.properties.owner.properties.gid,data:data16};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+if(data16 < 0 || isNaN(data16)){
+const err44 = {instancePath:instancePath+"/spec/owner/gid",schemaPath:"#/properties/spec/properties/owner/properties/gid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema15.properties.spec.properties.owner.properties.gid,data:data16};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/spec/owner",schemaPath:"#/properties/spec/properties/owner/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.owner.type,parentSchema:schema15.properties.spec.properties.owner,data:data14};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+let data17 = data8.mode;
+if(typeof data17 === "string"){
+if(func2(data17) > 5){
+const err46 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/maxLength",keyword:"maxLength",params:{limit: 5},message:"must NOT have more than 5 characters",schema:5,parentSchema:schema15.properties.spec.properties.mode,data:data17};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+if(!pattern22.test(data17)){
+const err47 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/pattern",keyword:"pattern",params:{pattern: "^0?[0-7]{3,4}$"},message:"must match pattern \""+"^0?[0-7]{3,4}$"+"\"",schema:"^0?[0-7]{3,4}$",parentSchema:schema15.properties.spec.properties.mode,data:data17};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/spec/mode",schemaPath:"#/properties/spec/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.mode.type,parentSchema:schema15.properties.spec.properties.mode,data:data17};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+let data18 = data8.requireSameFilesystem;
+if(typeof data18 !== "boolean"){
+const err49 = {instancePath:instancePath+"/spec/requireSameFilesystem",schemaPath:"#/properties/spec/properties/requireSameFilesystem/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema15.properties.spec.properties.requireSameFilesystem.type,parentSchema:schema15.properties.spec.properties.requireSameFilesystem,data:data18};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+let data19 = data8.shareInto;
+if(Array.isArray(data19)){
+const len1 = data19.length;
+for(let i2=0; i2<len1; i2++){
+let data20 = data19[i2];
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.container === undefined){
+const err50 = {instancePath:instancePath+"/spec/shareInto/" + i2,schemaPath:"#/properties/spec/properties/shareInto/items/required",keyword:"required",params:{missingProperty: "container"},message:"must have required property '"+"container"+"'",schema:schema15.properties.spec.properties.shareInto.items.required,parentSchema:schema15.properties.spec.properties.shareInto.items,data:data20};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+for(const key6 in data20){
+if(!((key6 === "container") || (key6 === "path"))){
+const err51 = {instancePath:instancePath+"/spec/shareInto/" + i2,schemaPath:"#/properties/spec/properties/shareInto/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.shareInto.items,data:data20};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data20.container !== undefined){
+let data21 = data20.container;
+if(typeof data21 === "string"){
+if(func2(data21) > 64){
+const err52 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/container",schemaPath:"#/properties/spec/properties/shareInto/items/properties/container/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema15.properties.spec.properties.shareInto.items.properties.container,data:data21};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+if(!pattern5.test(data21)){
+const err53 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/container",schemaPath:"#/properties/spec/properties/shareInto/items/properties/container/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema15.properties.spec.properties.shareInto.items.properties.container,data:data21};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/container",schemaPath:"#/properties/spec/properties/shareInto/items/properties/container/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.shareInto.items.properties.container.type,parentSchema:schema15.properties.spec.properties.shareInto.items.properties.container,data:data21};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data20.path !== undefined){
+let data22 = data20.path;
+if(typeof data22 === "string"){
+if(func2(data22) > 4096){
+const err55 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/path",schemaPath:"#/properties/spec/properties/shareInto/items/properties/path/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema15.properties.spec.properties.shareInto.items.properties.path,data:data22};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+if(!pattern10.test(data22)){
+const err56 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/path",schemaPath:"#/properties/spec/properties/shareInto/items/properties/path/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema15.properties.spec.properties.shareInto.items.properties.path,data:data22};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/spec/shareInto/" + i2+"/path",schemaPath:"#/properties/spec/properties/shareInto/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.shareInto.items.properties.path.type,parentSchema:schema15.properties.spec.properties.shareInto.items.properties.path,data:data22};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/spec/shareInto/" + i2,schemaPath:"#/properties/spec/properties/shareInto/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.shareInto.items.type,parentSchema:schema15.properties.spec.properties.shareInto.items,data:data20};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/spec/shareInto",schemaPath:"#/properties/spec/properties/shareInto/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.shareInto.type,parentSchema:schema15.properties.spec.properties.shareInto,data:data19};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.type,parentSchema:schema15.properties.spec,data:data8};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+}
+}
+else {
+const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+validate14.errors = vErrors;
+return errors === 0;
+}
+
+export const kind5 = validate15;
+const schema16 = {"description":"A VPN gateway container (gluetun) and the app containers that share its network stack (NetworkMode container:<gateway id>), so that its firewall is a kill switch. Dependents are restarted or recreated whenever the gateway is, and the VPN's forwarded port is delivered to the app.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always VpnSidecar here.","type":"string","enum":["VpnSidecar"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"The gateway container and its dependents.","type":"object","additionalProperties":false,"required":["gateway"],"properties":{"host":{"description":"The name of the Host whose Docker engine runs the containers (it needs `docker`).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"adopt":{"description":"Take over containers with a declared name that homeostat did not create (they are recreated). Off by default: such a container is left alone and the resource is Stalled.","type":"boolean","default":false},"gateway":{"description":"The VPN container. It gets NET_ADMIN, /dev/net/tun, its env and secret env, and the dependents' ports published; it is recreated when this changes, and must be healthy before the dependents start.","title":"VpnGateway","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. gluetun).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. qmcgaw/gluetun:v3.40.0).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. VPN_SERVICE_PROVIDER, SERVER_COUNTRIES). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers and on/off).","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files (e.g. WIREGUARD_PRIVATE_KEY).","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"controlServer":{"description":"gluetun's HTTP control server, where homeostat reads the tunnel's state and public IP (GET /v1/vpn/status, /v1/publicip/ip) and the forwarded port (GET /v1/portforward). homeostat talks to it when it has an apiKey or a url, a dependent uses port forwarding, or the spec has a leakProbe.","title":"VpnControlServer","type":"object","additionalProperties":false,"default":{},"properties":{"port":{"description":"The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the control server can reconfigure the VPN) whenever homeostat talks to it, and reaches it there. Two VpnSidecars on one Docker host need distinct ports.","type":"integer","minimum":1,"maximum":65535,"default":8000},"url":{"description":"Where the controller reaches the control server instead (e.g. http://10.0.0.5:8000 when Docker runs on another machine). With a url, homeostat publishes nothing for the control server.","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"pollInterval":{"description":"How often the tunnel's state and the forwarded port are read (the VPN may drop or change them at any time; no Docker event says so). A duration such as 15s, from 100ms (a read is one or two HTTP requests; only a change queues a reconcile) to 24h; 15s when omitted.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"apiKey":{"description":"The control server's API key (sent as X-API-Key). gluetun 3.39.1 and later answer no request without one; homeostat configures the gateway's auth with it.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}},"dependents":{"description":"The app containers that share the gateway's network stack. They may not set the options that mode forbids (hostname, DNS, extra hosts, MAC address, networks, published ports on themselves).","type":"array","default":[],"items":{"description":"One app container behind the gateway.","title":"VpnDependent","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. qbittorrent).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. lscr.io/linuxserver/qbittorrent:latest).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. PUID, PGID, UMASK). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers such as \"1000\").","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files.","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"volumes":{"description":"Bind mounts and named volumes, as `SOURCE:TARGET[:OPTIONS]` (e.g. /data:/data or config:/config:ro).","type":"array","default":[],"items":{"description":"One mount, `SOURCE:TARGET[:OPTIONS]`.","type":"string","maxLength":8192,"pattern":"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"}},"ports":{"description":"Ports to publish, as `[IP:]HOST:CONTAINER[/tcp|udp]` (e.g. 8080:8080). They are published on the gateway: container network mode forbids ports on the dependent. As with `docker run -p`, no IP means every interface of the Docker host; write 127.0.0.1:8080:8080 to keep a port on loopback. A host port may be published once per protocol and address.","type":"array","uniqueItems":true,"default":[],"items":{"description":"One published port, `[IP:]HOST:CONTAINER[/tcp|udp]` (ranges as 6881-6889).","type":"string","maxLength":64,"pattern":"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"}},"hostname":{"description":"Not allowed: a dependent shares the gateway's network stack, hostname included (set it on the gateway). Accepted by the schema only so that the resource can say why.","type":"string","maxLength":253},"dns":{"description":"Not allowed: DNS servers come from the gateway (gluetun's DNS over TLS).","type":"array","items":{"description":"A DNS server.","type":"string","maxLength":253}},"extraHosts":{"description":"Not allowed: /etc/hosts entries belong to the gateway's network stack.","type":"array","items":{"description":"One HOST:IP entry.","type":"string","maxLength":253}},"macAddress":{"description":"Not allowed: a dependent has no network interface of its own.","type":"string","maxLength":253},"networkMode":{"description":"Not allowed: homeostat sets container:<gateway id>; anything else bypasses the kill switch.","type":"string","maxLength":253},"networks":{"description":"Not allowed: a dependent joins no network of its own (that would bypass the kill switch).","type":"array","items":{"description":"A Docker network name.","type":"string","maxLength":253}},"portForwarding":{"description":"Deliver the VPN's forwarded port to this app whenever it changes.","title":"VpnPortForwarding","type":"object","additionalProperties":false,"required":["qbittorrent"],"properties":{"qbittorrent":{"description":"Set qBittorrent's listening port through its WebUI API.","title":"QbittorrentPortForwarding","type":"object","additionalProperties":false,"required":["url","password"],"properties":{"url":{"description":"The WebUI's base URL as the controller reaches it (e.g. http://127.0.0.1:8080).","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"username":{"description":"The WebUI user name.","type":"string","maxLength":253,"minLength":1,"default":"admin"},"password":{"description":"The WebUI password.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}}}}},"leakProbe":{"description":"Check that the kill switch holds: whenever gluetun reports the tunnel down, homeostat tries a TCP connection to this address from inside the dependents' network namespace (nsenter on the Docker host, which must be the Host's own machine). It must fail; if it succeeds, traffic leaves around the tunnel: the dependents are stopped at once (KillSwitchViolation) and kept stopped until the tunnel is up, and the condition NoLeak is False. Needs the control server (it says whether the tunnel is down).","title":"VpnLeakProbe","type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"description":"An IP address on the internet that answers on `port` (e.g. 1.1.1.1), never a name: a name would be resolved through the tunnel's DNS.","type":"string","maxLength":45,"pattern":"^[0-9a-fA-F.:]+$"},"port":{"description":"The TCP port to connect to (e.g. 443).","type":"integer","minimum":1,"maximum":65535},"timeout":{"description":"How long a connection attempt may take before it counts as failed (a kill switch that drops packets makes it wait this long). A duration such as 3s, from 100ms to 30s.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","default":"3s","x-homeostat-duration":{"minimum":"100ms","maximum":"30s"}},"interval":{"description":"How often the probe runs again while the tunnel stays down (it also runs each time the tunnel is seen going down). A duration such as 1m, from 1s to 24h.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","default":"1m","x-homeostat-duration":{"minimum":"1s","maximum":"24h"}}}}}}}};
+const func70 = Object.prototype.hasOwnProperty;
+const pattern27 = new RegExp("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", "u");
+const pattern28 = new RegExp("^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", "u");
+const pattern36 = new RegExp("^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$", "u");
+const pattern37 = new RegExp("^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$", "u");
+const pattern40 = new RegExp("^[0-9a-fA-F.:]+$", "u");
+
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.apiVersion === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'",schema:schema16.required,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if(data.kind === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema16.required,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(data.metadata === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metadata"},message:"must have required property '"+"metadata"+"'",schema:schema16.required,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if(data.spec === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "spec"},message:"must have required property '"+"spec"+"'",schema:schema16.required,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((key0 === "apiVersion") || (key0 === "kind")) || (key0 === "metadata")) || (key0 === "spec"))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.apiVersion !== undefined){
+let data0 = data.apiVersion;
+if(typeof data0 !== "string"){
+const err5 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.apiVersion.type,parentSchema:schema16.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+if(!(data0 === "homeostat.dev/v1alpha1")){
+const err6 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/enum",keyword:"enum",params:{allowedValues: schema16.properties.apiVersion.enum},message:"must be equal to one of the allowed values",schema:schema16.properties.apiVersion.enum,parentSchema:schema16.properties.apiVersion,data:data0};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.kind !== undefined){
+let data1 = data.kind;
+if(typeof data1 !== "string"){
+const err7 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.kind.type,parentSchema:schema16.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+if(!(data1 === "VpnSidecar")){
+const err8 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema16.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema16.properties.kind.enum,parentSchema:schema16.properties.kind,data:data1};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.metadata !== undefined){
+let data2 = data.metadata;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+if(data2.labels === undefined){
+data2.labels = {};
+}
+if(data2.annotations === undefined){
+data2.annotations = {};
+}
+if(data2.name === undefined){
+const err9 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema16.properties.metadata.required,parentSchema:schema16.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+for(const key1 in data2){
+if(!(((key1 === "name") || (key1 === "labels")) || (key1 === "annotations"))){
+const err10 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data2.name !== undefined){
+let data3 = data2.name;
+if(typeof data3 === "string"){
+if(func2(data3) > 253){
+const err11 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+if(!pattern0.test(data3)){
+const err12 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",parentSchema:schema16.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+else {
+const err13 = {instancePath:instancePath+"/metadata/name",schemaPath:"#/properties/metadata/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.metadata.properties.name.type,parentSchema:schema16.properties.metadata.properties.name,data:data3};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+let data4 = data2.labels;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key2 in data4){
+let data5 = data4[key2];
+if(typeof data5 === "string"){
+if(func2(data5) > 1024){
+const err14 = {instancePath:instancePath+"/metadata/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metadata/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema16.properties.metadata.properties.labels.additionalProperties,data:data5};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/metadata/labels/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metadata/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.metadata.properties.labels.additionalProperties.type,parentSchema:schema16.properties.metadata.properties.labels.additionalProperties,data:data5};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/metadata/labels",schemaPath:"#/properties/metadata/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.metadata.properties.labels.type,parentSchema:schema16.properties.metadata.properties.labels,data:data4};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+let data6 = data2.annotations;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+for(const key3 in data6){
+let data7 = data6[key3];
+if(typeof data7 === "string"){
+if(func2(data7) > 4096){
+const err17 = {instancePath:instancePath+"/metadata/annotations/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metadata/properties/annotations/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.metadata.properties.annotations.additionalProperties,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/metadata/annotations/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metadata/properties/annotations/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.metadata.properties.annotations.additionalProperties.type,parentSchema:schema16.properties.metadata.properties.annotations.additionalProperties,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/metadata/annotations",schemaPath:"#/properties/metadata/properties/annotations/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.metadata.properties.annotations.type,parentSchema:schema16.properties.metadata.properties.annotations,data:data6};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+}
+else {
+const err20 = {instancePath:instancePath+"/metadata",schemaPath:"#/properties/metadata/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.metadata.type,parentSchema:schema16.properties.metadata,data:data2};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(data.spec !== undefined){
+let data8 = data.spec;
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.host === undefined){
+data8.host = "local";
+}
+if(data8.adopt === undefined){
+data8.adopt = false;
+}
+if(data8.dependents === undefined){
+data8.dependents = [];
+}
+if(data8.gateway === undefined){
+const err21 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'",schema:schema16.properties.spec.required,parentSchema:schema16.properties.spec,data:data8};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+for(const key4 in data8){
+if(!(((((key4 === "host") || (key4 === "adopt")) || (key4 === "gateway")) || (key4 === "dependents")) || (key4 === "leakProbe"))){
+const err22 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+let data9 = data8.host;
+if(typeof data9 === "string"){
+if(func2(data9) > 253){
+const err23 = {instancePath:instancePath+"/spec/host",schemaPath:"#/properties/spec/properties/host/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.host,data:data9};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+if(!pattern0.test(data9)){
+const err24 = {instancePath:instancePath+"/spec/host",schemaPath:"#/properties/spec/properties/host/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",parentSchema:schema16.properties.spec.properties.host,data:data9};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/spec/host",schemaPath:"#/properties/spec/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.host.type,parentSchema:schema16.properties.spec.properties.host,data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
 let data10 = data8.adopt;
 if(typeof data10 !== "boolean"){
-const err26 = {instancePath:instancePath+"/spec/adopt",schemaPath:"#/properties/spec/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema15.properties.spec.properties.adopt.type,parentSchema:schema15.properties.spec.properties.adopt,data:data10};
+const err26 = {instancePath:instancePath+"/spec/adopt",schemaPath:"#/properties/spec/properties/adopt/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema16.properties.spec.properties.adopt.type,parentSchema:schema16.properties.spec.properties.adopt,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3420,7 +3999,7 @@ if(data11.controlServer === undefined){
 data11.controlServer = {};
 }
 if(data11.name === undefined){
-const err27 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema15.properties.spec.properties.gateway.required,parentSchema:schema15.properties.spec.properties.gateway,data:data11};
+const err27 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema16.properties.spec.properties.gateway.required,parentSchema:schema16.properties.spec.properties.gateway,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3430,7 +4009,7 @@ vErrors.push(err27);
 errors++;
 }
 if(data11.image === undefined){
-const err28 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema15.properties.spec.properties.gateway.required,parentSchema:schema15.properties.spec.properties.gateway,data:data11};
+const err28 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema16.properties.spec.properties.gateway.required,parentSchema:schema16.properties.spec.properties.gateway,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3441,7 +4020,7 @@ errors++;
 }
 for(const key5 in data11){
 if(!(((((key5 === "name") || (key5 === "image")) || (key5 === "env")) || (key5 === "secretEnv")) || (key5 === "controlServer"))){
-const err29 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.gateway,data:data11};
+const err29 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.gateway,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3455,7 +4034,7 @@ if(data11.name !== undefined){
 let data12 = data11.name;
 if(typeof data12 === "string"){
 if(func2(data12) > 128){
-const err30 = {instancePath:instancePath+"/spec/gateway/name",schemaPath:"#/properties/spec/properties/gateway/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema15.properties.spec.properties.gateway.properties.name,data:data12};
+const err30 = {instancePath:instancePath+"/spec/gateway/name",schemaPath:"#/properties/spec/properties/gateway/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema16.properties.spec.properties.gateway.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3464,8 +4043,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(!pattern23.test(data12)){
-const err31 = {instancePath:instancePath+"/spec/gateway/name",schemaPath:"#/properties/spec/properties/gateway/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$",parentSchema:schema15.properties.spec.properties.gateway.properties.name,data:data12};
+if(!pattern27.test(data12)){
+const err31 = {instancePath:instancePath+"/spec/gateway/name",schemaPath:"#/properties/spec/properties/gateway/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$",parentSchema:schema16.properties.spec.properties.gateway.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3476,7 +4055,7 @@ errors++;
 }
 }
 else {
-const err32 = {instancePath:instancePath+"/spec/gateway/name",schemaPath:"#/properties/spec/properties/gateway/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.gateway.properties.name.type,parentSchema:schema15.properties.spec.properties.gateway.properties.name,data:data12};
+const err32 = {instancePath:instancePath+"/spec/gateway/name",schemaPath:"#/properties/spec/properties/gateway/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.name.type,parentSchema:schema16.properties.spec.properties.gateway.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3490,7 +4069,7 @@ if(data11.image !== undefined){
 let data13 = data11.image;
 if(typeof data13 === "string"){
 if(func2(data13) > 255){
-const err33 = {instancePath:instancePath+"/spec/gateway/image",schemaPath:"#/properties/spec/properties/gateway/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema15.properties.spec.properties.gateway.properties.image,data:data13};
+const err33 = {instancePath:instancePath+"/spec/gateway/image",schemaPath:"#/properties/spec/properties/gateway/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema16.properties.spec.properties.gateway.properties.image,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3499,8 +4078,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(!pattern24.test(data13)){
-const err34 = {instancePath:instancePath+"/spec/gateway/image",schemaPath:"#/properties/spec/properties/gateway/properties/image/pattern",keyword:"pattern",params:{pattern: "^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},message:"must match pattern \""+"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"+"\"",schema:"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$",parentSchema:schema15.properties.spec.properties.gateway.properties.image,data:data13};
+if(!pattern28.test(data13)){
+const err34 = {instancePath:instancePath+"/spec/gateway/image",schemaPath:"#/properties/spec/properties/gateway/properties/image/pattern",keyword:"pattern",params:{pattern: "^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},message:"must match pattern \""+"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"+"\"",schema:"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$",parentSchema:schema16.properties.spec.properties.gateway.properties.image,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3511,7 +4090,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/spec/gateway/image",schemaPath:"#/properties/spec/properties/gateway/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.gateway.properties.image.type,parentSchema:schema15.properties.spec.properties.gateway.properties.image,data:data13};
+const err35 = {instancePath:instancePath+"/spec/gateway/image",schemaPath:"#/properties/spec/properties/gateway/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.image.type,parentSchema:schema16.properties.spec.properties.gateway.properties.image,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3527,7 +4106,7 @@ for(const key6 in data14){
 let data15 = data14[key6];
 if(typeof data15 === "string"){
 if(func2(data15) > 32768){
-const err36 = {instancePath:instancePath+"/spec/gateway/env/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/env/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema15.properties.spec.properties.gateway.properties.env.additionalProperties,data:data15};
+const err36 = {instancePath:instancePath+"/spec/gateway/env/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/env/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.gateway.properties.env.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3538,7 +4117,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/spec/gateway/env/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.gateway.properties.env.additionalProperties.type,parentSchema:schema15.properties.spec.properties.gateway.properties.env.additionalProperties,data:data15};
+const err37 = {instancePath:instancePath+"/spec/gateway/env/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.env.additionalProperties.type,parentSchema:schema16.properties.spec.properties.gateway.properties.env.additionalProperties,data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3550,7 +4129,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/spec/gateway/env",schemaPath:"#/properties/spec/properties/gateway/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.gateway.properties.env.type,parentSchema:schema15.properties.spec.properties.gateway.properties.env,data:data14};
+const err38 = {instancePath:instancePath+"/spec/gateway/env",schemaPath:"#/properties/spec/properties/gateway/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.env.type,parentSchema:schema16.properties.spec.properties.gateway.properties.env,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3565,7 +4144,7 @@ for(const key7 in data16){
 let data17 = data16[key7];
 if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
 if(data17.file === undefined){
-const err39 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.required,parentSchema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties,data:data17};
+const err39 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.required,parentSchema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties,data:data17};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3576,7 +4155,7 @@ errors++;
 }
 for(const key8 in data17){
 if(!(key8 === "file")){
-const err40 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties,data:data17};
+const err40 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties,data:data17};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3590,7 +4169,7 @@ if(data17.file !== undefined){
 let data18 = data17.file;
 if(typeof data18 === "string"){
 if(func2(data18) > 4096){
-const err41 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file,data:data18};
+const err41 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file,data:data18};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3600,7 +4179,7 @@ vErrors.push(err41);
 errors++;
 }
 if(!pattern10.test(data18)){
-const err42 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file,data:data18};
+const err42 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file,data:data18};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3611,7 +4190,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file.type,parentSchema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file,data:data18};
+const err43 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file.type,parentSchema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.properties.file,data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3623,7 +4202,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.type,parentSchema:schema15.properties.spec.properties.gateway.properties.secretEnv.additionalProperties,data:data17};
+const err44 = {instancePath:instancePath+"/spec/gateway/secretEnv/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties.type,parentSchema:schema16.properties.spec.properties.gateway.properties.secretEnv.additionalProperties,data:data17};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3635,7 +4214,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/spec/gateway/secretEnv",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.gateway.properties.secretEnv.type,parentSchema:schema15.properties.spec.properties.gateway.properties.secretEnv,data:data16};
+const err45 = {instancePath:instancePath+"/spec/gateway/secretEnv",schemaPath:"#/properties/spec/properties/gateway/properties/secretEnv/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.secretEnv.type,parentSchema:schema16.properties.spec.properties.gateway.properties.secretEnv,data:data16};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3651,7 +4230,7 @@ data19.port = 8000;
 }
 for(const key9 in data19){
 if(!((((key9 === "port") || (key9 === "url")) || (key9 === "pollInterval")) || (key9 === "apiKey"))){
-const err46 = {instancePath:instancePath+"/spec/gateway/controlServer",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer,data:data19};
+const err46 = {instancePath:instancePath+"/spec/gateway/controlServer",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer,data:data19};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3663,7 +4242,7 @@ errors++;
 }
 let data20 = data19.port;
 if(!((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20)))){
-const err47 = {instancePath:instancePath+"/spec/gateway/controlServer/port",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.port.type,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.port,data:data20};
+const err47 = {instancePath:instancePath+"/spec/gateway/controlServer/port",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.port.type,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.port,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3674,7 +4253,7 @@ errors++;
 }
 if(typeof data20 == "number"){
 if(data20 > 65535 || isNaN(data20)){
-const err48 = {instancePath:instancePath+"/spec/gateway/controlServer/port",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.port,data:data20};
+const err48 = {instancePath:instancePath+"/spec/gateway/controlServer/port",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.port,data:data20};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3684,7 +4263,7 @@ vErrors.push(err48);
 errors++;
 }
 if(data20 < 1 || isNaN(data20)){
-const err49 = {instancePath:instancePath+"/spec/gateway/controlServer/port",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.port,data:data20};
+const err49 = {instancePath:instancePath+"/spec/gateway/controlServer/port",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.port,data:data20};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3698,7 +4277,7 @@ if(data19.url !== undefined){
 let data21 = data19.url;
 if(typeof data21 === "string"){
 if(func2(data21) > 2048){
-const err50 = {instancePath:instancePath+"/spec/gateway/controlServer/url",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.url,data:data21};
+const err50 = {instancePath:instancePath+"/spec/gateway/controlServer/url",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.url,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3707,8 +4286,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-if(!pattern26.test(data21)){
-const err51 = {instancePath:instancePath+"/spec/gateway/controlServer/url",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https?://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https?://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.url,data:data21};
+if(!pattern9.test(data21)){
+const err51 = {instancePath:instancePath+"/spec/gateway/controlServer/url",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https?://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https?://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.url,data:data21};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3719,7 +4298,7 @@ errors++;
 }
 }
 else {
-const err52 = {instancePath:instancePath+"/spec/gateway/controlServer/url",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.url.type,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.url,data:data21};
+const err52 = {instancePath:instancePath+"/spec/gateway/controlServer/url",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.url.type,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.url,data:data21};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3733,7 +4312,7 @@ if(data19.pollInterval !== undefined){
 let data22 = data19.pollInterval;
 if(typeof data22 === "string"){
 if(func2(data22) > 16){
-const err53 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
+const err53 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3742,8 +4321,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-if(!pattern11.test(data22)){
-const err54 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
+if(!pattern15.test(data22)){
+const err54 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3752,9 +4331,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-const problem0 = func39(data22, schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval["x-homeostat-duration"]);
+const problem0 = func45(data22, schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval["x-homeostat-duration"]);
 if(problem0 !== null){
-const err55 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval["x-homeostat-duration"]},message:problem0,schema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval["x-homeostat-duration"],parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
+const err55 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval["x-homeostat-duration"]},message:problem0,schema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3765,7 +4344,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval.type,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
+const err56 = {instancePath:instancePath+"/spec/gateway/controlServer/pollInterval",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/pollInterval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval.type,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.pollInterval,data:data22};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3779,7 +4358,7 @@ if(data19.apiKey !== undefined){
 let data23 = data19.apiKey;
 if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
 if(data23.file === undefined){
-const err57 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.required,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey,data:data23};
+const err57 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.required,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3790,7 +4369,7 @@ errors++;
 }
 for(const key10 in data23){
 if(!(key10 === "file")){
-const err58 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey,data:data23};
+const err58 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey,data:data23};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3804,7 +4383,7 @@ if(data23.file !== undefined){
 let data24 = data23.file;
 if(typeof data24 === "string"){
 if(func2(data24) > 4096){
-const err59 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey/file",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file,data:data24};
+const err59 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey/file",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file,data:data24};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -3814,7 +4393,7 @@ vErrors.push(err59);
 errors++;
 }
 if(!pattern10.test(data24)){
-const err60 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey/file",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file,data:data24};
+const err60 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey/file",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file,data:data24};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -3825,7 +4404,7 @@ errors++;
 }
 }
 else {
-const err61 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey/file",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file.type,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file,data:data24};
+const err61 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey/file",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file.type,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.properties.file,data:data24};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -3837,7 +4416,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.type,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer.properties.apiKey,data:data23};
+const err62 = {instancePath:instancePath+"/spec/gateway/controlServer/apiKey",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/properties/apiKey/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey.type,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer.properties.apiKey,data:data23};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -3849,7 +4428,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/spec/gateway/controlServer",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.gateway.properties.controlServer.type,parentSchema:schema15.properties.spec.properties.gateway.properties.controlServer,data:data19};
+const err63 = {instancePath:instancePath+"/spec/gateway/controlServer",schemaPath:"#/properties/spec/properties/gateway/properties/controlServer/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.controlServer.type,parentSchema:schema16.properties.spec.properties.gateway.properties.controlServer,data:data19};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -3860,7 +4439,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.gateway.type,parentSchema:schema15.properties.spec.properties.gateway,data:data11};
+const err64 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.type,parentSchema:schema16.properties.spec.properties.gateway,data:data11};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -3889,7 +4468,7 @@ if(data26.ports === undefined){
 data26.ports = [];
 }
 if(data26.name === undefined){
-const err65 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema15.properties.spec.properties.dependents.items.required,parentSchema:schema15.properties.spec.properties.dependents.items,data:data26};
+const err65 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema16.properties.spec.properties.dependents.items.required,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -3899,7 +4478,7 @@ vErrors.push(err65);
 errors++;
 }
 if(data26.image === undefined){
-const err66 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema15.properties.spec.properties.dependents.items.required,parentSchema:schema15.properties.spec.properties.dependents.items,data:data26};
+const err66 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema16.properties.spec.properties.dependents.items.required,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -3909,8 +4488,8 @@ vErrors.push(err66);
 errors++;
 }
 for(const key11 in data26){
-if(!(func64.call(schema15.properties.spec.properties.dependents.items.properties, key11))){
-const err67 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.dependents.items,data:data26};
+if(!(func70.call(schema16.properties.spec.properties.dependents.items.properties, key11))){
+const err67 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -3924,7 +4503,7 @@ if(data26.name !== undefined){
 let data27 = data26.name;
 if(typeof data27 === "string"){
 if(func2(data27) > 128){
-const err68 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema15.properties.spec.properties.dependents.items.properties.name,data:data27};
+const err68 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data27};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -3933,8 +4512,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-if(!pattern23.test(data27)){
-const err69 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$",parentSchema:schema15.properties.spec.properties.dependents.items.properties.name,data:data27};
+if(!pattern27.test(data27)){
+const err69 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data27};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -3945,7 +4524,7 @@ errors++;
 }
 }
 else {
-const err70 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.name.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.name,data:data27};
+const err70 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.name.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data27};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -3959,7 +4538,7 @@ if(data26.image !== undefined){
 let data28 = data26.image;
 if(typeof data28 === "string"){
 if(func2(data28) > 255){
-const err71 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema15.properties.spec.properties.dependents.items.properties.image,data:data28};
+const err71 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data28};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -3968,8 +4547,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-if(!pattern24.test(data28)){
-const err72 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/pattern",keyword:"pattern",params:{pattern: "^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},message:"must match pattern \""+"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"+"\"",schema:"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$",parentSchema:schema15.properties.spec.properties.dependents.items.properties.image,data:data28};
+if(!pattern28.test(data28)){
+const err72 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/pattern",keyword:"pattern",params:{pattern: "^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},message:"must match pattern \""+"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"+"\"",schema:"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data28};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -3980,7 +4559,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.image.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.image,data:data28};
+const err73 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.image.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data28};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -3996,7 +4575,7 @@ for(const key12 in data29){
 let data30 = data29[key12];
 if(typeof data30 === "string"){
 if(func2(data30) > 32768){
-const err74 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema15.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data30};
+const err74 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data30};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -4007,7 +4586,7 @@ errors++;
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.env.additionalProperties.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data30};
+const err75 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data30};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -4019,7 +4598,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env",schemaPath:"#/properties/spec/properties/dependents/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.dependents.items.properties.env.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.env,data:data29};
+const err76 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env",schemaPath:"#/properties/spec/properties/dependents/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.env.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env,data:data29};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -4034,7 +4613,7 @@ for(const key13 in data31){
 let data32 = data31[key13];
 if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
 if(data32.file === undefined){
-const err77 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.required,parentSchema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
+const err77 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -4045,7 +4624,7 @@ errors++;
 }
 for(const key14 in data32){
 if(!(key14 === "file")){
-const err78 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
+const err78 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -4059,7 +4638,7 @@ if(data32.file !== undefined){
 let data33 = data32.file;
 if(typeof data33 === "string"){
 if(func2(data33) > 4096){
-const err79 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
+const err79 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -4069,7 +4648,7 @@ vErrors.push(err79);
 errors++;
 }
 if(!pattern10.test(data33)){
-const err80 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
+const err80 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -4080,7 +4659,7 @@ errors++;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
+const err81 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -4092,7 +4671,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
+const err82 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -4104,7 +4683,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.dependents.items.properties.secretEnv.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.secretEnv,data:data31};
+const err83 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv,data:data31};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -4120,7 +4699,7 @@ for(let i1=0; i1<len1; i1++){
 let data35 = data34[i1];
 if(typeof data35 === "string"){
 if(func2(data35) > 8192){
-const err84 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema15.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
+const err84 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -4129,8 +4708,8 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(!pattern32.test(data35)){
-const err85 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/pattern",keyword:"pattern",params:{pattern: "^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"},message:"must match pattern \""+"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"+"\"",schema:"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$",parentSchema:schema15.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
+if(!pattern36.test(data35)){
+const err85 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/pattern",keyword:"pattern",params:{pattern: "^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"},message:"must match pattern \""+"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"+"\"",schema:"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -4141,7 +4720,7 @@ errors++;
 }
 }
 else {
-const err86 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.volumes.items.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
+const err86 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.volumes.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -4153,7 +4732,7 @@ errors++;
 }
 }
 else {
-const err87 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes",schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.dependents.items.properties.volumes.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.volumes,data:data34};
+const err87 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes",schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.volumes.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes,data:data34};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -4169,7 +4748,7 @@ for(let i2=0; i2<len2; i2++){
 let data37 = data36[i2];
 if(typeof data37 === "string"){
 if(func2(data37) > 64){
-const err88 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema15.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
+const err88 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -4178,8 +4757,8 @@ vErrors.push(err88);
 }
 errors++;
 }
-if(!pattern33.test(data37)){
-const err89 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/pattern",keyword:"pattern",params:{pattern: "^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"},message:"must match pattern \""+"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"+"\"",schema:"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$",parentSchema:schema15.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
+if(!pattern37.test(data37)){
+const err89 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/pattern",keyword:"pattern",params:{pattern: "^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"},message:"must match pattern \""+"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"+"\"",schema:"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -4190,7 +4769,7 @@ errors++;
 }
 }
 else {
-const err90 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.ports.items.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
+const err90 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.ports.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -4211,7 +4790,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err91 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema15.properties.spec.properties.dependents.items.properties.ports,data:data36};
+const err91 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports,data:data36};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -4226,7 +4805,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.dependents.items.properties.ports.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.ports,data:data36};
+const err92 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.ports.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports,data:data36};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -4239,7 +4818,7 @@ if(data26.hostname !== undefined){
 let data38 = data26.hostname;
 if(typeof data38 === "string"){
 if(func2(data38) > 253){
-const err93 = {instancePath:instancePath+"/spec/dependents/" + i0+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema15.properties.spec.properties.dependents.items.properties.hostname,data:data38};
+const err93 = {instancePath:instancePath+"/spec/dependents/" + i0+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.hostname,data:data38};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -4250,7 +4829,7 @@ errors++;
 }
 }
 else {
-const err94 = {instancePath:instancePath+"/spec/dependents/" + i0+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.hostname.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.hostname,data:data38};
+const err94 = {instancePath:instancePath+"/spec/dependents/" + i0+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.hostname.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.hostname,data:data38};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -4268,7 +4847,7 @@ for(let i4=0; i4<len3; i4++){
 let data40 = data39[i4];
 if(typeof data40 === "string"){
 if(func2(data40) > 253){
-const err95 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns/" + i4,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema15.properties.spec.properties.dependents.items.properties.dns.items,data:data40};
+const err95 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns/" + i4,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns.items,data:data40};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -4279,7 +4858,7 @@ errors++;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns/" + i4,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.dns.items.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.dns.items,data:data40};
+const err96 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns/" + i4,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.dns.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns.items,data:data40};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -4291,7 +4870,7 @@ errors++;
 }
 }
 else {
-const err97 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns",schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.dependents.items.properties.dns.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.dns,data:data39};
+const err97 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns",schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.dns.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns,data:data39};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -4309,7 +4888,7 @@ for(let i5=0; i5<len4; i5++){
 let data42 = data41[i5];
 if(typeof data42 === "string"){
 if(func2(data42) > 253){
-const err98 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts/" + i5,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema15.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data42};
+const err98 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts/" + i5,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data42};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -4320,7 +4899,7 @@ errors++;
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts/" + i5,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.extraHosts.items.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data42};
+const err99 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts/" + i5,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data42};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -4332,7 +4911,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts",schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.dependents.items.properties.extraHosts.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.extraHosts,data:data41};
+const err100 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts",schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts,data:data41};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -4346,7 +4925,7 @@ if(data26.macAddress !== undefined){
 let data43 = data26.macAddress;
 if(typeof data43 === "string"){
 if(func2(data43) > 253){
-const err101 = {instancePath:instancePath+"/spec/dependents/" + i0+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema15.properties.spec.properties.dependents.items.properties.macAddress,data:data43};
+const err101 = {instancePath:instancePath+"/spec/dependents/" + i0+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.macAddress,data:data43};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -4357,7 +4936,7 @@ errors++;
 }
 }
 else {
-const err102 = {instancePath:instancePath+"/spec/dependents/" + i0+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.macAddress.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.macAddress,data:data43};
+const err102 = {instancePath:instancePath+"/spec/dependents/" + i0+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.macAddress.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.macAddress,data:data43};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -4371,7 +4950,7 @@ if(data26.networkMode !== undefined){
 let data44 = data26.networkMode;
 if(typeof data44 === "string"){
 if(func2(data44) > 253){
-const err103 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema15.properties.spec.properties.dependents.items.properties.networkMode,data:data44};
+const err103 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networkMode,data:data44};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -4382,7 +4961,7 @@ errors++;
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.networkMode.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.networkMode,data:data44};
+const err104 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.networkMode.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networkMode,data:data44};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -4400,7 +4979,7 @@ for(let i6=0; i6<len5; i6++){
 let data46 = data45[i6];
 if(typeof data46 === "string"){
 if(func2(data46) > 253){
-const err105 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks/" + i6,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema15.properties.spec.properties.dependents.items.properties.networks.items,data:data46};
+const err105 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks/" + i6,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks.items,data:data46};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -4411,7 +4990,7 @@ errors++;
 }
 }
 else {
-const err106 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks/" + i6,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.networks.items.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.networks.items,data:data46};
+const err106 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks/" + i6,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.networks.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks.items,data:data46};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -4423,7 +5002,7 @@ errors++;
 }
 }
 else {
-const err107 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks",schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.dependents.items.properties.networks.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.networks,data:data45};
+const err107 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks",schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.networks.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks,data:data45};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -4437,7 +5016,7 @@ if(data26.portForwarding !== undefined){
 let data47 = data26.portForwarding;
 if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
 if(data47.qbittorrent === undefined){
-const err108 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/required",keyword:"required",params:{missingProperty: "qbittorrent"},message:"must have required property '"+"qbittorrent"+"'",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.required,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
+const err108 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/required",keyword:"required",params:{missingProperty: "qbittorrent"},message:"must have required property '"+"qbittorrent"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -4448,7 +5027,7 @@ errors++;
 }
 for(const key15 in data47){
 if(!(key15 === "qbittorrent")){
-const err109 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
+const err109 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -4465,7 +5044,7 @@ if(data48.username === undefined){
 data48.username = "admin";
 }
 if(data48.url === undefined){
-const err110 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+const err110 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -4475,7 +5054,7 @@ vErrors.push(err110);
 errors++;
 }
 if(data48.password === undefined){
-const err111 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+const err111 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -4486,7 +5065,7 @@ errors++;
 }
 for(const key16 in data48){
 if(!(((key16 === "url") || (key16 === "username")) || (key16 === "password"))){
-const err112 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+const err112 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -4500,7 +5079,7 @@ if(data48.url !== undefined){
 let data49 = data48.url;
 if(typeof data49 === "string"){
 if(func2(data49) > 2048){
-const err113 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
+const err113 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -4509,8 +5088,8 @@ vErrors.push(err113);
 }
 errors++;
 }
-if(!pattern26.test(data49)){
-const err114 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https?://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https?://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
+if(!pattern9.test(data49)){
+const err114 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https?://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https?://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -4521,7 +5100,7 @@ errors++;
 }
 }
 else {
-const err115 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
+const err115 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -4534,7 +5113,7 @@ errors++;
 let data50 = data48.username;
 if(typeof data50 === "string"){
 if(func2(data50) > 253){
-const err116 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
+const err116 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -4544,7 +5123,7 @@ vErrors.push(err116);
 errors++;
 }
 if(func2(data50) < 1){
-const err117 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
+const err117 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -4555,7 +5134,7 @@ errors++;
 }
 }
 else {
-const err118 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
+const err118 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -4568,7 +5147,7 @@ if(data48.password !== undefined){
 let data51 = data48.password;
 if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
 if(data51.file === undefined){
-const err119 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.required,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
+const err119 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -4579,7 +5158,7 @@ errors++;
 }
 for(const key17 in data51){
 if(!(key17 === "file")){
-const err120 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
+const err120 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -4593,7 +5172,7 @@ if(data51.file !== undefined){
 let data52 = data51.file;
 if(typeof data52 === "string"){
 if(func2(data52) > 4096){
-const err121 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
+const err121 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -4603,7 +5182,7 @@ vErrors.push(err121);
 errors++;
 }
 if(!pattern10.test(data52)){
-const err122 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
+const err122 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -4614,7 +5193,7 @@ errors++;
 }
 }
 else {
-const err123 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
+const err123 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -4626,7 +5205,7 @@ errors++;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
+const err124 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -4638,7 +5217,7 @@ errors++;
 }
 }
 else {
-const err125 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+const err125 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -4650,7 +5229,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.dependents.items.properties.portForwarding.type,parentSchema:schema15.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
+const err126 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -4662,7 +5241,7 @@ errors++;
 }
 }
 else {
-const err127 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.properties.dependents.items.type,parentSchema:schema15.properties.spec.properties.dependents.items,data:data26};
+const err127 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.type,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -4674,7 +5253,7 @@ errors++;
 }
 }
 else {
-const err128 = {instancePath:instancePath+"/spec/dependents",schemaPath:"#/properties/spec/properties/dependents/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.properties.spec.properties.dependents.type,parentSchema:schema15.properties.spec.properties.dependents,data:data25};
+const err128 = {instancePath:instancePath+"/spec/dependents",schemaPath:"#/properties/spec/properties/dependents/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.type,parentSchema:schema16.properties.spec.properties.dependents,data:data25};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -4683,9 +5262,17 @@ vErrors.push(err128);
 }
 errors++;
 }
+if(data8.leakProbe !== undefined){
+let data53 = data8.leakProbe;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.timeout === undefined){
+data53.timeout = "3s";
 }
-else {
-const err129 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.properties.spec.type,parentSchema:schema15.properties.spec,data:data8};
+if(data53.interval === undefined){
+data53.interval = "1m";
+}
+if(data53.address === undefined){
+const err129 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema16.properties.spec.properties.leakProbe.required,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -4694,10 +5281,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-}
-}
-else {
-const err130 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.type,parentSchema:schema15,data};
+if(data53.port === undefined){
+const err130 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema16.properties.spec.properties.leakProbe.required,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -4706,9 +5291,214 @@ vErrors.push(err130);
 }
 errors++;
 }
-validate14.errors = vErrors;
+for(const key18 in data53){
+if(!((((key18 === "address") || (key18 === "port")) || (key18 === "timeout")) || (key18 === "interval"))){
+const err131 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data53.address !== undefined){
+let data54 = data53.address;
+if(typeof data54 === "string"){
+if(func2(data54) > 45){
+const err132 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/maxLength",keyword:"maxLength",params:{limit: 45},message:"must NOT have more than 45 characters",schema:45,parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data54};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+if(!pattern40.test(data54)){
+const err133 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F.:]+$"},message:"must match pattern \""+"^[0-9a-fA-F.:]+$"+"\"",schema:"^[0-9a-fA-F.:]+$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data54};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.address.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data54};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+if(data53.port !== undefined){
+let data55 = data53.port;
+if(!((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55)))){
+const err135 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.leakProbe.properties.port.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data55};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+if(typeof data55 == "number"){
+if(data55 > 65535 || isNaN(data55)){
+const err136 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data55};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+if(data55 < 1 || isNaN(data55)){
+const err137 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data55};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+}
+let data56 = data53.timeout;
+if(typeof data56 === "string"){
+if(func2(data56) > 16){
+const err138 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+if(!pattern15.test(data56)){
+const err139 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+const problem1 = func45(data56, schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"]);
+if(problem1 !== null){
+const err140 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"]},message:problem1,schema:schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.timeout.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+let data57 = data53.interval;
+if(typeof data57 === "string"){
+if(func2(data57) > 16){
+const err142 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+if(!pattern15.test(data57)){
+const err143 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+const problem2 = func45(data57, schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"]);
+if(problem2 !== null){
+const err144 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"]},message:problem2,schema:schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.interval.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+}
+else {
+const err146 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.leakProbe.type,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.type,parentSchema:schema16.properties.spec,data:data8};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+}
+else {
+const err148 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+validate15.errors = vErrors;
 return errors === 0;
 }
 
 
-export const validators: readonly ValidateFunction[] = [kind0, kind1, kind2, kind3, kind4];
+export const validators: readonly ValidateFunction[] = [kind0, kind1, kind2, kind3, kind4, kind5];

@@ -96,8 +96,22 @@ export interface ReconcileContext<Spec = unknown> {
   log: Logger;
 }
 
+/**
+ * A condition a kind owns besides the runtime's (e.g. VpnSidecar's `TunnelUp`), reported by `verify` on every
+ * converged run. Positive: True is good, False makes Ready False with its reason, Unknown leaves Ready alone.
+ * One no longer reported is removed. See controller/state/kind-conditions.ts.
+ */
+export interface KindCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+}
+
 export interface VerifyResult {
   degraded?: ReportedCondition;
+  /** The kind's own conditions, most important first (the first False one is Ready's reason). */
+  conditions?: KindCondition[];
 }
 
 export interface Reconciler<Spec = unknown, Observed = unknown, C extends Change = Change, P extends Plan<C> = Plan<C>> {

@@ -17,7 +17,7 @@
  */
 import { withLinkedSignal } from './linked-signal.js';
 import { and, assign, fromPromise, setup } from 'xstate';
-import type { Change, Plan, PlanInput, ReconcileContext, ReportedCondition, Reconciler } from './contract.js';
+import type { Change, KindCondition, Plan, PlanInput, ReconcileContext, ReportedCondition, Reconciler, VerifyResult } from './contract.js';
 import { failureReason, isStalledError } from './errors.js';
 import { errorMessage, formatProblem, joinMessages } from './problem.js';
 
@@ -33,6 +33,8 @@ export type RunOutcome =
       generation: string;
       applied: Change[];
       degraded?: ReportedCondition;
+      /** The kind's own conditions, as verify reported them. */
+      conditions?: KindCondition[];
       requeueAfterMs?: number;
     }
   | { result: 'failed'; generation: string; reason: string; message: string; error: unknown }
@@ -98,7 +100,7 @@ export const reconcileMachine = setup({
     apply: fromPromise<void, { env: RunEnv; changes: Change[]; observed: unknown }>(async ({ input, signal }) =>
       withEffectContext(input.env, signal, (ctx) => input.env.reconciler.apply(input.changes, input.observed, ctx)),
     ),
-    verify: fromPromise<{ degraded?: ReportedCondition }, { env: RunEnv; observed: unknown; plan: Plan }>(async ({ input, signal }) =>
+    verify: fromPromise<VerifyResult, { env: RunEnv; observed: unknown; plan: Plan }>(async ({ input, signal }) =>
       input.env.reconciler.verify ? withEffectContext(input.env, signal, (ctx) => input.env.reconciler.verify!(input.observed, input.plan, ctx)) : {},
     ),
     finalize: fromPromise<void, RunEnv>(async ({ input, signal }) => withEffectContext(input, signal, (ctx) => input.reconciler.finalize(ctx))),
@@ -162,13 +164,14 @@ export const reconcileMachine = setup({
     }),
     converge: assign({
       outcome: ({ context, event }) => {
-        const output = (event as { output?: { degraded?: ReportedCondition } }).output ?? {};
+        const output = (event as { output?: VerifyResult }).output ?? {};
         const degraded = output.degraded ?? context.plan?.degraded;
         return {
           result: 'converged',
           generation: generationOf(context),
           applied: context.applied,
           ...(degraded ? { degraded } : {}),
+          ...(output.conditions ? { conditions: output.conditions } : {}),
           ...(context.plan?.requeueAfterMs !== undefined ? { requeueAfterMs: context.plan.requeueAfterMs } : {}),
         } as RunOutcome;
       },

@@ -56,9 +56,12 @@ export interface Revision {
   commit: string | null;
   /** True when tracked or untracked manifest files differ from HEAD. */
   dirty: boolean;
+  /** The commit's subject line, when known (a git source, `run --git`). */
+  subject?: string;
 }
 
-export function formatRevision(rev: Revision | null | undefined): string {
+/** `abc123def456`, `abc123def456-dirty`, `untracked` or `-`; `digits` of the sha (`get` shows 7, `describe` all). */
+export function formatRevision(rev: Revision | null | undefined, digits = 12): string {
   if (!rev || !rev.commit) return rev?.dirty ? 'untracked' : '-';
-  return rev.commit.slice(0, 12) + (rev.dirty ? '-dirty' : '');
+  return rev.commit.slice(0, digits) + (rev.dirty ? '-dirty' : '');
 }

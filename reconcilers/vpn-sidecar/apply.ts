@@ -1,8 +1,9 @@
 /**
- * VpnSidecar's side effects, in plan order: stop leaks (raising KillSwitchViolation), pull images before
- * anything is removed, remove strays, then the gateway (created or started, and waited on until ready) before
- * any dependent is created, started or restarted on its current id. Secrets are read from their files here,
- * at the moment a container is created. The inventory follows every container created or removed.
+ * VpnSidecar's side effects, in plan order: stop leaks (raising KillSwitchViolation for one on another network; a
+ * leak the probe found is told by the NoLeak condition), pull images before anything is removed, remove strays,
+ * then the gateway (created or started, and waited on until ready) before any dependent is created, started or
+ * restarted on its current id. Secrets are read from their files here, at the moment a container is created. The
+ * inventory follows every container created or removed.
  */
 import type Docker from 'dockerode';
 import { RetryableError, StalledError, type InventoryItem, type ReconcileContext } from '../core/contract.js';
@@ -61,7 +62,10 @@ async function applyChanges(docker: Docker, changes: VpnChange[], observed: VpnO
     switch (change.action) {
       case 'stop':
         await stopContainer(docker, change.ref.id, { timeoutSeconds: 0, signal });
-        ctx.event('Warning', 'KillSwitchViolation', `${change.ref.name} (${change.ref.id.slice(0, 12)}) ran on network mode ${change.networkMode}, outside the gateway ${spec.gateway.name}: stopped at once`);
+        // A leak the probe found is told once by its condition (NoLeak False: KillSwitchViolation), not per container.
+        if (!change.leakProbe) {
+          ctx.event('Warning', 'KillSwitchViolation', `${change.ref.name} (${change.ref.id.slice(0, 12)}) ran on network mode ${change.networkMode}, outside the gateway ${spec.gateway.name}: stopped at once`);
+        }
         break;
       case 'stall':
         throw new StalledError(change.reason, change.message);

@@ -61,17 +61,26 @@ export function usesPortForwarding(spec: VpnSidecarSpec): boolean {
   return spec.dependents.some((d) => d.portForwarding !== undefined);
 }
 
-/** How often the watch reads the forwarded port (`controlServer.pollInterval`, 15 s when omitted). */
+/** How often the watch reads the tunnel's state and the forwarded port (`controlServer.pollInterval`, 15 s when omitted). */
 export function pollIntervalMs(spec: VpnSidecarSpec): number {
   const text = spec.gateway.controlServer.pollInterval;
   const ms = text === undefined ? null : parseDuration(text);
   return ms !== null && ms > 0 ? ms : DEFAULT_POLL_MS;
 }
 
-/** The control server's port published on loopback, when port forwarding needs it and no url says otherwise. */
+/**
+ * Whether homeostat talks to the control server (tunnel state, public IP, forwarded port): when it has an API key
+ * or a url, a dependent uses port forwarding, or the spec has a leak probe (which needs the tunnel's state).
+ */
+export function talksToControlServer(spec: VpnSidecarSpec): boolean {
+  const server = spec.gateway.controlServer;
+  return server.apiKey !== undefined || server.url !== undefined || usesPortForwarding(spec) || spec.leakProbe !== undefined;
+}
+
+/** The control server's port published on loopback, when homeostat talks to it and no url says where else. */
 export function controlServerPublish(spec: VpnSidecarSpec): string | null {
   const server = spec.gateway.controlServer;
-  if (!usesPortForwarding(spec) || server.url !== undefined) return null;
+  if (!talksToControlServer(spec) || server.url !== undefined) return null;
   return `127.0.0.1:${server.port}:${server.port}/tcp`;
 }
 

@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
-import { isHostError, type Host } from '../host/index.js';
+import { isHostError, isLocalDockerSocket, type Host } from '../host/index.js';
 import { StalledError } from '../core/contract.js';
 import { LABELS, parseFieldHashes } from './labels.js';
 import type { ContainerStatus, HealthStatus, ObservedContainer } from './model.js';
@@ -20,6 +20,16 @@ export function dockerOf(host: Host): Docker {
     if (isHostError(err, 'ENOENT')) throw new StalledError<VpnSidecarStallReason>('NoDockerEndpoint', `${err.message}; VpnSidecar needs one`);
     throw err;
   }
+}
+
+/**
+ * True when the engine runs on the Host's machine, so that its process ids are that machine's: a Unix socket on
+ * this machine for the local Host, or the remote engine's socket forwarded over an SSH Host's connection (the host
+ * layer's forwarding agent). A TCP endpoint may be anywhere.
+ */
+export function engineOnHostMachine(host: Host, docker: Docker): boolean {
+  if (isLocalDockerSocket(docker)) return host.transport === 'local';
+  return host.transport === 'ssh' && (docker.modem as { agent?: unknown }).agent !== undefined;
 }
 
 /** A container as plain data; environment values are hashed here and never leave this function. */

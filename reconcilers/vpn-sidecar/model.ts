@@ -5,6 +5,7 @@
 import type { Change } from '../core/contract.js';
 import type { DesiredContainer } from './desired.js';
 import type { Role } from './labels.js';
+import type { ControlServerFault, PublicIp } from './control-server.js';
 import type { VpnSidecarStallReason } from './reasons.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -65,6 +66,24 @@ export interface ObservedPortForwarding {
   apps: Record<string, ObservedApp>;
 }
 
+/** The leak probe's attempt, from where it ran. `unavailable`: it could not run there (not a verdict). */
+export type ObservedProbe =
+  | { result: 'connected'; from: string }
+  | { result: 'failed'; from: string; error: string }
+  | { result: 'unavailable'; error: string };
+
+/** What gluetun's control server says about the tunnel (read when homeostat talks to it and the gateway runs). */
+export interface ObservedTunnel {
+  /** gluetun's VPN status (`running`, `stopped`, `starting`, `crashed`, ...), or null when it could not be read. */
+  status: string | null;
+  /** Why it could not be read. */
+  error?: { fault: ControlServerFault; message: string };
+  /** Where the VPN exits, when gluetun knows (null: it knows none, or it could not be read). */
+  publicIp: PublicIp | null;
+  /** The leak probe, when the spec has one and gluetun says the tunnel is not running; otherwise null. */
+  probe: ObservedProbe | null;
+}
+
 export interface VpnObserved {
   gateway: ObservedContainer | null;
   /** By dependent name; null when no container has that name. */
@@ -77,6 +96,8 @@ export interface VpnObserved {
   images: Record<string, boolean>;
   /** Null when no dependent uses port forwarding, or the gateway is not running. */
   portForwarding: ObservedPortForwarding | null;
+  /** Null when homeostat does not talk to the control server, or the gateway is not running. */
+  tunnel: ObservedTunnel | null;
 }
 
 export interface ContainerRef {
@@ -85,11 +106,16 @@ export interface ContainerRef {
   role: Role;
 }
 
-/** A container with a dependent's name on another network: it bypasses the kill switch. Stopped first. */
+/**
+ * A container with a dependent's name whose traffic leaves around the kill switch: on another network, or (the leak
+ * probe) in the gateway's network namespace while the tunnel is down and a connection still gets out. Stopped first.
+ */
 export interface StopLeakChange extends Change {
   action: 'stop';
   ref: ContainerRef;
   networkMode: string;
+  /** Found by the leak probe (the NoLeak condition reports it) rather than by its network mode. */
+  leakProbe?: true;
 }
 
 export interface PullChange extends Change {

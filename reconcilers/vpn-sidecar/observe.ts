@@ -1,8 +1,10 @@
 /**
  * VpnSidecar's observation: the containers with the declared names and those labelled as this resource's,
  * as plain data (env values hashed on the spot), their network namespaces (through the Host's /proc when the
- * engine is on that machine), which images are present, the hashes of the secret files, and, when a dependent
- * uses port forwarding and the gateway runs, the forwarded port and the app's listening port. Reads only.
+ * engine is on that machine), which images are present, the hashes of the secret files, and, when the gateway
+ * runs: the tunnel's state and public IP when homeostat talks to the control server (with the leak probe while the
+ * tunnel is down), the forwarded port and the app's listening port when a dependent uses port forwarding. Reads only
+ * (the probe opens one TCP connection from inside the dependents' network namespace, and closes it).
  */
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
@@ -18,29 +20,36 @@ import {
   type FetchLike,
   type Host,
 } from '../host/index.js';
-import { controlServerUrl, usesPortForwarding } from './desired.js';
-import { dockerOf, toObserved } from './docker.js';
+import { controlServerFetch, ControlServerError, readForwardedPort, readPublicIp, readTunnelStatus } from './control-server.js';
+import { controlServerUrl, talksToControlServer, usesPortForwarding } from './desired.js';
+import { dockerOf, engineOnHostMachine, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
-import type { ObservedApp, ObservedContainer, ObservedPortForwarding, VpnObserved } from './model.js';
-import { QbittorrentSession, readForwardedPort } from './port-forwarding.js';
+import { probeTcpFrom } from './leak-probe.js';
+import type { ObservedApp, ObservedContainer, ObservedPortForwarding, ObservedProbe, ObservedTunnel, VpnObserved } from './model.js';
+import { QbittorrentSession } from './port-forwarding.js';
+import { probeTimeoutMs, tunnelDown } from './tunnel.js';
 import { apiKeyRef, qbittorrentPasswordRef, readSecret, readSecretHashes, secretRefs } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
 
 type Ctx = ReconcileContext<VpnSidecarSpec>;
+type ObservedContainers = Omit<VpnObserved, 'secrets' | 'portForwarding' | 'tunnel'>;
 
 export async function observeVpn(ctx: Ctx): Promise<VpnObserved> {
   const spec = ctx.resource.spec;
   const secrets = await readSecretHashes(secretRefs(spec));
   const docker = dockerOf(ctx.host);
-  let containers: Omit<VpnObserved, 'secrets' | 'portForwarding'>;
+  let containers: ObservedContainers;
   try {
     containers = await observeContainers(docker, ctx.host, spec, ctx.resource.metadata.name, ctx.signal);
   } catch (err) {
     throw explainDockerError(ctx.host.name, docker, err);
   }
-  const gw = containers.gateway;
-  const portForwarding = usesPortForwarding(spec) && gw?.status === 'running' ? await observePortForwarding(spec, hostFetch(ctx.host), ctx.signal) : null;
-  return { ...containers, secrets, portForwarding };
+  const running = containers.gateway?.status === 'running';
+  const [portForwarding, tunnel] = await Promise.all([
+    usesPortForwarding(spec) && running ? observePortForwarding(spec, hostFetch(ctx.host), ctx.signal) : null,
+    talksToControlServer(spec) && running ? observeTunnel(spec, containers, ctx.host, ctx.signal) : null,
+  ]);
+  return { ...containers, secrets, portForwarding, tunnel };
 }
 
 async function observeContainers(
@@ -49,7 +58,7 @@ async function observeContainers(
   spec: VpnSidecarSpec,
   name: string,
   signal: AbortSignal,
-): Promise<Omit<VpnObserved, 'secrets' | 'portForwarding'>> {
+): Promise<ObservedContainers> {
   const declared = [spec.gateway.name, ...spec.dependents.map((d) => d.name)];
   const images = [...new Set([spec.gateway.image, ...spec.dependents.map((d) => d.image)])];
   const [byName, labelled, present] = await Promise.all([
@@ -120,4 +129,44 @@ async function observePortForwarding(spec: VpnSidecarSpec, fetch: FetchLike, sig
     }),
   );
   return result;
+}
+
+/** The tunnel's state and public IP from gluetun; while it is down, the leak probe from the dependents' namespace. */
+async function observeTunnel(spec: VpnSidecarSpec, containers: ObservedContainers, host: Host, signal: AbortSignal): Promise<ObservedTunnel> {
+  const fetch = controlServerFetch(host);
+  const base = controlServerUrl(spec);
+  const apiKeyFile = apiKeyRef(spec);
+  const apiKey = apiKeyFile ? await readSecret(apiKeyFile) : undefined;
+  const [status, publicIp] = await Promise.allSettled([readTunnelStatus(fetch, base, apiKey, signal), readPublicIp(fetch, base, apiKey, signal)]);
+  const tunnel: ObservedTunnel = { status: null, publicIp: publicIp.status === 'fulfilled' ? publicIp.value : null, probe: null };
+  if (status.status === 'fulfilled') tunnel.status = status.value;
+  else {
+    const err = status.reason as unknown;
+    tunnel.error = { fault: err instanceof ControlServerError ? err.fault : 'unreachable', message: errorMessage(err) };
+  }
+  if (spec.leakProbe && tunnelDown(tunnel)) tunnel.probe = await probeLeak(spec, containers, host, signal);
+  return tunnel;
+}
+
+/**
+ * One attempt from a running dependent's network namespace; when none runs (held stopped after a leak), from the
+ * gateway's, which is the one they join. Only where the engine runs on the Host's machine (its process ids are that
+ * machine's): a Unix socket here, or one forwarded over the Host's SSH connection.
+ */
+async function probeLeak(spec: VpnSidecarSpec, containers: ObservedContainers, host: Host, signal: AbortSignal): Promise<ObservedProbe> {
+  const probe = spec.leakProbe!;
+  if (!engineOnHostMachine(host, dockerOf(host))) {
+    return { result: 'unavailable', error: `the Docker engine of Host "${host.name}" is not on that machine (a TCP endpoint): no network namespace to probe from` };
+  }
+  const inside = (c: ObservedContainer | null | undefined): c is ObservedContainer => !!c && c.status === 'running' && c.pid > 0;
+  const dependent = spec.dependents.map((d) => containers.dependents[d.name]).find(inside);
+  const gw = containers.gateway;
+  const at = dependent
+    ? { pid: dependent.pid, from: `${dependent.name}'s network namespace` }
+    : inside(gw)
+      ? { pid: gw.pid, from: `the gateway ${gw.name}'s network namespace (its dependents' when they run)` }
+      : null;
+  if (!at) return { result: 'unavailable', error: 'no running container to probe from' };
+  const outcome = await probeTcpFrom(host, host.resolvePath(`/proc/${at.pid}/ns/net`), probe, probeTimeoutMs(probe), signal);
+  return outcome.result === 'unavailable' ? outcome : { ...outcome, from: at.from };
 }

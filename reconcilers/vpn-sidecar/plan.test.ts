@@ -68,7 +68,7 @@ function converged(s: VpnSidecarSpec, over: Partial<VpnObserved> = {}): VpnObser
   const dependents: VpnObserved['dependents'] = {};
   for (const d of s.dependents) dependents[d.name] = { ...created(desiredDependent(d, secrets)), peer: { id: gateway.id, running: true } };
   const images = Object.fromEntries([s.gateway.image, ...s.dependents.map((d) => d.image)].map((i) => [i, true]));
-  return { gateway, dependents, strays: [], secrets, images, portForwarding: null, ...over };
+  return { gateway, dependents, strays: [], secrets, images, portForwarding: null, tunnel: null, ...over };
 }
 
 const actions = (changes: VpnChange[]) => changes.map((c) => `${c.action} ${c.target}`);
@@ -76,7 +76,7 @@ const actions = (changes: VpnChange[]) => changes.map((c) => `${c.action} ${c.ta
 describe('planVpn', () => {
   it('creates the gateway, then the dependents behind it (pulling missing images first)', () => {
     const s = spec();
-    const plan = planVpn(s, { gateway: null, dependents: { qbittorrent: null }, strays: [], secrets, images: { 'qmcgaw/gluetun:v3.40.0': false }, portForwarding: null }, input);
+    const plan = planVpn(s, { gateway: null, dependents: { qbittorrent: null }, strays: [], secrets, images: { 'qmcgaw/gluetun:v3.40.0': false }, portForwarding: null, tunnel: null }, input);
     expect(actions(plan.changes)).toEqual([
       'pull image/qmcgaw/gluetun:v3.40.0',
       'pull image/lscr.io/linuxserver/qbittorrent:latest',
@@ -201,6 +201,47 @@ describe('planVpn', () => {
     const old = { ...observed.dependents.qbittorrent!, name: 'sonarr', id: 'sonarr-id' };
     const plan = planVpn(spec(), { ...observed, strays: [old] }, input);
     expect(plan.changes).toEqual([expect.objectContaining({ action: 'remove', summary: expect.stringContaining('its volumes and data stay') })]);
+  });
+
+  describe('the leak probe', () => {
+    const probe = { address: '1.1.1.1', port: 443, timeout: '3s', interval: '30s' };
+    const down = (result: 'connected' | 'failed'): VpnObserved['tunnel'] => ({
+      status: 'stopped',
+      publicIp: null,
+      probe: result === 'connected' ? { result, from: "qbittorrent's network namespace" } : { result, from: 'x', error: 'ETIMEDOUT' },
+    });
+
+    it('traffic getting out with the tunnel down stops every running dependent at once, and probes again at the interval', () => {
+      const s = spec({ leakProbe: probe }, [qbt(), qbt({ name: 'sonarr', ports: [] })]);
+      const observed = converged(s, { tunnel: down('connected') });
+      observed.dependents.sonarr = { ...observed.dependents.sonarr!, status: 'exited' };
+      const plan = planVpn(s, observed, input);
+      expect(actions(plan.changes)).toEqual(['stop container/qbittorrent']); // sonarr is down already, and is not started
+      expect(plan.changes[0]).toMatchObject({
+        leakProbe: true,
+        summary: "stop qbittorrent at once: with the tunnel down (gluetun: stopped), a TCP connection to 1.1.1.1:443 from qbittorrent's network namespace got out: traffic leaves around the tunnel (leak probe)",
+      });
+      expect(plan.requeueAfterMs).toBe(30_000);
+    });
+
+    it('they stay stopped while the leak stands, even when the spec changes; they start again once the tunnel is up', () => {
+      const s = spec({ leakProbe: probe });
+      const stopped = converged(s, { tunnel: down('connected') });
+      stopped.dependents.qbittorrent = { ...stopped.dependents.qbittorrent!, status: 'exited' };
+      expect(planVpn(s, stopped, input).changes).toEqual([]);
+      const edited = spec({ leakProbe: probe }, [qbt({ env: { PUID: '1001' } })]);
+      expect(planVpn(edited, stopped, input).changes).toEqual([]);
+      const up = { ...stopped, tunnel: { status: 'running', publicIp: null, probe: null } };
+      expect(actions(planVpn(s, up, input).changes)).toEqual(['start container/qbittorrent']);
+      expect(planVpn(s, up, input).requeueAfterMs).toBeUndefined();
+    });
+
+    it('a probe that fails with the tunnel down changes nothing but is run again at the interval', () => {
+      const s = spec({ leakProbe: probe });
+      const plan = planVpn(s, converged(s, { tunnel: down('failed') }), input);
+      expect(plan.changes).toEqual([]);
+      expect(plan.requeueAfterMs).toBe(30_000);
+    });
   });
 
   it('waits while Docker restarts the gateway', () => {
@@ -340,6 +381,7 @@ describe('idempotence', () => {
             secrets,
             images: imagesPresent ? { [s.gateway.image]: true } : {},
             portForwarding: null,
+            tunnel: null,
           };
           let plan;
           try {

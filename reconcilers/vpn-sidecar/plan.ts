@@ -2,12 +2,14 @@
  * VpnSidecar's plan, pure: from the spec and what Docker shows, the steps that make the gateway and its
  * dependents run as declared, as an ordered list of sub-planners (each `(input, plan so far) → plan`, see
  * plan/step.ts), in the order that keeps the kill switch shut:
- *   1. planLeaks: stop any container with a dependent's name whose traffic would not go through the gateway,
+ *   1. planLeaks: stop any container with a dependent's name whose traffic would not go through the gateway
+ *      (its network mode, or the leak probe getting out while the tunnel is down),
  *   2. planForeign: stall on containers with declared names that homeostat does not own (unless adopt),
  *   3. planRemovals: remove containers it owns that the spec no longer declares,
  *   4. planGateway: create, recreate (which field changed) or start the gateway,
  *   5. planDependents: each dependent created or recreated on the gateway's current id, restarted when it sits
- *      in an older network namespace than the gateway's (the gateway restarted), started when it is not running,
+ *      in an older network namespace than the gateway's (the gateway restarted), started when it is not running
+ *      (none of it while the probe finds a leak),
  *   6. planPulls: missing images pulled before any of that (nothing is removed for a declaration that cannot
  *      be created),
  *   7. planPortForwarding: the forwarded port delivered to the app.

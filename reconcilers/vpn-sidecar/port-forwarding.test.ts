@@ -6,7 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostFetch, LocalHost } from '../host/index.js';
-import { QbittorrentSession, readForwardedPort, shownUrl } from './port-forwarding.js';
+import { readForwardedPort } from './control-server.js';
+import { shownUrl } from './http-api.js';
+import { QbittorrentSession } from './port-forwarding.js';
 
 const fetchHere = hostFetch(new LocalHost());
 

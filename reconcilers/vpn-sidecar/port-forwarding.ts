@@ -1,60 +1,13 @@
 /**
- * The two HTTP APIs port forwarding speaks: gluetun's control server (`GET /v1/portforward` with an
- * `X-API-Key` header → `{"port":N}`), and qBittorrent's WebUI API (`/api/v2/auth/login` → `SID` cookie,
- * `/api/v2/app/preferences`, `/api/v2/app/setPreferences` with the form field `json={"listen_port":N}`).
- * Every request has a timeout; error messages name the URL and what went wrong, never a key or password.
- * Requests go through `hostFetch(host)`: URLs mean what they mean on the Docker Host (its loopback is its own), and
- * an answer larger than 1 MiB is cut off there (ResponseTooLargeError, the connection closed).
+ * qBittorrent's WebUI API, the app side of port forwarding: `/api/v2/auth/login` → `SID` cookie,
+ * `/api/v2/app/preferences`, `/api/v2/app/setPreferences` with the form field `json={"listen_port":N}`. (The VPN
+ * side, gluetun's `GET /v1/portforward`, is in control-server.ts.) Every request has a timeout; error messages name
+ * the URL and what went wrong, never a password. Requests go through `hostFetch(host)`: URLs mean what they mean on
+ * the Docker Host (its loopback is its own), and an answer larger than 1 MiB is cut off there (ResponseTooLargeError,
+ * the connection closed).
  */
 import type { FetchLike } from '../host/index.js';
-
-export const HTTP_TIMEOUT_MS = 3_000;
-
-function signalFor(signal?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(HTTP_TIMEOUT_MS);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
-}
-
-/** `fetch failed (ECONNREFUSED)`, `timed out after 3000 ms`: what went wrong, without request details. */
-export function describeHttpError(err: unknown): string {
-  if (err instanceof Error) {
-    if (err.name === 'TimeoutError') return `timed out after ${HTTP_TIMEOUT_MS} ms`;
-    const cause = err.cause as { code?: string; message?: string } | undefined;
-    return cause ? `${err.message} (${cause.code ?? cause.message})` : err.message;
-  }
-  return String(err);
-}
-
-/** A URL as messages show it: without `user:password@`. */
-export function shownUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1');
-}
-
-export class HttpApiError extends Error {
-  override readonly name = 'HttpApiError';
-}
-
-/** The port the VPN forwards now (0: none yet), from gluetun's control server. */
-export async function readForwardedPort(fetch: FetchLike, baseUrl: string, apiKey: string | undefined, signal?: AbortSignal): Promise<number> {
-  const url = `${baseUrl}/v1/portforward`;
-  const shown = shownUrl(url);
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: apiKey ? { 'X-API-Key': apiKey } : {}, signal: signalFor(signal), redirect: 'manual' });
-  } catch (err) {
-    throw new HttpApiError(`GET ${shown}: ${describeHttpError(err)}`);
-  }
-  if (response.status === 401 || response.status === 403) {
-    throw new HttpApiError(`GET ${shown}: ${response.status}: the control server refused the API key (spec.gateway.controlServer.apiKey)`);
-  }
-  if (!response.ok) throw new HttpApiError(`GET ${shown}: HTTP ${response.status}`);
-  const body = (await response.json().catch(() => null)) as { port?: unknown } | null;
-  const port = body?.port;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new HttpApiError(`GET ${shown}: expected {"port":N}, got something else`);
-  }
-  return port;
-}
+import { describeHttpError, HttpApiError, requestSignal, shownUrl } from './http-api.js';
 
 /** One logged-in qBittorrent WebUI session. */
 export class QbittorrentSession {
@@ -73,7 +26,7 @@ export class QbittorrentSession {
       response = await fetch(url, {
         method: 'POST',
         body: new URLSearchParams({ username, password }),
-        signal: signalFor(signal),
+        signal: requestSignal(signal),
         redirect: 'manual',
       });
     } catch (err) {
@@ -96,7 +49,7 @@ export class QbittorrentSession {
       response = await this.fetch(url, {
         ...init,
         headers: { ...(this.cookie ? { Cookie: this.cookie } : {}) },
-        signal: signalFor(signal),
+        signal: requestSignal(signal),
         redirect: 'manual',
       });
     } catch (err) {

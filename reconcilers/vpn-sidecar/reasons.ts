@@ -1,7 +1,7 @@
 /**
  * The reasons VpnSidecar reports, one union per kind of condition: why it stalls (a person must act), why a run
- * failed and is retried (what Ready says meanwhile; `DockerUnreachable` comes from the host layer), and why it
- * is Degraded (it works, but not as declared).
+ * failed and is retried (what Ready says meanwhile; `DockerUnreachable` comes from the host layer), why it
+ * is Degraded (it works, but not as declared), and those of its own conditions TunnelUp and NoLeak.
  */
 
 /** Stalled until a person acts: the Host has no Docker endpoint; a declared name belongs to a container homeostat does not own. */
@@ -22,3 +22,13 @@ export type VpnSidecarRetryReason =
 
 /** Degraded: the containers run, but not everything works as declared. */
 export type VpnSidecarDegradedReason = 'GatewayRestarting' | 'GatewayUnhealthy' | 'PortForwardingUnavailable' | 'NoForwardedPort';
+
+/** TunnelUp: True `TunnelUp`; False `TunnelDown` (gluetun reports the VPN not running); Unknown when the control server cannot be asked. */
+export type TunnelUpReason = 'TunnelUp' | 'TunnelDown' | 'ControlServerUnreachable' | 'ControlServerRefused' | 'ControlServerError';
+
+/**
+ * NoLeak (with spec.leakProbe): True `KillSwitchHeld` (with the tunnel down, the probe's connection failed); False
+ * `KillSwitchViolation` (it got out: the same reason as a dependent stopped for running outside the gateway); Unknown
+ * `NotProbed` (the tunnel is up, or its state unknown) or `ProbeUnavailable` (the probe could not run).
+ */
+export type NoLeakReason = 'KillSwitchHeld' | 'KillSwitchViolation' | 'NotProbed' | 'ProbeUnavailable';

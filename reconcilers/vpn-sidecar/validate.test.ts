@@ -50,7 +50,7 @@ describe('validateSpec', () => {
     const problems = validateSpec(
       spec([dependent({ ports: ['8080:8080'], portForwarding: pf }), dependent({ name: 'web', ports: ['127.0.0.1:8080:80', '8000:8000'] })]),
     );
-    expect(problems.map((p) => p.path)).toEqual(['spec.dependents[1].ports[0]', 'spec.gateway.controlServer.port (published on 127.0.0.1 for port forwarding)']);
+    expect(problems.map((p) => p.path)).toEqual(['spec.dependents[1].ports[0]', 'spec.gateway.controlServer.port (published on 127.0.0.1 for homeostat)']);
     expect(problems[0]!.message).toContain('already published by spec.dependents[0].ports[0]');
   });
 
@@ -81,5 +81,23 @@ describe('validateSpec', () => {
     expect(validateSpec(s)).toHaveLength(1);
     s.gateway.controlServer.url = 'http://10.0.0.5:8000';
     expect(validateSpec(s)).toEqual([]);
+  });
+
+  it('the control server is published for the tunnel\'s state too (an API key, a leak probe), and clashes are named', () => {
+    const withKey = spec([dependent({ ports: ['127.0.0.1:8000:8000'] })]);
+    expect(validateSpec(withKey)).toEqual([]); // homeostat does not talk to it: nothing published
+    withKey.gateway.controlServer.apiKey = { file: '/etc/gluetun.key' };
+    expect(validateSpec(withKey).map((p) => p.path)).toEqual(['spec.gateway.controlServer.port (published on 127.0.0.1 for homeostat)']);
+    const withProbe = spec([dependent({ ports: ['127.0.0.1:8000:8000'] })], { leakProbe: { address: '1.1.1.1', port: 443, timeout: '3s', interval: '1m' } });
+    expect(validateSpec(withProbe)).toHaveLength(1);
+  });
+
+  it('a leak probe names an IP address, never a name', () => {
+    const probe = (address: string) => spec([dependent()], { leakProbe: { address, port: 443, timeout: '3s', interval: '1m' } });
+    expect(validateSpec(probe('1.1.1.1'))).toEqual([]);
+    expect(validateSpec(probe('2606:4700:4700::1111'))).toEqual([]);
+    expect(validateSpec(probe('1.1.1'))).toEqual([
+      { reason: 'InvalidSpec', path: 'spec.leakProbe.address', message: '"1.1.1" is not an IP address (a name would be resolved through the tunnel\'s DNS)' },
+    ]);
   });
 });

@@ -3,6 +3,7 @@
  * not have (it shares the gateway's network stack) are accepted by the schema only so that they fail here,
  * with the reason, as a condition on the resource.
  */
+import { isIP } from 'node:net';
 import { invalidSpec, type Problem } from '../core/problem.js';
 import { controlServerPublish } from './desired.js';
 import { imageRefProblem } from './image-ref.js';
@@ -48,7 +49,7 @@ export function validateSpec(spec: VpnSidecarSpec): Problem<'InvalidSpec'>[] {
     if (dependent.portForwarding) forwarding.push(`${at}.portForwarding`);
   });
   const control = controlServerPublish(spec);
-  if (control) ports.push({ field: 'spec.gateway.controlServer.port (published on 127.0.0.1 for port forwarding)', text: control });
+  if (control) ports.push({ field: 'spec.gateway.controlServer.port (published on 127.0.0.1 for homeostat)', text: control });
   problems.push(...portProblems(ports));
   if (forwarding.length > 1) {
     problems.push(
@@ -57,6 +58,10 @@ export function validateSpec(spec: VpnSidecarSpec): Problem<'InvalidSpec'>[] {
         `only one dependent can receive the forwarded port (they share one network stack, so only one can listen on it); ${forwarding[0]} already does`,
       ),
     );
+  }
+  const probe = spec.leakProbe;
+  if (probe && isIP(probe.address) === 0) {
+    problems.push(invalidSpec('spec.leakProbe.address', `"${probe.address}" is not an IP address (a name would be resolved through the tunnel's DNS)`));
   }
   return problems;
 }

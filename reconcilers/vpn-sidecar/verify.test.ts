@@ -27,6 +27,7 @@ const observed = (app: Partial<ObservedContainer> = {}): VpnObserved => ({
   secrets: {},
   images: {},
   portForwarding: null,
+  tunnel: null,
 });
 function context(status: Record<string, unknown>): ReconcileContext<VpnSidecarSpec> {
   return { resource: { spec }, setStatus: (fields: Record<string, unknown>) => Object.assign(status, fields) } as unknown as ReconcileContext<VpnSidecarSpec>;

@@ -2,13 +2,15 @@
  * The kill-switch check after a converged run: every dependent's network mode is the gateway's current id, it
  * is attached to no network of its own, and (when the Docker host's /proc is readable) its network namespace is
  * the gateway's. A failure is an error (`KillSwitchNotVerified`, retried), never a quiet success. Also records
- * status fields. Whether the resource is Degraded is the plan's to say (the machine hands it the plan made from
- * this observation), so nothing is planned again here.
+ * status fields (the tunnel's among them) and reports the kind's own conditions, TunnelUp and NoLeak (tunnel.ts).
+ * Whether the resource is Degraded is the plan's to say (the machine hands it the plan made from this
+ * observation), so nothing is planned again here.
  */
 import { RetryableError, type Plan, type ReconcileContext, type VerifyResult } from '../core/contract.js';
 import type { VpnChange, VpnObserved } from './model.js';
 import type { VpnSidecarRetryReason } from './reasons.js';
 import type { VpnSidecarSpec } from './spec.js';
+import { tunnelConditions, tunnelStatusFields } from './tunnel.js';
 
 export async function verifyVpn(observed: VpnObserved, _plan: Plan<VpnChange>, ctx: ReconcileContext<VpnSidecarSpec>): Promise<VerifyResult> {
   const spec = ctx.resource.spec;
@@ -23,8 +25,10 @@ export async function verifyVpn(observed: VpnObserved, _plan: Plan<VpnChange>, c
     gatewayHealth: gw.health,
     killSwitch: `${spec.dependents.length} dependent(s) share the gateway's network stack${namespace}`,
     ...(observed.portForwarding?.forwardedPort ? { forwardedPort: observed.portForwarding.forwardedPort } : {}),
+    ...tunnelStatusFields(observed),
   });
-  return {};
+  const conditions = tunnelConditions(spec, observed);
+  return conditions.length > 0 ? { conditions } : {};
 }
 
 /** Why the dependents' traffic might not go through the gateway (empty: it does). */

@@ -73,8 +73,8 @@ built.describe('homeostat CLI', () => {
 
     const get = homeostat('get', 'StorageKeepalive');
     expect(get.code).toBe(0);
-    expect(get.stdout).toMatch(/^KIND\s+NAME\s+HOST\s+READY\s+STATUS\s+AGE$/m);
-    expect(get.stdout).toMatch(/^StorageKeepalive\s+hdd\s+local\s+True\s+Succeeded\s+\d+s$/m);
+    expect(get.stdout).toMatch(/^KIND\s+NAME\s+HOST\s+READY\s+STATUS\s+AGE\s+REVISION$/m);
+    expect(get.stdout).toMatch(/^StorageKeepalive\s+hdd\s+local\s+True\s+Succeeded\s+\d+s\s+-$/m); // not a git work tree: no revision
     const json = JSON.parse(homeostat('get', '-o', 'json').stdout) as { items: Array<{ name: string }> };
     expect(json.items.map((i) => i.name).sort()).toEqual(['hdd', 'local']);
 

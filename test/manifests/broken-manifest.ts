@@ -55,7 +55,7 @@ export const BROKEN_MANIFEST_LINES = [
   'broken.yaml:24:61 UnifiedNamespace/data: spec.owner.uid: must be >= 0 (got -1)',
   'broken.yaml:29:50 VpnSidecar/v: spec.gateway.env.A: must be a string, got 1 (put it in quotes)',
   'broken.yaml:34:40 Host/h: spec.ssh.port: must be <= 65535 (got 99999)',
-  'broken.yaml:36:7: kind: unknown kind "Nope" (known kinds: Host, LxcDevice, StorageKeepalive, UnifiedNamespace, VpnSidecar)',
+  'broken.yaml:36:7: kind: unknown kind "Nope" (known kinds: Host, LxcDevice, Notifier, StorageKeepalive, UnifiedNamespace, VpnSidecar)',
 ];
 
 /** How many errors BROKEN_MANIFEST has in all (every one is a line). */

@@ -65,12 +65,12 @@ describe.each(schemas.kinds)('the %s CRD', (kindName) => {
     }
   });
 
-  it('shares the metadata schema, and (except Host) has spec.host defaulting to local', () => {
+  it('shares the metadata schema, and (except Host, and Notifier, which acts on no host) has spec.host defaulting to local', () => {
     expect(kind.schema.properties!.metadata).toEqual(schemas.get('Host')!.schema.properties!.metadata);
     expect(kind.schema.properties!.apiVersion!.enum).toEqual(['homeostat.dev/v1alpha1']);
     expect(kind.schema.properties!.kind!.enum).toEqual([kindName]);
     const host = kind.schema.properties!.spec!.properties!.host;
-    if (kindName === 'Host') expect(host).toBeUndefined();
+    if (kindName === 'Host' || kindName === 'Notifier') expect(host).toBeUndefined();
     else expect(host).toMatchObject({ type: 'string', default: 'local' });
   });
 });

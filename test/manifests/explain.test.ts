@@ -34,7 +34,7 @@ describe('explain', () => {
 
   it('unknown kinds and fields are errors naming the valid ones', () => {
     expect(() => explain('Pod')).toThrow(
-      'unknown kind "Pod": the kinds are Host, LxcDevice, StorageKeepalive, UnifiedNamespace, VpnSidecar',
+      'unknown kind "Pod": the kinds are Host, LxcDevice, Notifier, StorageKeepalive, UnifiedNamespace, VpnSidecar',
     );
     expect(() => explain('Host.spec.bogus')).toThrow('Host.spec has no field "bogus": its fields are platform, root, ssh, docker');
     expect(() => explain('Host.bogus')).toThrow('Host has no field "bogus": its fields are apiVersion, kind, metadata, spec');

@@ -32,6 +32,6 @@ describe('JSON Schema for editors', () => {
   it('gives one kind on its own, by any of its names', () => {
     const schema = kindJsonSchema('storagekeepalive');
     expect(schema.title).toBe('homeostat StorageKeepalive');
-    expect(() => kindJsonSchema('Nope')).toThrow(/known kinds: Host, LxcDevice, StorageKeepalive, UnifiedNamespace, VpnSidecar/);
+    expect(() => kindJsonSchema('Nope')).toThrow(/known kinds: Host, LxcDevice, Notifier, StorageKeepalive, UnifiedNamespace, VpnSidecar/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatManifestError, parseManifestFile, unreadableFile, type ManifestErrorCode } from '../../controller/manifests/index.js';
 
-const KINDS = 'Host, LxcDevice, StorageKeepalive, UnifiedNamespace, VpnSidecar';
+const KINDS = 'Host, LxcDevice, Notifier, StorageKeepalive, UnifiedNamespace, VpnSidecar';
 
 function errorsOf(text: string, file = 'lab/disks.yaml'): string[] {
   return parseManifestFile(file, text).errors.map(formatManifestError);
@@ -331,7 +331,7 @@ describe('error lines stay one clean line whatever the manifest holds', () => {
     const text = 'apiVersion: homeostat.dev/v1alpha1\nkind: "Storage\\u202eKeepalive\\nX"\nmetadata: { name: "a\\u200bb" }\n';
     const [line] = parseManifestFile('x.yaml', text).errors.map(formatManifestError);
     expect(line).toBe(
-      'x.yaml:2:7: kind: unknown kind "Storage\\u{202e}Keepalive\\nX" (known kinds: Host, LxcDevice, StorageKeepalive, UnifiedNamespace, VpnSidecar)',
+      'x.yaml:2:7: kind: unknown kind "Storage\\u{202e}Keepalive\\nX" (known kinds: Host, LxcDevice, Notifier, StorageKeepalive, UnifiedNamespace, VpnSidecar)',
     );
     const long = formatManifestError({ code: 'YamlSyntax', file: 'x.yaml', line: 1, col: 1, message: `${'\u0000'.repeat(300)}` });
     expect(long).toMatch(/^x\.yaml:1:1: (\\u\{0000\}){125}… \(1400 more characters\)$/);

@@ -42,6 +42,14 @@ describe('ManifestSource', () => {
     expect(source.current()).toBe(first);
   });
 
+  it('rescan() looks at the directory at once and resolves after publishing what it found', async () => {
+    const dir = await tempDir();
+    const { source } = await started(dir, { debounceMs: 5000, maxWaitMs: 10_000, rescanMs: 0 }); // the watch alone would wait seconds
+    await writeFiles(dir, { 'a.yaml': keepalive('a', '/mnt/a') });
+    await source.rescan();
+    expect(pathsOf(source.current()!)).toEqual({ 'StorageKeepalive/a': '/mnt/a' });
+  });
+
   it('add, change, delete, and a new folder of manifests', async () => {
     const dir = await tempDir();
     const { recorder } = await started(dir);

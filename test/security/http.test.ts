@@ -14,6 +14,7 @@ import { StateStore } from '../../controller/state/store.js';
 import { createLogger } from '../../reconcilers/core/log.js';
 import { createLab, hostManifest, keepaliveManifest, startLabDaemon, type TestLab } from '../support/lab.js';
 import { waitUntil } from '../support/wait.js';
+import { openStream } from '../status-page/sse-reader.js';
 
 interface Reply {
   status: number;
@@ -98,6 +99,11 @@ describe('who may call the API (loopback listen)', () => {
     for (const host of [`rebind.attacker.example:${port}`, `127.0.0.1:${Number(port) + 1}`, `127.0.0.1`, '']) {
       expect((await send(d.http.url, 'GET', '/api/v1/resources', { host })).status, host).toBe(403);
       expect((await send(d.http.url, 'POST', '/api/v1/prune/confirm', { host, ...bearer() })).status, host).toBe(403);
+      // The status page, its stream and the data behind it: a rebound name gets none of them.
+      for (const path of ['/', '/ui/app.js', '/api/v1/events', '/api/v1/resources/StorageKeepalive/hdd', '/api/v1/source']) {
+        expect((await send(d.http.url, 'GET', path, { host })).status, `${host} ${path}`).toBe(403);
+      }
+      expect((await send(d.http.url, 'POST', '/api/v1/source/refresh', { host, ...bearer() })).status, host).toBe(403);
     }
     expect((await send(d.http.url, 'GET', '/api/v1/resources', { host: `127.0.0.1:${port}` })).status).toBe(200);
     expect((await send(d.http.url, 'GET', '/api/v1/resources', { host: `LOCALHOST:${port}` })).status).toBe(200);
@@ -125,9 +131,31 @@ describe('who may call the API (loopback listen)', () => {
     expect((JSON.parse(own.body) as { pruned: string[] }).pruned).toHaveLength(4);
   });
 
-  it('GETs need no token on loopback: health, readiness, metrics, resources', async () => {
+  it('GETs need no token on loopback: health, readiness, metrics, resources, the status page and its stream', async () => {
+    lab.writeManifest('hdd.yaml', keepaliveManifest('hdd', { path: '/mnt/hdd', mode: 'cron', requireMountpoint: false }));
     const d = await startWithLogs();
-    for (const path of ['/healthz', '/readyz', '/metrics', '/api/v1/resources']) expect((await send(d.http.url, 'GET', path)).status, path).toBe(200);
+    for (const path of ['/healthz', '/readyz', '/metrics', '/api/v1/resources', '/api/v1/resources/StorageKeepalive/hdd', '/api/v1/source', '/', '/ui/app.js']) {
+      expect((await send(d.http.url, 'GET', path)).status, path).toBe(200);
+    }
+    const stream = await openStream(d.http.url);
+    try {
+      expect(stream.status).toBe(200);
+      await stream.waitFor('the snapshot', (m) => m.find((x) => x.event === 'snapshot'));
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('the status page\'s actions: refreshing the source needs the token and the endpoint\'s own origin; a foreign page cannot read the stream', async () => {
+    const d = await startWithLogs();
+    expect((await send(d.http.url, 'POST', '/api/v1/source/refresh')).status).toBe(401);
+    expect((await send(d.http.url, 'POST', '/api/v1/source/refresh', { authorization: `Bearer ${token()}x` })).status).toBe(401);
+    expect((await send(d.http.url, 'POST', '/api/v1/source/refresh', { origin: 'https://attacker.example', ...bearer() })).status).toBe(403);
+    // A page on another origin that fetches the stream sends its Origin: refused (and it could not read the answer anyway).
+    expect((await send(d.http.url, 'GET', '/api/v1/events', { origin: 'https://attacker.example' })).status).toBe(403);
+    expect((await send(d.http.url, 'POST', '/api/v1/source/refresh', { origin: d.http.url, ...bearer() })).status).toBe(200);
+    // The token is in no answer, not even the page's.
+    for (const path of ['/', '/ui/app.js', '/ui/app.css', '/api/v1/source']) expect((await send(d.http.url, 'GET', path)).body, path).not.toContain(token());
   });
 });
 
@@ -141,11 +169,23 @@ describe('listening beyond loopback', () => {
     expect(existsSync(`${lab.state}/state.db`)).toBe(false);
   });
 
-  it('with --allow-remote every endpoint but /healthz and /readyz needs the token (Prometheus sends it)', async () => {
+  it('with --allow-remote every endpoint but /healthz, /readyz and the page\'s files needs the token (Prometheus sends it)', async () => {
     // Bound to loopback so the test never listens on the network: allowRemote alone decides what needs the token.
     const d = await startWithLogs({ listen: { host: '127.0.0.1', port: 0, allowRemote: true } });
     for (const path of ['/healthz', '/readyz']) expect((await send(d.http.url, 'GET', path)).status, path).toBe(200);
-    for (const path of ['/metrics', '/api/v1/resources', '/nope']) {
+    // The page's files hold no data: the page loads, then asks for the token for everything it shows.
+    for (const path of ['/', '/ui/app.js', '/ui/app.css']) {
+      const open = await send(d.http.url, 'GET', path);
+      expect(open.status, path).toBe(200);
+      expect(open.body).not.toContain(token());
+    }
+    const refusedStream = await openStream(d.http.url);
+    expect(refusedStream.status).toBe(401);
+    refusedStream.close();
+    const stream = await openStream(d.http.url, bearer());
+    expect(stream.status).toBe(200);
+    stream.close();
+    for (const path of ['/metrics', '/api/v1/resources', '/api/v1/resources/StorageKeepalive/hdd', '/api/v1/source', '/api/v1/events', '/nope']) {
       const refused = await send(d.http.url, 'GET', path);
       expect(refused.status, path).toBe(401);
       expect(refused.body).not.toContain(token());

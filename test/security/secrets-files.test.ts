@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { failureReason } from '../../reconcilers/core/errors.js';
 import { redact } from '../../reconcilers/core/redact.js';
-import { readSecret, readSecretHashes, SecretFileError, sha256, type SecretRef } from '../../reconcilers/vpn-sidecar/secrets.js';
+import { sha256 } from '../../reconcilers/core/redact.js';
+import { readSecret, readSecretHashes, SecretFileError, type SecretRef } from '../../reconcilers/core/secret-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'homeostat-secret-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { afterAll, expect, it } from 'vitest';
 import { createLogger } from '../../reconcilers/core/log.js';
 import { sha256, showSecret } from '../../reconcilers/core/redact.js';
-import { readSecret } from '../../reconcilers/vpn-sidecar/secrets.js';
+import { readSecret } from '../../reconcilers/core/secret-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'homeostat-secret-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

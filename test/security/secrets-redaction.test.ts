@@ -15,7 +15,7 @@ import { RetryableError, StalledError } from '../../reconcilers/core/errors.js';
 import { sha256, showSecret } from '../../reconcilers/core/redact.js';
 import type { Resource } from '../../reconcilers/core/resource.js';
 import { hostKindReconciler } from '../../reconcilers/host-kind/index.js';
-import { readSecret } from '../../reconcilers/vpn-sidecar/secrets.js';
+import { readSecret } from '../../reconcilers/core/secret-files.js';
 import { useControllerLab } from '../support/controller-lab.js';
 import { testResource, testSnapshot } from '../support/resource.js';
 

@@ -5,21 +5,58 @@
  */
 import { createLogger, silentLogger } from '../../../reconcilers/core/log.js';
 import { errorMessage } from '../../../reconcilers/core/problem.js';
+import type { Revision } from '../../../reconcilers/core/resource.js';
 import { allReconcilers } from '../../../reconcilers/index.js';
 import { applyOnce, diffOnce, ManifestsInvalid } from '../../runtime/oneshot.js';
 import { resolveCommon, timeoutOption, type CommonOptions } from '../defaults.js';
 import { fail } from '../exit.js';
 import { printManifestErrors, renderGet } from '../output.js';
 import { bundledParserId } from '../../manifests/index.js';
+import { checkoutOnce, CommitInvalid, FetchError, GitFlagError, gitSpecFromFlags, type GitFlags } from '../../source/index.js';
+
+export interface OneShotFlags extends Partial<CommonOptions>, GitFlags {
+  timeout: string;
+}
+
+/**
+ * The manifests `diff`/`apply` read: `--manifests`, or with `--git` the ref's commit fetched and checked out once
+ * (removed when the command exits). A fetch that fails or a commit that does not validate ends the command with
+ * `code`, its manifest errors printed like `validate`'s.
+ */
+async function manifestsOf(o: OneShotFlags, code: number): Promise<{ manifestsDir: string; revision?: Revision }> {
+  const common = resolveCommon(o);
+  let git;
+  try {
+    git = gitSpecFromFlags(o);
+  } catch (err) {
+    if (err instanceof GitFlagError) fail(err.message, code);
+    throw err;
+  }
+  if (!git) return { manifestsDir: common.manifests };
+  try {
+    const checkout = await checkoutOnce(git);
+    process.once('exit', () => checkout.dispose());
+    return { manifestsDir: checkout.manifestsDir, revision: checkout.revision };
+  } catch (err) {
+    if (err instanceof FetchError) fail(err.message, code);
+    if (err instanceof CommitInvalid) {
+      process.stderr.write(`homeostat: commit ${err.revision.commit} does not validate:\n`);
+      printManifestErrors(err.errors, process.stderr);
+      process.exit(code);
+    }
+    throw err;
+  }
+}
 
 /** This bundled build's identity, for the parse cache (undefined when not running from the bundle: no cache). */
 const PARSER_ID = bundledParserId(import.meta.url);
 
-export async function diff(o: Partial<CommonOptions> & { timeout: string }): Promise<never> {
+export async function diff(o: OneShotFlags): Promise<never> {
   const common = resolveCommon(o);
   const timeoutMs = timeoutOption(o.timeout, 2);
   try {
-    const diffs = await diffOnce({ manifestsDir: common.manifests, stateDir: common.state, log: silentLogger, reconcilers: allReconcilers, timeoutMs, parserId: PARSER_ID });
+    const manifests = await manifestsOf(o, 2);
+    const diffs = await diffOnce({ ...manifests, stateDir: common.state, log: silentLogger, reconcilers: allReconcilers, timeoutMs, parserId: PARSER_ID });
     let changes = 0;
     let errors = 0;
     for (const d of diffs) {
@@ -54,12 +91,12 @@ export async function diff(o: Partial<CommonOptions> & { timeout: string }): Pro
   }
 }
 
-export async function apply(o: Partial<CommonOptions> & { timeout: string }): Promise<never> {
+export async function apply(o: OneShotFlags): Promise<never> {
   const common = resolveCommon(o);
   const timeoutMs = timeoutOption(o.timeout, 1);
   try {
     const { views, held, unsettled } = await applyOnce({
-      manifestsDir: common.manifests,
+      ...(await manifestsOf(o, 1)),
       stateDir: common.state,
       log: createLogger({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn' }),
       reconcilers: allReconcilers,

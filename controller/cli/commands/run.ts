@@ -5,10 +5,11 @@ import { allReconcilers } from '../../../reconcilers/index.js';
 import { ApiTokenError, RemoteListenRefused } from '../../http/index.js';
 import { runUntilSignalled } from '../../runtime/daemon.js';
 import { StateLockError } from '../../state/lock.js';
+import { GitFlagError, gitSpecFromFlags, type GitFlags } from '../../source/index.js';
 import { parseListen, resolveCommon, type CommonOptions } from '../defaults.js';
 import { fail } from '../exit.js';
 
-export interface RunOptions extends Partial<CommonOptions> {
+export interface RunOptions extends Partial<CommonOptions>, GitFlags {
   listen: string;
   allowRemote?: boolean;
   allowHost: string[];
@@ -18,6 +19,13 @@ export interface RunOptions extends Partial<CommonOptions> {
 export async function run(o: RunOptions): Promise<never> {
   const common = resolveCommon(o);
   const log = createLogger();
+  let git;
+  try {
+    git = gitSpecFromFlags(o);
+  } catch (err) {
+    if (err instanceof GitFlagError) fail(err.message);
+    throw err;
+  }
   try {
     await runUntilSignalled({
       manifestsDir: common.manifests,
@@ -26,6 +34,7 @@ export async function run(o: RunOptions): Promise<never> {
       reconcilers: allReconcilers,
       listen: { ...parseListen(o.listen), allowRemote: o.allowRemote === true, allowHosts: o.allowHost },
       resyncMs: durationMs(o.resync),
+      ...(git ? { git } : {}),
     });
     process.exit(0);
   } catch (err) {

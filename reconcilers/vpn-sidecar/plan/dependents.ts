@@ -2,11 +2,13 @@
  * Step 5 of VpnSidecar's plan: each dependent follows the gateway. Created when missing; recreated on the
  * gateway's current id when it no longer matches its declaration, sits on another network mode, is dead, or the
  * gateway is (re)created in this plan (carrying its anonymous volumes); started when it is down; restarted when
- * it sits in an older network namespace than the gateway's (the gateway was started again, or restarted).
+ * it sits in an older network namespace than the gateway's (the gateway was started again, or restarted). None of
+ * this while the leak probe finds traffic getting out with the tunnel down: they stay stopped until it is up.
  */
 import type { ObservedContainer, VpnChange } from '../model.js';
 import { desiredDependent } from '../desired.js';
 import { carriedVolumes, createChange, recreateChange, recreateReasons } from './container-changes.js';
+import { leakFound } from '../tunnel.js';
 import { isUp } from './leaks.js';
 import { containerTarget, describeMode, extend, ref, type VpnPlanInput, type VpnPlanStep } from './step.js';
 import { startedAtNs } from '../timestamps.js';
@@ -23,6 +25,7 @@ export function gatewayRenewal(changes: readonly VpnChange[]): GatewayRenewal {
 }
 
 export const planDependents: VpnPlanStep = (input, plan) => {
+  if (leakFound(input.observed)) return plan; // held stopped while the tunnel is down and traffic gets out (planLeaks)
   const renewed = gatewayRenewal(plan.changes);
   return extend(plan, { changes: input.spec.dependents.flatMap((_, i) => planDependent(input, i, renewed)) });
 };

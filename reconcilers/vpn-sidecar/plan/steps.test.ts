@@ -69,6 +69,7 @@ function input(s = spec(), over: { gateway?: Partial<ObservedContainer> | null; 
     secrets: {},
     images: { 'gw:1': true, 'app:1': true },
     portForwarding: null,
+    tunnel: null,
     ...rest,
   };
   return { spec: s, observed, owner: OWNER };
