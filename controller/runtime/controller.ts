@@ -58,7 +58,7 @@ type ReconcileActor = ActorRefFrom<typeof reconcileMachine>;
  * SshHostOptions.maxExecChannels), so many runs per host overlap their waits without opening more sessions.
  */
 export const DEFAULT_CONCURRENCY = 64;
-export const DEFAULT_PER_HOST_CONCURRENCY = 16;
+export const DEFAULT_PER_HOST_CONCURRENCY = 64;
 
 /** What listeners of `onSettled` hear after each run's status is written and committed. */
 export interface SettledRun {

@@ -17,7 +17,7 @@ export interface RunOptions extends Partial<CommonOptions> {
 
 export async function run(o: RunOptions): Promise<never> {
   const common = resolveCommon(o);
-  const log = createLogger();
+  const log = createLogger({ async: true });
   try {
     await runUntilSignalled({
       manifestsDir: common.manifests,
