@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { createActor, waitFor, type ActorRefFrom } from 'xstate';
 import type { Change, InventoryItem, Reconciler } from '../../reconcilers/core/contract.js';
+import { startOrder } from './start-order.js';
 import { reconcileMachine, SETTLED_STATES, type RunOutcome } from '../../reconcilers/core/machine.js';
 import { ANNOTATIONS, keyOf, parseKey, type Resource, type ResourceKey, type Revision } from '../../reconcilers/core/resource.js';
 import type { Host } from '../../reconcilers/host/index.js';
@@ -57,8 +58,8 @@ type ReconcileActor = ActorRefFrom<typeof reconcileMachine>;
  * (running containers) are read once per host, and exec channels queue below sshd's MaxSessions (see
  * SshHostOptions.maxExecChannels), so many runs per host overlap their waits without opening more sessions.
  */
-export const DEFAULT_CONCURRENCY = 64;
-export const DEFAULT_PER_HOST_CONCURRENCY = 16;
+export const DEFAULT_CONCURRENCY = 128;
+export const DEFAULT_PER_HOST_CONCURRENCY = 64;
 
 /** What listeners of `onSettled` hear after each run's status is written and committed. */
 export interface SettledRun {
@@ -142,7 +143,11 @@ export class Controller {
       if (host && changedHosts.includes(host)) keys.add(keyOf(resource));
     }
     this.watchAll(keys);
-    for (const key of keys) this.queue.add(key);
+    const items = [...keys].map((key) => {
+      const resource = this.desired.get(key) ?? this.deleting.get(key);
+      return { key, kind: parseKey(key).kind, host: (resource && this.hostOfResource(resource)) ?? '' };
+    });
+    for (const key of startOrder(items)) this.queue.add(key);
     queueDepth.set(this.queue.depth);
   }
 

@@ -2,14 +2,15 @@
  * Where drift comes from, and the host connections it lives on. Per resource: a watch on the host paths its
  * reconciler names (`watchTargets`) and the reconciler's own `watch` (e.g. Docker events), renewed when the host,
  * the targets or (for an own watch) the generation change, closed on suspend, delete and shutdown. A firing watch
- * calls `onDrift(key)`; events on homeostat's own scratch files (core/scratch.ts) are not drift. Host lifetimes: `syncHosts` brings the HostPool in line with the Host resources in force
+ * calls `onDrift(key)`; events on homeostat's own scratch files (core/scratch.ts) and the echoes of its own
+ * writes (host/own-writes.ts) are not drift. Host lifetimes: `syncHosts` brings the HostPool in line with the Host resources in force
  * and closes the watches that lived on a connection it replaced.
  */
 import type { Logger } from 'pino';
 import type { Change, ReconcileContext, Reconciler } from '../../reconcilers/core/contract.js';
 import { parseKey, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
 import { isScratchPath } from '../../reconcilers/core/scratch.js';
-import type { Disposable, Host } from '../../reconcilers/host/index.js';
+import { isEcho, normalizeHostPath, type Disposable, type Host } from '../../reconcilers/host/index.js';
 import type { HostPool, HostSpecInput } from './hosts.js';
 
 export interface DriftWatchesOptions {
@@ -57,8 +58,18 @@ export class DriftWatches {
       handles.push(
         host.watch(targets, (event) => {
           if (isScratchPath(event.path)) return; // homeostat's own scratch file (e.g. the hardlink probe): not drift
-          log.debug({ resource: key, path: event.path, kind: event.kind }, 'drift event');
-          this.opts.onDrift(key);
+          const drift = () => {
+            log.debug({ resource: key, path: event.path, kind: event.kind }, 'drift event');
+            this.opts.onDrift(key);
+          };
+          // The echo of a write homeostat made itself (own-writes.ts) is not drift: the path must still be exactly
+          // what was written, change time included; anything else, or a failed look, is drift.
+          const path = normalizeHostPath(event.path) ?? event.path;
+          const expected = event.kind === 'unmount' ? undefined : host.ownWrites?.expected(path);
+          if (expected === undefined) return drift();
+          expected
+            .then(async (signature) => (signature === undefined ? false : isEcho(signature, await host.lstat(path))))
+            .then((echo) => (echo ? log.debug({ resource: key, path }, 'own write, not drift') : drift()), drift);
         }),
       );
     }

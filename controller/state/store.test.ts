@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emptyStatus, StateStore } from './store.js';
+import { emptyStatus, EVENTS_PER_RESOURCE, StateStore } from './store.js';
 import { forgetSecret, registerSecret } from '../../reconcilers/core/redact.js';
 import { testResource } from '../../test/support/resource.js';
 
@@ -102,6 +102,23 @@ describe('StateStore', () => {
     forgetSecret('test:store-feed');
     expect(errors).toHaveLength(6); // the throwing listener was told all six writes, each time without harm
     expect(store.listControllerConditions()).toMatchObject([{ type: 'ManifestsValid' }]);
+    store.close();
+  });
+
+  it('keeps the latest events of a resource (at most 100 after a trim), and counts a repeat across a reopen', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeostat-store-'));
+    dirs.push(dir);
+    let store = new StateStore(dir);
+    for (let i = 1; i <= 250; i++) store.recordEvent('UnifiedNamespace', 'data', 'Normal', 'Applied', `change ${i}`);
+    const kept = store.listEvents('UnifiedNamespace', 'data', 1000);
+    expect(kept.length).toBeGreaterThanOrEqual(EVENTS_PER_RESOURCE);
+    expect(kept.length).toBeLessThanOrEqual(EVENTS_PER_RESOURCE + 20);
+    expect(kept.at(-1)?.message).toBe('change 250');
+    expect(kept.map((e) => e.message)).toEqual(Array.from({ length: kept.length }, (_, i) => `change ${251 - kept.length + i}`));
+    store.close();
+    store = new StateStore(dir);
+    store.recordEvent('UnifiedNamespace', 'data', 'Normal', 'Applied', 'change 250');
+    expect(store.listEvents('UnifiedNamespace', 'data', 1).at(-1)).toMatchObject({ message: 'change 250', count: 2 });
     store.close();
   });
 });

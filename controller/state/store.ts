@@ -8,7 +8,7 @@
  * Group commit: what only reports or remembers between runs (status with its memo, events, cache, controller
  * conditions) is written in one transaction per turn of the event loop, however many resources settle in it,
  * instead of one fsync'd commit each (a pass over a hundred resources made two hundred, and they were most of
- * its time). The writing store keeps statuses, inventories and resource rows in memory and reads them from there;
+ * its time); such a commit is not fsync'd (it reaches the disk, in order, with the next durable commit). The writing store keeps statuses, inventories and resource rows in memory and reads them from there;
  * events and controller conditions are read after committing what is pending. `afterCommit` runs a callback once what was written so
  * far is on disk. Resource rows are immediate: a resource is on disk before anything is recorded for it. An
  * inventory record is durable before the host change it describes (`await recordInventory`, see
@@ -82,9 +82,17 @@ CREATE TABLE IF NOT EXISTS controller_conditions (
 const COMMIT_INTERVAL_MS = 20;
 /** How long an inventory record may wait for others to share its commit during a burst. */
 const DURABLE_COMMIT_INTERVAL_MS = 4;
+/**
+ * A durable commit blocks the event loop for its fsync; during a burst records wait long enough that fsyncs take
+ * at most a tenth of the time (on a slow disk, or one busy with other writers, a pass of a thousand resources spent
+ * ~0.5 s in them), never longer than DURABLE_COMMIT_MAX_INTERVAL_MS.
+ */
+const DURABLE_FSYNC_SHARE = 0.1;
+const DURABLE_COMMIT_MAX_INTERVAL_MS = 40;
 
-/** Events kept per resource; older ones are dropped. */
-const EVENTS_PER_RESOURCE = 100;
+/** Events kept per resource; older ones are dropped (in batches: up to EVENTS_TRIM_SLACK more wait for the next trim). */
+export const EVENTS_PER_RESOURCE = 100;
+const EVENTS_TRIM_SLACK = 20;
 
 export function emptyStatus(): ResourceStatus {
   return { conditions: [], observedGeneration: null, lastAppliedRevision: null, lastReconcileTime: null, fields: {}, memo: {} };
@@ -108,6 +116,8 @@ export class StateStore {
   private lastCommitAt = -Infinity;
   /** The last commit an awaited inventory record was waiting for (the pacing of records is their own). */
   private lastDurableCommitAt = -Infinity;
+  /** How long the recent durable commits took (a moving average), for the pacing of records. */
+  private durableCommitMs = 0;
   /** A deferred commit that failed: thrown by the next call that commits, so it is never silent. */
   private commitError: unknown;
   /**
@@ -116,9 +126,15 @@ export class StateStore {
    * nothing.
    */
   private readonly statusBodies: Map<string, string> | undefined;
-  private readonly inventories: Map<string, InventoryItem[]> | undefined;
+  private readonly inventories: Map<string, readonly InventoryItem[]> | undefined;
   private readonly resourceRows: Map<string, ResourceRow> | undefined;
   private resourceRowsLoaded = false;
+  /** The writing store's latest event and event count per resource (read once): a repeat is found without a query. */
+  private readonly eventTails: Map<string, { seq: number; type: string; reason: string; message: string; count: number }> | undefined;
+  /** The writing store's inventories were all read in one query (see listInventory). */
+  private inventoriesLoaded = false;
+  /** The connection's `synchronous` setting now (set per transaction: FULL when it must be durable). */
+  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
   /** What changed, as it is written (changes.ts): the status page's stream and the notifications listen. */
   readonly changes = new ChangeFeed();
 
@@ -127,8 +143,9 @@ export class StateStore {
     this.database = new Database(join(stateDir, 'state.db'), { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     if (!opts.readonly) {
       this.database.pragma('journal_mode = WAL');
-      // FULL: every commit fsyncs the WAL, so an inventory row is on disk before the write it describes is made
+      // FULL: a commit fsyncs the WAL, so an inventory row is on disk before the write it describes is made
       // (with NORMAL a power cut could lose it after that write was fsync'd; measured in bench/store-durability.ts).
+      // Report-only commits switch to NORMAL for their transaction (see commit()).
       this.database.pragma('synchronous = FULL');
       this.database.exec(SCHEMA);
     }
@@ -136,6 +153,7 @@ export class StateStore {
     if (!opts.readonly) {
       this.statusBodies = new Map();
       this.inventories = new Map();
+      this.eventTails = new Map();
       this.resourceRows = new Map();
     }
   }
@@ -188,6 +206,12 @@ export class StateStore {
       this.lastCommitAt = performance.now();
       if (durable.length > 0) this.lastDurableCommitAt = this.lastCommitAt;
       try {
+        // Only inventory must be on disk when its commit returns. A commit of report-only writes (statuses, events,
+        // cache, controller conditions: what the next run writes again) skips the fsync: it reaches the disk with
+        // the next durable commit or checkpoint, in order (the WAL is a log), so a power cut can lose the last
+        // moments of reports, never a record. An fsync here blocked the event loop for each burst of a pass.
+        this.setSynchronous(inventory.length > 0 ? 'FULL' : 'NORMAL');
+        const started = performance.now();
         this.database.transaction(() => {
           for (const write of inventory) write();
           for (const { kind, name, body } of statuses.values()) {
@@ -199,6 +223,7 @@ export class StateStore {
           }
           for (const write of writes) write();
         })();
+        if (inventory.length > 0) this.durableCommitMs = 0.7 * this.durableCommitMs + 0.3 * (performance.now() - started);
       } catch (err) {
         for (const waiter of durable) waiter.reject(err);
         throw err;
@@ -245,6 +270,12 @@ export class StateStore {
     this.commitScheduled = wait > 0 ? { at, timer: setTimeout(run, wait) } : { at, immediate: setImmediate(run) };
   }
 
+  private setSynchronous(mode: 'FULL' | 'NORMAL'): void {
+    if (this.synchronous === mode || this.database.readonly) return;
+    this.database.pragma(`synchronous = ${mode}`);
+    this.synchronous = mode;
+  }
+
   /** A prepared statement, prepared once per store. */
   private sql(text: string): Database.Statement {
     let statement = this.statements.get(text);
@@ -261,6 +292,7 @@ export class StateStore {
   /** Stores resources as accepted, all in one transaction (immediate and durable). */
   upsertResources(rows: ReadonlyArray<Omit<ResourceRow, 'createdAt'>>): void {
     const now = new Date().toISOString();
+    this.setSynchronous('FULL');
     this.database.transaction(() => {
       for (const row of rows) {
         this.sql(
@@ -315,6 +347,7 @@ export class StateStore {
   deleteResource(kind: string, name: string): void {
     if (this.pendingInventory.length > 0) this.commit();
     for (const pending of [this.pendingStatus, this.pendingCache, this.statusBodies, this.inventories, this.resourceRows]) pending?.delete(`${kind}/${name}`);
+    this.setSynchronous('FULL');
     this.database.transaction(() => {
       for (const table of ['resources', 'status', 'inventory', 'cache']) this.sql(`DELETE FROM ${table} WHERE kind = ? AND name = ?`).run(kind, name);
     })();
@@ -348,6 +381,7 @@ export class StateStore {
   listInventory(kind: string, name: string): readonly InventoryItem[] {
     const key = `${kind}/${name}`;
     if (this.pendingInventoryKeys.has(key)) this.commit();
+    if (this.inventories && !this.inventoriesLoaded) this.loadInventories();
     let items = this.inventories?.get(key);
     if (!items) {
       const rows = this.sql('SELECT type, host, id, detail FROM inventory WHERE kind = ? AND name = ? ORDER BY created_at, type, id').all(kind, name) as Array<{
@@ -360,6 +394,35 @@ export class StateStore {
       this.inventories?.set(key, items);
     }
     return items;
+  }
+
+  /**
+   * The writing store reads every inventory in one query at its first use (a cold start asked once per resource);
+   * resources without any get an empty list.
+   */
+  private loadInventories(): void {
+    this.inventoriesLoaded = true;
+    const rows = this.sql('SELECT kind, name, type, host, id, detail FROM inventory ORDER BY created_at, type, id').all() as Array<{
+      kind: string;
+      name: string;
+      type: string;
+      host: string;
+      id: string;
+      detail: string | null;
+    }>;
+    const byKey = new Map<string, InventoryItem[]>();
+    for (const r of rows) {
+      const key = `${r.kind}/${r.name}`;
+      if (this.inventories!.has(key) || this.pendingInventoryKeys.has(key)) continue;
+      let items = byKey.get(key);
+      if (!items) byKey.set(key, (items = []));
+      items.push({ type: r.type, host: r.host, id: r.id, ...(r.detail ? { detail: JSON.parse(r.detail) } : {}) });
+    }
+    for (const [key, items] of byKey) this.inventories!.set(key, deepFreeze(items));
+    for (const row of this.loadResourceRows().values()) {
+      const key = `${row.kind}/${row.name}`;
+      if (!this.inventories!.has(key) && !this.pendingInventoryKeys.has(key)) this.inventories!.set(key, EMPTY_INVENTORY);
+    }
   }
 
   /**
@@ -379,7 +442,8 @@ export class StateStore {
     );
     return new Promise<void>((resolve, reject) => {
       this.durableWaiters.push({ resolve, reject });
-      this.scheduleCommit(DURABLE_COMMIT_INTERVAL_MS, true);
+      const interval = Math.min(DURABLE_COMMIT_MAX_INTERVAL_MS, Math.max(DURABLE_COMMIT_INTERVAL_MS, this.durableCommitMs / DURABLE_FSYNC_SHARE));
+      this.scheduleCommit(interval, true);
     });
   }
 
@@ -418,20 +482,34 @@ export class StateStore {
     const message = redact(rawMessage); // a secret value never enters the store
     const at = time.toISOString();
     this.defer(() => {
-      const last = this.sql('SELECT seq, type, reason, message FROM events WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT 1').get(kind, name) as
-        | { seq: number; type: string; reason: string; message: string }
-        | undefined;
+      const key = `${kind}/${name}`;
+      const last = this.eventTails?.get(key) ?? this.readEventTail(kind, name);
       if (last && last.type === type && last.reason === reason && last.message === message) {
         this.sql('UPDATE events SET count = count + 1, time = ? WHERE seq = ?').run(at, last.seq);
         return;
       }
-      this.sql('INSERT INTO events (kind, name, type, reason, message, time) VALUES (?, ?, ?, ?, ?, ?)').run(kind, name, type, reason, message, at);
-      this.sql(
-        `DELETE FROM events WHERE kind = ? AND name = ? AND seq NOT IN
-           (SELECT seq FROM events WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT ?)`,
-      ).run(kind, name, kind, name, EVENTS_PER_RESOURCE);
+      const seq = Number(this.sql('INSERT INTO events (kind, name, type, reason, message, time) VALUES (?, ?, ?, ?, ?, ?)').run(kind, name, type, reason, message, at).lastInsertRowid);
+      let count = (last?.count ?? 0) + 1;
+      if (count > EVENTS_PER_RESOURCE + (this.eventTails ? EVENTS_TRIM_SLACK : 0)) {
+        this.sql(
+          `DELETE FROM events WHERE kind = ? AND name = ? AND seq NOT IN
+             (SELECT seq FROM events WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT ?)`,
+        ).run(kind, name, kind, name, EVENTS_PER_RESOURCE);
+        count = EVENTS_PER_RESOURCE;
+      }
+      this.eventTails?.set(key, { seq, type, reason, message, count });
     });
     if (this.changes.active) this.changes.emit({ type: 'event', kind, name, event: { type, reason, message, time: at } });
+  }
+
+  /** The latest event of a resource and how many it has, from SQLite. */
+  private readEventTail(kind: string, name: string): { seq: number; type: string; reason: string; message: string; count: number } | undefined {
+    const last = this.sql('SELECT seq, type, reason, message FROM events WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT 1').get(kind, name) as
+      | { seq: number; type: string; reason: string; message: string }
+      | undefined;
+    if (!last) return undefined;
+    const { count } = this.sql('SELECT COUNT(*) AS count FROM events WHERE kind = ? AND name = ?').get(kind, name) as { count: number };
+    return { ...last, count };
   }
 
   listEvents(kind: string, name: string, limit = 20): EventRow[] {
@@ -458,6 +536,8 @@ export class StateStore {
     return rows.map((r) => JSON.parse(r.body) as Condition);
   }
 }
+
+const EMPTY_INVENTORY: readonly InventoryItem[] = Object.freeze([]);
 
 /** Freezes a JSON value through and through: what the store hands out is shared, never changed in place. */
 function deepFreeze<T>(value: T): T {

@@ -43,12 +43,13 @@ export function fileStatFromNode(st: Stats): FileStat {
     nlink: st.nlink,
     rdevMajor: major,
     rdevMinor: minor,
+    ctimeMs: st.ctimeMs,
   };
 }
 
 /**
- * A stat as text, space-separated: `RAWMODE_HEX UID GID SIZE MTIME DEV INO NLINK RDEVMAJOR_HEX RDEVMINOR_HEX`
- * (MTIME in seconds, with a fraction). GNU `stat --printf '%f %u %g %s %.9Y %d %i %h %t %T'` prints it, and so
+ * A stat as text, space-separated: `RAWMODE_HEX UID GID SIZE MTIME DEV INO NLINK RDEVMAJOR_HEX RDEVMINOR_HEX [CTIME]`
+ * (times in seconds, with a fraction). GNU `stat --printf '%f %u %g %s %.9Y %d %i %h %t %T %.9Z'` prints it, and so
  * does the SSH remote helper. `null` when a field is missing or not a number.
  */
 export function parseStatFields(fields: readonly string[]): FileStat | null {
@@ -67,6 +68,7 @@ export function parseStatFields(fields: readonly string[]): FileStat | null {
     nlink: Number(nlink),
     rdevMajor: parseInt(major, 16),
     rdevMinor: parseInt(minor, 16),
+    ...(fields.length > 10 ? { ctimeMs: Number(fields[10]) * 1000 } : {}),
   };
   return Object.values(stat).every((v) => typeof v === 'string' || Number.isFinite(v)) ? stat : null;
 }

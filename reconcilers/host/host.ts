@@ -10,6 +10,7 @@
  * no longer the one observed), and `ETIMEDOUT` /
  * `ECONNECTION` for transport failures (retryable).
  */
+import type { OwnWrites } from './own-writes.js';
 
 export type FileType = 'file' | 'directory' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket' | 'unknown';
 
@@ -28,6 +29,11 @@ export interface FileStat {
   /** For char/block devices: the device number the node points at (`st_rdev`), split. */
   rdevMajor: number;
   rdevMinor: number;
+  /**
+   * When the inode last changed (`st_ctime`, which nothing can set back), where the transport says: this machine's
+   * stats and the remote helper's. What own-writes.ts tells an own write's echo by.
+   */
+  ctimeMs?: number;
 }
 
 export interface ExecOptions {
@@ -114,6 +120,8 @@ export interface Host {
   readonly transport: 'local' | 'ssh';
   /** The Host's `spec.platform` (default `proxmox`). */
   readonly platform: HostPlatform;
+  /** What this Host wrote itself, recently (own-writes.ts): the watch events of those writes are not drift. */
+  readonly ownWrites?: OwnWrites;
   /**
    * The Host's Docker endpoint (`spec.docker`) as a dockerode client, created on first use. Rejects with a
    * HostError (`ENOENT`) when the Host declares none.

@@ -6,6 +6,8 @@
 export * from './host.js';
 export type { WatchHandle } from './watch-handle.js';
 export { splitDeviceNumber } from './file-stat.js';
+export { normalizeHostPath } from './host-path.js';
+export { OwnWrites, changeSignature, isEcho } from './own-writes.js';
 export { LocalHost, type LocalHostOptions } from './local.js';
 export { SshHost, type SshHostOptions } from './ssh.js';
 export { createHost, type CreateHostContext, type HostSpec, type HostSshSpec } from './factory.js';

@@ -1,12 +1,13 @@
 /**
  * Atomic, optionally compare-and-swap, file replacement on this machine: a temp file beside the target
  * (`NAME.tmp.<pid>.<random>`), written, fsynced, given the right mode and owner, renamed over the target,
- * then the directory is fsynced. The temp file is removed on any failure; the target is never half-written.
+ * then the directory is fsynced; answers the stat of the file written. The temp file is removed on any failure; the target is never half-written.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { HostError, type WriteOptions } from './host.js';
+import { fileStatFromNode } from './file-stat.js';
+import { HostError, type FileStat, type WriteOptions } from './host.js';
 import { throwIfAborted, toHostError } from './errors.js';
 
 /** `NAME.tmp.<pid>.<random>` — recognizable leftovers, unique per writer. */
@@ -61,10 +62,11 @@ export async function writeFileAtomicLocal(
   data: Buffer | string,
   opts: WriteOptions = {},
   current: CurrentFile = { readCurrent: () => readIfExists(realPath), statCurrent: () => statIfExists(realPath) },
-): Promise<void> {
+): Promise<FileStat> {
   const { signal } = opts;
   const fsync = opts.fsync ?? true;
   let tempPath: string | undefined;
+  let handle: FileHandle | undefined;
   try {
     throwIfAborted(signal, hostName, 'write', hostPath);
     if (opts.expected !== undefined) {
@@ -78,8 +80,8 @@ export async function writeFileAtomicLocal(
     const existing = await current.statCurrent();
     tempPath = tempNameFor(realPath);
     // Private until its mode is set; with keepDefaultMode the filesystem's default (umask) applies instead.
-    const handle = await open(tempPath, 'wx', opts.keepDefaultMode ? 0o666 : 0o600);
-    try {
+    handle = await open(tempPath, 'wx', opts.keepDefaultMode ? 0o666 : 0o600);
+    {
       await handle.writeFile(data);
       if (!opts.keepDefaultMode) {
         const mode = opts.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
@@ -93,16 +95,18 @@ export async function writeFileAtomicLocal(
         await handle.chmod(mode);
       }
       if (fsync) await handle.sync();
-    } finally {
-      await handle.close();
     }
     throwIfAborted(signal, hostName, 'write', hostPath);
     await rename(tempPath, realPath);
     tempPath = undefined;
+    // The file written, as it is after the rename, through its own handle (own-writes.ts: its watch event is an echo).
+    const written = fileStatFromNode(await handle.stat());
     if (fsync) await fsyncDirectory(dirname(realPath));
+    return written;
   } catch (err) {
     throw toHostError(err, hostName, 'write', hostPath);
   } finally {
+    await handle?.close().catch(() => undefined);
     if (tempPath !== undefined) await unlink(tempPath).catch(() => undefined);
   }
 }

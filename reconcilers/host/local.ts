@@ -20,6 +20,7 @@ import { HostError, isHostError, type CheckedFolder, type Disposable, type ExecO
 import { toHostError, throwIfAborted } from './errors.js';
 import { fileStatFromNode } from './file-stat.js';
 import { checkEntryName, mapHostPath, normalizeHostPath, normalizeRoot } from './host-path.js';
+import { OwnWrites } from './own-writes.js';
 import { execLocal } from './local-exec.js';
 import { chmodFolder, chownFolder, mkdirFolder, probeHardlinksIn, rmdirFolder, unlinkInFolder } from './local-checked.js';
 import { isMountpointLocal } from './local-mount.js';
@@ -82,6 +83,7 @@ export class LocalHost implements Host {
   readonly transport = 'local' as const;
   readonly root: string | undefined;
   readonly platform: HostPlatform;
+  readonly ownWrites = new OwnWrites();
   private readonly dockerEndpoint: DockerEndpoint;
   private readonly log: Logger | undefined;
   private readonly watches = new Set<Disposable>();
@@ -163,6 +165,10 @@ export class LocalHost implements Host {
   }
 
   async writeFileAtomic(path: string, data: Buffer | string, opts?: WriteOptions): Promise<void> {
+    await this.ownWrites.around(normalizeHostPath(path) ?? path, () => this.writeFile(path, data, opts));
+  }
+
+  private async writeFile(path: string, data: Buffer | string, opts?: WriteOptions): Promise<FileStat> {
     if (!this.confined) return writeFileAtomicLocal(this.name, path, this.resolvePath(path), data, opts);
     return this.onEntry('write', path, false, async (entry) => {
       if (entry.parentFd === undefined) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });

@@ -23,8 +23,8 @@
  *   file `NAME.tmp.PID.RANDOM` is created O_CREAT|O_EXCL|O_NOFOLLOW in the folder (0600, or 0666 under the umask
  *   with KEEPMODE), written, fchown'd and fchmod'ed (MODE/UID/GID, empty: the current file's, else 0644 and the
  *   writer's), fsync'd, renamed over NAME within the folder, and the folder fsync'd (FSYNC); the temp file is
- *   removed on any failure.
- * - `write-locked ROOT LOCK PATH DATA EXPECT` → `written` or `busy`: `write` (KEEPMODE, FSYNC, under umask 027, so
+ *   removed on any failure. Answers the stat line of the file written, taken through its handle after the rename.
+ * - `write-locked ROOT LOCK PATH DATA EXPECT` → `written STATLINE` or `busy`: `write` (KEEPMODE, FSYNC, under umask 027, so
  *   0640 like pct's own writes) while holding flock(2) on the lock file LOCK (made, with its folders, if missing),
  *   the lock `pct` takes for a CT's config. The lock is only tried (LOCK_NB): when it is taken the answer is
  *   `busy` at once, so one locked config never holds up the helper's other requests (the caller then waits for
@@ -247,13 +247,15 @@ $ops{write} = sub {
       chmod($m, $t) or fail('fchmod');
     }
     if ($fsync eq '1') { $t->sync or fail('fsync'); }
-    close($t) or fail('close');
     rename(fdp($dir, $tmp), $e->{path}) or fail('rename');
     1;
   };
-  if (!$ok) { my $err = $@; unlink(fdp($dir, $tmp)); die $err; }
+  if (!$ok) { my $err = $@; close($t); unlink(fdp($dir, $tmp)); die $err; }
+  # The file written, as it is after the rename (through its own handle, not the name): its watch event is an echo.
+  my @ws = Time::HiRes::stat($t);
+  close($t);
   $dir->sync if $fsync eq '1';
-  return '';
+  return @ws ? statline(@ws) : '';
 };
 $ops{'write-locked'} = sub {
   my ($root, $lockpath, $path, $data, $expect) = @_;
@@ -268,11 +270,12 @@ $ops{'write-locked'} = sub {
     fail('flock');
   }
   my $umask = umask(027);
-  my $ok = eval { $ops{write}->($root, $path, $data, $expect, '', '', '', '1', '1'); 1 };
+  my $line;
+  my $ok = eval { $line = $ops{write}->($root, $path, $data, $expect, '', '', '', '1', '1'); 1 };
   my $err = $@;
   umask($umask);
   close($l);
   die $err unless $ok;
-  return 'written';
+  return "written $line";
 };
 `;

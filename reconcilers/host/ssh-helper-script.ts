@@ -117,7 +117,7 @@ sub devsplit { my ($d) = @_; return ((($d >> 8) & 0xfff) | (($d >> 32) & ~0xfff)
 sub statline {
   my @s = @_;
   my ($major, $minor) = devsplit($s[6] || 0);
-  return sprintf('%x %d %d %d %.6f %d %d %d %x %x', $s[2], $s[4], $s[5], $s[7], $s[9], $s[0], $s[1], $s[3], $major & 0xffffffff, $minor & 0xffffffff);
+  return sprintf('%x %d %d %d %.6f %d %d %d %x %x %.6f', $s[2], $s[4], $s[5], $s[7], $s[9], $s[0], $s[1], $s[3], $major & 0xffffffff, $minor & 0xffffffff, $s[10]);
 }
 sub checked_folder {
   my ($root, $within, $path, $dev, $ino) = @_;

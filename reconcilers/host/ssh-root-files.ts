@@ -12,6 +12,8 @@ import { mapHostPath, normalizeHostPath } from './host-path.js';
 import { helperStat, type HelperWord, type RemoteHelper } from './ssh-helper.js';
 import { MAX_HELPER_FILE_BYTES } from './ssh-helper-script.js';
 import type { GuardedOperation, SshFileOperations } from './ssh-operation.js';
+import type { OwnWrites } from './own-writes.js';
+import { parseStatFields } from './file-stat.js';
 
 export interface RootFilesContext {
   hostName: string;
@@ -19,6 +21,8 @@ export interface RootFilesContext {
   root: string;
   helper: RemoteHelper;
   op: GuardedOperation;
+  /** Where writes note what they wrote (own-writes.ts). */
+  ownWrites: OwnWrites;
 }
 
 /** A path that cannot be resolved because a folder on the way is missing (or not a folder). */
@@ -74,7 +78,10 @@ export class RootFiles implements SshFileOperations {
       opts.fsync ?? true ? '1' : '0',
       opts.keepDefaultMode ? '1' : '0',
     ];
-    await this.request('write', 'write', [path], words, opts.signal);
+    await this.ctx.ownWrites.around(this.hostPath(path), async () => {
+      const written = (await this.request('write', 'write', [path], words, opts.signal)).toString('utf8');
+      return written === '' ? null : parseStatFields(written.split(' '));
+    });
   }
 
   async stat(path: string): Promise<FileStat | null> {

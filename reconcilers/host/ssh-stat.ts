@@ -8,8 +8,8 @@
 import { HostError, type ExecResult, type FileStat } from './host.js';
 import { parseStatFields } from './file-stat.js';
 
-/** The stat fields `parseStatFields` reads (file-stat.ts), then the name. */
-const FORMAT = '%f %u %g %s %.9Y %d %i %h %t %T %n\\0';
+/** The stat fields `parseStatFields` reads (file-stat.ts) with the change time, then the name. */
+const FORMAT = '%f %u %g %s %.9Y %d %i %h %t %T %.9Z %n\\0';
 
 /**
  * `sh -c SCRIPT sh N PATHS...`: the first N paths with `stat` (lstat semantics), the rest with `stat -L`.
@@ -34,9 +34,9 @@ export function parseStatOutput(stdout: string): StatRecord[] {
   for (const record of stdout.split('\0')) {
     if (record === '') continue;
     const fields = record.split(' ');
-    if (fields.length < 12) continue;
-    const stat = parseStatFields(fields.slice(1, 11));
-    if (stat) records.push({ follow: fields[0] === 'L', path: fields.slice(11).join(' '), stat });
+    if (fields.length < 13) continue;
+    const stat = parseStatFields(fields.slice(1, 12));
+    if (stat) records.push({ follow: fields[0] === 'L', path: fields.slice(12).join(' '), stat });
   }
   return records;
 }

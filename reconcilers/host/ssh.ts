@@ -17,6 +17,8 @@ import type { Logger } from 'pino';
 import { HostError, isHostError, type CheckedFolder, type ExecOptions, type ExecResult, type FileStat, type FolderCheck, type HardlinkOutcome, type Host, type WatchEvent, type WriteOptions } from './host.js';
 import { HostKeyPolicy } from './host-key-policy.js';
 import { checkEntryName, mapHostPath, normalizeHostPath, normalizeRoot } from './host-path.js';
+import { OwnWrites } from './own-writes.js';
+import { parseStatFields } from './file-stat.js';
 import { shellCommand } from './quote.js';
 import { SshConnection } from './ssh-connection.js';
 import { execSsh, killRemote } from './ssh-exec.js';
@@ -71,6 +73,7 @@ export class SshHost implements Host {
   readonly transport = 'ssh' as const;
   readonly root: string | undefined;
   readonly platform: HostPlatform;
+  readonly ownWrites = new OwnWrites();
   private readonly dockerEndpoint: DockerEndpoint;
   private readonly connection: SshConnection;
   private readonly stats: StatBatcher;
@@ -117,7 +120,7 @@ export class SshHost implements Host {
     this.files =
       this.root === undefined
         ? new SftpFiles({ hostName: this.name, connection: this.connection, stats: this.stats, op: this.op, exec: (argv) => this.exec(argv) })
-        : new RootFiles({ hostName: this.name, root: this.root, helper: this.helper, op: this.op });
+        : new RootFiles({ hostName: this.name, root: this.root, helper: this.helper, op: this.op, ownWrites: this.ownWrites });
     this.watches = new SshWatchHub({
       log: opts.log,
       forcePolling: opts.forcePolling ?? false,
@@ -263,11 +266,17 @@ export class SshHost implements Host {
     this.resolvePath(opts.lockPath);
     const expected = createHash('sha256').update(opts.expected).digest('hex');
     const words = [this.root ?? '/', normalizeHostPath(opts.lockPath)!, normalizeHostPath(path)!, data, expected];
-    const out = await this.op('write', path, () => this.helper.call('write-locked', words, 'write', path), opts.signal);
-    if (out !== 'written' && out !== 'busy') {
-      throw new HostError('EIO', `write ${path}: the remote helper answered ${JSON.stringify(out.slice(0, 200))}`, this.name, path);
-    }
-    return out === 'written';
+    let written = false;
+    await this.ownWrites.around(normalizeHostPath(path)!, async () => {
+      const out = await this.op('write', path, () => this.helper.call('write-locked', words, 'write', path), opts.signal);
+      if (out === 'busy') return null;
+      if (out !== 'written' && !out.startsWith('written ')) {
+        throw new HostError('EIO', `write ${path}: the remote helper answered ${JSON.stringify(out.slice(0, 200))}`, this.name, path);
+      }
+      written = true;
+      return out === 'written' ? null : parseStatFields(out.slice('written '.length).split(' '));
+    });
+    return written;
   }
 
   async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -1,5 +1,5 @@
 /**
- * UnifiedNamespace's side effects, in plan order, each acting on what was checked (`Host.*Checked`: the folder is
+ * UnifiedNamespace's side effects, in plan order (independent ones at once, apply-steps.ts), each acting on what was checked (`Host.*Checked`: the folder is
  * opened O_NOFOLLOW|O_DIRECTORY through its resolved parent, must be the inode planned against and lie inside the
  * tree, and is changed through that descriptor): create folders through their checked parent (mode 0700 first,
  * then owner, then mode, so that a new folder is never open with the wrong owner), fix owner and mode, remove
@@ -15,6 +15,7 @@ import { treeOf } from './layout.js';
 import { createdItem, intentItem } from './inventory.js';
 import type { MkdirChange, UnifiedNamespaceChange, UnifiedNamespaceObserved } from './model.js';
 import type { UnifiedNamespaceRetryReason } from './reasons.js';
+import { applySteps } from './apply-steps.js';
 import { applyShareEdit } from './share/apply.js';
 import type { UnifiedNamespaceSpec } from './spec.js';
 
@@ -43,42 +44,54 @@ export async function checked<T>(ctx: Ctx, path: string, act: () => Promise<T>):
 }
 
 export async function applyNamespace(changes: UnifiedNamespaceChange[], observed: UnifiedNamespaceObserved, ctx: Ctx): Promise<void> {
+  for (const step of applySteps(changes)) {
+    ctx.signal.throwIfAborted();
+    if (step.length === 1) {
+      await applyChange(step[0]!, observed, ctx);
+      continue;
+    }
+    // Independent changes (apply-steps.ts): all are tried, so each lands or fails on its own; the first failure
+    // is the run's (the next run observes again and plans what is left).
+    const results = await Promise.allSettled(step.map((change) => applyChange(change, observed, ctx)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
+
+async function applyChange(change: UnifiedNamespaceChange, observed: UnifiedNamespaceObserved, ctx: Ctx): Promise<void> {
   const { host } = ctx;
   const root = ctx.resource.spec.root;
-  for (const change of changes) {
-    ctx.signal.throwIfAborted();
-    switch (change.action) {
-      case 'create':
-        await createFolder(change, ctx);
-        break;
-      case 'chown': {
-        const check = { within: treeOf(root, change.path), expect: expectedInode(change) };
-        await checked(ctx, change.path, () => host.chownChecked(change.path, change.uid, change.gid, check));
-        break;
-      }
-      case 'chmod': {
-        const check = { within: treeOf(root, change.path), expect: expectedInode(change) };
-        await checked(ctx, change.path, () => host.chmodChecked(change.path, change.mode, check));
-        break;
-      }
-      case 'delete': {
-        const path = change.item.id;
-        await checked(ctx, path, () => host.rmdirChecked(path, { within: treeOf(root, path), expect: expectedInode(change) }));
-        ctx.forgetInventory(change.item);
-        break;
-      }
-      case 'release':
-        ctx.forgetInventory(change.item);
-        break;
-      case 'complete-record':
-        await ctx.recordInventory(createdItem(change.item, { dev: change.dev, ino: change.ino }));
-        break;
-      case 'edit-config':
-        await applyShareEdit(change, observed, ctx);
-        break;
+  switch (change.action) {
+    case 'create':
+      await createFolder(change, ctx);
+      break;
+    case 'chown': {
+      const check = { within: treeOf(root, change.path), expect: expectedInode(change) };
+      await checked(ctx, change.path, () => host.chownChecked(change.path, change.uid, change.gid, check));
+      break;
     }
-    ctx.log.debug({ action: change.action, target: change.target }, change.summary);
+    case 'chmod': {
+      const check = { within: treeOf(root, change.path), expect: expectedInode(change) };
+      await checked(ctx, change.path, () => host.chmodChecked(change.path, change.mode, check));
+      break;
+    }
+    case 'delete': {
+      const path = change.item.id;
+      await checked(ctx, path, () => host.rmdirChecked(path, { within: treeOf(root, path), expect: expectedInode(change) }));
+      ctx.forgetInventory(change.item);
+      break;
+    }
+    case 'release':
+      ctx.forgetInventory(change.item);
+      break;
+    case 'complete-record':
+      await ctx.recordInventory(createdItem(change.item, { dev: change.dev, ino: change.ino }));
+      break;
+    case 'edit-config':
+      await applyShareEdit(change, observed, ctx);
+      break;
   }
+  ctx.log.debug({ action: change.action, target: change.target }, change.summary);
 }
 
 /** Failures of mkdirChecked that say for sure no folder was made (or that it is gone again). */

@@ -3,7 +3,8 @@
  * its write-ahead log (synchronous = FULL), so a power cut right after a config write cannot lose the row that
  * lets prune remove exactly what homeostat added. Proved on the real system calls (strace), not on the option:
  * between two marker files the script opens around one awaited `recordInventory`, the WAL is fsync'd; and the
- * records that three resources make in one turn share one commit.
+ * records that three resources make in one turn share one commit. A commit of reports only (statuses, events) is
+ * not fsync'd at all: it reaches the disk with the next record's commit.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,12 @@ await s.recordInventory('LxcDevice', 'media', { type: 'config-line', host: 'pve'
 closeSync(openSync(after, 'w'));
 await Promise.all(['a', 'b', 'c'].map((n) => s.recordInventory('LxcDevice', n, { type: 'config-line', host: 'pve', id: '/etc/pve/lxc/101.conf#' + n })));
 closeSync(openSync(after + '-batch', 'w'));
+s.putStatus('LxcDevice', 'media', { conditions: [], observedGeneration: 'g', lastAppliedRevision: null, lastReconcileTime: null, fields: {}, memo: {} });
+s.recordEvent('LxcDevice', 'media', 'Normal', 'Applied', 'a report');
+s.commit();
+closeSync(openSync(after + '-report', 'w'));
+await s.recordInventory('LxcDevice', 'media', { type: 'config-line', host: 'pve', id: '/etc/pve/lxc/100.conf#dev1' });
+closeSync(openSync(after + '-record', 'w'));
 s.close();
 `;
 
@@ -51,5 +58,12 @@ strace.describe('state store durability', () => {
     const batchEnd = calls.findIndex((c) => c.name === 'openat' && c.result.includes(`${after}-batch`));
     expect(batchEnd).toBeGreaterThan(to);
     expect(walSyncs(calls.slice(to, batchEnd))).toHaveLength(walSyncs(calls.slice(from, to)).length);
+    // A commit of reports only (status, event) is not fsync'd; the next record's commit is, and takes it along.
+    const reportEnd = calls.findIndex((c) => c.name === 'openat' && c.result.includes(`${after}-report`));
+    const recordEnd = calls.findIndex((c) => c.name === 'openat' && c.result.includes(`${after}-record`));
+    expect(reportEnd).toBeGreaterThan(batchEnd);
+    expect(recordEnd).toBeGreaterThan(reportEnd);
+    expect(walSyncs(calls.slice(batchEnd, reportEnd))).toHaveLength(0);
+    expect(walSyncs(calls.slice(reportEnd, recordEnd)).length).toBeGreaterThan(0);
   });
 });

@@ -18,7 +18,7 @@ export interface RunOptions extends Partial<CommonOptions>, GitFlags {
 
 export async function run(o: RunOptions): Promise<never> {
   const common = resolveCommon(o);
-  const log = createLogger();
+  const log = createLogger({ async: true });
   let git;
   try {
     git = gitSpecFromFlags(o);
