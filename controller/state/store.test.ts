@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyStatus, EVENTS_PER_RESOURCE, StateStore } from './store.js';
 import { forgetSecret, registerSecret } from '../../reconcilers/core/redact.js';
@@ -120,6 +121,28 @@ describe('StateStore', () => {
     store.recordEvent('UnifiedNamespace', 'data', 'Normal', 'Applied', 'change 250');
     expect(store.listEvents('UnifiedNamespace', 'data', 1).at(-1)).toMatchObject({ message: 'change 250', count: 2 });
     store.close();
+  });
+
+  it('the inventory it keeps in memory is what SQLite holds, in its order, after any records and forgets (property)', async () => {
+    const op = fc.record({ forget: fc.boolean(), resource: fc.constantFrom('a', 'b'), id: fc.constantFrom('x', 'y', 'z'), detail: fc.option(fc.integer(), { nil: undefined }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 25 }), async (ops) => {
+        const dir = mkdtempSync(join(tmpdir(), 'homeostat-store-'));
+        dirs.push(dir);
+        let store = new StateStore(dir);
+        for (const o of ops) {
+          const item = { type: 'directory', host: 'local', id: `/data/${o.id}`, ...(o.detail === undefined ? {} : { detail: { n: o.detail } }) };
+          if (o.forget) store.forgetInventory('UnifiedNamespace', o.resource, item);
+          else await store.recordInventory('UnifiedNamespace', o.resource, item);
+        }
+        const inMemory = ['a', 'b'].map((r) => store.listInventory('UnifiedNamespace', r));
+        store.close();
+        store = new StateStore(dir);
+        expect(['a', 'b'].map((r) => store.listInventory('UnifiedNamespace', r))).toEqual(inMemory);
+        store.close();
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -107,8 +107,6 @@ export class StateStore {
   private pending: Array<() => void> = [];
   /** Inventory records and forgets, in order; committed first in the next transaction. */
   private pendingInventory: Array<() => void> = [];
-  /** `kind/name` of the resources with inventory changes in pendingInventory. */
-  private pendingInventoryKeys = new Set<string>();
   /** Callers of recordInventory waiting for their record to be on disk. */
   private durableWaiters: Array<{ resolve(): void; reject(err: unknown): void }> = [];
   private afterCommitCallbacks: Array<() => void> = [];
@@ -122,11 +120,15 @@ export class StateStore {
   private commitError: unknown;
   /**
    * The writing store is the only writer (the state lock), so what it read or wrote stays true: status bodies and
-   * inventories are kept in memory, read from SQLite once per resource. A read-only store (another process) keeps
+   * inventories are kept in memory (inventories read from SQLite in one query, then kept as recorded and forgotten). A read-only store (another process) keeps
    * nothing.
    */
   private readonly statusBodies: Map<string, string> | undefined;
-  private readonly inventories: Map<string, readonly InventoryItem[]> | undefined;
+  /** The writing store's statuses as last parsed from `statusBodies` (frozen). */
+  private readonly statusObjects: Map<string, ResourceStatus> | undefined;
+  private readonly inventories: Map<string, InventoryEntry[]> | undefined;
+  /** Frozen item lists of `inventories`, made when asked for. */
+  private readonly inventoryViews = new Map<string, readonly InventoryItem[]>();
   private readonly resourceRows: Map<string, ResourceRow> | undefined;
   private resourceRowsLoaded = false;
   /** The writing store's latest event and event count per resource (read once): a repeat is found without a query. */
@@ -152,6 +154,7 @@ export class StateStore {
     this.database.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       this.statusBodies = new Map();
+      this.statusObjects = new Map();
       this.inventories = new Map();
       this.eventTails = new Map();
       this.resourceRows = new Map();
@@ -196,7 +199,6 @@ export class StateStore {
     const writes = this.pending;
     const callbacks = this.afterCommitCallbacks;
     this.pendingInventory = [];
-    this.pendingInventoryKeys = new Set();
     this.durableWaiters = [];
     this.pendingStatus = new Map();
     this.pendingCache = new Map();
@@ -346,7 +348,7 @@ export class StateStore {
   /** Forget a resource entirely (after finalize, or prune disabled). Events stay for `describe` history. */
   deleteResource(kind: string, name: string): void {
     if (this.pendingInventory.length > 0) this.commit();
-    for (const pending of [this.pendingStatus, this.pendingCache, this.statusBodies, this.inventories, this.resourceRows]) pending?.delete(`${kind}/${name}`);
+    for (const pending of [this.pendingStatus, this.pendingCache, this.statusBodies, this.statusObjects, this.inventories, this.inventoryViews, this.resourceRows]) pending?.delete(`${kind}/${name}`);
     this.setSynchronous('FULL');
     this.database.transaction(() => {
       for (const table of ['resources', 'status', 'inventory', 'cache']) this.sql(`DELETE FROM ${table} WHERE kind = ? AND name = ?`).run(kind, name);
@@ -358,12 +360,18 @@ export class StateStore {
 
   getStatus(kind: string, name: string): ResourceStatus {
     const key = `${kind}/${name}`;
+    const parsed = this.statusObjects?.get(key);
+    if (parsed) return { ...parsed };
     let body = this.statusBodies?.get(key);
     if (body === undefined) {
       body = (this.sql('SELECT body FROM status WHERE kind = ? AND name = ?').get(kind, name) as { body: string } | undefined)?.body ?? '{}';
       this.statusBodies?.set(key, body);
     }
-    return { ...emptyStatus(), ...(JSON.parse(body) as Partial<ResourceStatus>) };
+    const status: ResourceStatus = { ...emptyStatus(), ...(JSON.parse(body) as Partial<ResourceStatus>) };
+    if (!this.statusObjects) return status;
+    // Parsed once per write, shared frozen (a caller builds the next status, it never changes this one in place).
+    this.statusObjects.set(key, deepFreeze(status));
+    return { ...status };
   }
 
   putStatus(kind: string, name: string, status: ResourceStatus): void {
@@ -371,6 +379,7 @@ export class StateStore {
     const body = JSON.stringify(redactDeep(status));
     this.pendingStatus.set(key, { kind, name, body });
     this.statusBodies?.set(key, body);
+    this.statusObjects?.delete(key);
     this.scheduleCommit();
     if (this.changes.active) this.changes.emit({ type: 'status', kind, name });
   }
@@ -380,49 +389,47 @@ export class StateStore {
   /** The resource's inventory, frozen (shared between callers: copy before changing). */
   listInventory(kind: string, name: string): readonly InventoryItem[] {
     const key = `${kind}/${name}`;
-    if (this.pendingInventoryKeys.has(key)) this.commit();
-    if (this.inventories && !this.inventoriesLoaded) this.loadInventories();
-    let items = this.inventories?.get(key);
-    if (!items) {
-      const rows = this.sql('SELECT type, host, id, detail FROM inventory WHERE kind = ? AND name = ? ORDER BY created_at, type, id').all(kind, name) as Array<{
-        type: string;
-        host: string;
-        id: string;
-        detail: string | null;
-      }>;
-      items = deepFreeze(rows.map((r) => ({ type: r.type, host: r.host, id: r.id, ...(r.detail ? { detail: JSON.parse(r.detail) } : {}) })));
-      this.inventories?.set(key, items);
+    if (!this.inventories) {
+      // A read-only store (another process): what is on disk now.
+      const rows = this.sql('SELECT type, host, id, detail, created_at FROM inventory WHERE kind = ? AND name = ? ORDER BY created_at, type, id').all(kind, name) as InventoryRow[];
+      return deepFreeze(rows.map((r) => inventoryEntry(r).item));
     }
-    return items;
+    this.loadInventories();
+    let view = this.inventoryViews.get(key);
+    if (!view) {
+      view = Object.freeze((this.inventories.get(key) ?? []).map((e) => e.item));
+      this.inventoryViews.set(key, view);
+    }
+    return view;
   }
 
   /**
-   * The writing store reads every inventory in one query at its first use (a cold start asked once per resource);
-   * resources without any get an empty list.
+   * The writing store reads every inventory in one query at its first use (a cold start asked once per resource),
+   * and from then on keeps it in memory as it records and forgets (it is the only writer), in the order SQLite
+   * gives (when recorded, then type and id).
    */
   private loadInventories(): void {
+    if (this.inventoriesLoaded) return;
     this.inventoriesLoaded = true;
-    const rows = this.sql('SELECT kind, name, type, host, id, detail FROM inventory ORDER BY created_at, type, id').all() as Array<{
-      kind: string;
-      name: string;
-      type: string;
-      host: string;
-      id: string;
-      detail: string | null;
-    }>;
-    const byKey = new Map<string, InventoryItem[]>();
+    const rows = this.sql('SELECT kind, name, type, host, id, detail, created_at FROM inventory ORDER BY created_at, type, id').all() as Array<
+      InventoryRow & { kind: string; name: string }
+    >;
     for (const r of rows) {
       const key = `${r.kind}/${r.name}`;
-      if (this.inventories!.has(key) || this.pendingInventoryKeys.has(key)) continue;
-      let items = byKey.get(key);
-      if (!items) byKey.set(key, (items = []));
-      items.push({ type: r.type, host: r.host, id: r.id, ...(r.detail ? { detail: JSON.parse(r.detail) } : {}) });
+      let entries = this.inventories!.get(key);
+      if (!entries) this.inventories!.set(key, (entries = []));
+      entries.push(inventoryEntry(r));
     }
-    for (const [key, items] of byKey) this.inventories!.set(key, deepFreeze(items));
-    for (const row of this.loadResourceRows().values()) {
-      const key = `${row.kind}/${row.name}`;
-      if (!this.inventories!.has(key) && !this.pendingInventoryKeys.has(key)) this.inventories!.set(key, EMPTY_INVENTORY);
-    }
+  }
+
+  /** Changes the writing store's copy of a resource's inventory (after loadInventories). */
+  private updateInventory(key: string, change: (entries: InventoryEntry[]) => InventoryEntry[]): void {
+    if (!this.inventories) return;
+    this.loadInventories();
+    const next = change(this.inventories.get(key) ?? []);
+    if (next.length === 0) this.inventories.delete(key);
+    else this.inventories.set(key, next);
+    this.inventoryViews.delete(key);
   }
 
   /**
@@ -430,10 +437,15 @@ export class StateStore {
    * describes). Records that several resources make in the same turn share one commit: one fsync, not one each.
    */
   recordInventory(kind: string, name: string, item: InventoryItem): Promise<void> {
-    this.inventories?.delete(`${kind}/${name}`);
-    this.pendingInventoryKeys.add(`${kind}/${name}`);
     const detail = item.detail ? JSON.stringify(item.detail) : null;
     const at = new Date().toISOString();
+    this.updateInventory(`${kind}/${name}`, (entries) => {
+      const same = entries.findIndex((e) => sameItem(e.item, item));
+      const row: InventoryRow = { type: item.type, host: item.host, id: item.id, detail, created_at: same >= 0 ? entries[same]!.at : at };
+      const next = entries.filter((_, i) => i !== same);
+      next.push(inventoryEntry(row));
+      return next.sort(byRecordOrder);
+    });
     this.pendingInventory.push(() =>
       this.sql(
         `INSERT INTO inventory (kind, name, type, host, id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -453,8 +465,7 @@ export class StateStore {
    * lost cannot).
    */
   forgetInventory(kind: string, name: string, item: Pick<InventoryItem, 'type' | 'host' | 'id'>): void {
-    this.inventories?.delete(`${kind}/${name}`);
-    this.pendingInventoryKeys.add(`${kind}/${name}`);
+    this.updateInventory(`${kind}/${name}`, (entries) => entries.filter((e) => !sameItem(e.item, item)));
     this.pendingInventory.push(() =>
       this.sql('DELETE FROM inventory WHERE kind = ? AND name = ? AND type = ? AND host = ? AND id = ?').run(kind, name, item.type, item.host, item.id),
     );
@@ -537,7 +548,30 @@ export class StateStore {
   }
 }
 
-const EMPTY_INVENTORY: readonly InventoryItem[] = Object.freeze([]);
+interface InventoryRow {
+  type: string;
+  host: string;
+  id: string;
+  detail: string | null;
+  created_at: string;
+}
+
+/** An inventory item as the writing store keeps it: frozen, with when it was first recorded (for SQLite's order). */
+interface InventoryEntry {
+  item: InventoryItem;
+  at: string;
+}
+
+function inventoryEntry(r: InventoryRow): InventoryEntry {
+  return { item: deepFreeze({ type: r.type, host: r.host, id: r.id, ...(r.detail ? { detail: JSON.parse(r.detail) as unknown } : {}) }) as InventoryItem, at: r.created_at };
+}
+
+const sameItem = (a: Pick<InventoryItem, 'type' | 'host' | 'id'>, b: Pick<InventoryItem, 'type' | 'host' | 'id'>) => a.type === b.type && a.host === b.host && a.id === b.id;
+
+/** SQLite's `ORDER BY created_at, type, id`. */
+function byRecordOrder(a: InventoryEntry, b: InventoryEntry): number {
+  return a.at < b.at ? -1 : a.at > b.at ? 1 : a.item.type < b.item.type ? -1 : a.item.type > b.item.type ? 1 : a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0;
+}
 
 /** Freezes a JSON value through and through: what the store hands out is shared, never changed in place. */
 function deepFreeze<T>(value: T): T {

@@ -29,6 +29,8 @@
  *   (`linked`, `EXDEV`, `EPERM`): every folder opened and checked as chmod's, a leftover NAME removed from each,
  *   NAME created in the first (O_CREAT|O_EXCL|O_NOFOLLOW, 0600), linked into each other folder not seen yet (by
  *   inode), every name made removed again whatever happens; all through the handles.
+ * - `kill PID`: SIGKILL to a process this user started over the connection (a watch stream being replaced: one
+ *   request instead of an exec of `kill`; gone already: OK).
  * Stats are `RAWMODE_HEX UID GID SIZE MTIME DEV INO NLINK RDEVMAJOR_HEX RDEVMINOR_HEX` (file-stat.ts parses them).
  */
 import { HELPER_FILE_OPS, MAX_HELPER_FILE_BYTES } from './ssh-helper-files-script.js';
@@ -182,6 +184,12 @@ my %ops = (
     entryname($name);
     my ($h) = checked_folder($root, $within, $path, $dev, $ino);
     unlink_in($h, $name);
+    return '';
+  },
+  kill => sub {
+    my ($pid) = @_;
+    die ['EINVAL', 'not a process id'] unless $pid =~ /^[1-9][0-9]{0,9}$/ && $pid > 1;
+    kill('KILL', $pid) or $!{ESRCH} or fail('kill');
     return '';
   },
   probe => sub {

@@ -25,6 +25,9 @@ interface Pending {
   reject(err: HostError): void;
 }
 
+/** Ops that only read: identical ones in one tick are sent once (see HelperProcess.sharedReads). */
+const READ_ONLY_OPS: ReadonlySet<string> = new Set(['stat', 'read', 'readdir', 'mountpoint', 'resolve']);
+
 /** One running helper process. */
 class HelperProcess {
   private readonly pending = new Map<number, Pending>();
@@ -33,6 +36,14 @@ class HelperProcess {
   private stderr = '';
   /** Request lines of this tick, not yet written. */
   private outgoing: string[] = [];
+  /**
+   * The read-only requests of this tick by their words (the id of the one that is sent): an identical one made in
+   * the same tick shares its answer (a hundred containers on a host stat /dev/net/tun in the same pass). A request
+   * that changes something ends the sharing: a read queued after it is sent again, so it reads what it changed.
+   */
+  private sharedReads = new Map<string, number>();
+  /** Ids waiting for the answer of another id's identical read. */
+  private followers = new Map<number, number[]>();
   private pid: number | undefined;
   private channel: ClientChannel | undefined;
   private exitCode: number | undefined;
@@ -42,6 +53,7 @@ class HelperProcess {
   constructor(
     private readonly connection: SshConnection,
     private readonly hostName: string,
+    private readonly onRequestSent: () => void = () => {},
   ) {
     this.started = connection.openExec(pidReportingCommand(['perl', '-e', HELPER_SCRIPT]), (channel, release) => this.attach(channel, release), true);
     this.started.catch(() => (this.dead = true));
@@ -89,14 +101,18 @@ class HelperProcess {
 
   private answer(line: string): void {
     const [id, status, ...rest] = line.split(' ');
-    const pending = this.pending.get(Number(id));
-    if (!pending) return;
-    this.pending.delete(Number(id));
+    const ids = [Number(id), ...(this.followers.get(Number(id)) ?? [])];
+    this.followers.delete(Number(id));
     const bytes = (b64: string | undefined) => Buffer.from(b64 ?? '', 'base64');
-    if (status === 'OK') pending.resolve(bytes(rest[0]));
-    else {
-      const code = rest[0] ?? 'EIO';
-      pending.reject(new HostError(CODES.has(code) ? (code as HostErrorCode) : 'EIO', bytes(rest[1]).toString('utf8') || code, this.hostName));
+    for (const each of ids) {
+      const pending = this.pending.get(each);
+      if (!pending) continue; // timed out meanwhile
+      this.pending.delete(each);
+      if (status === 'OK') pending.resolve(bytes(rest[0]));
+      else {
+        const code = rest[0] ?? 'EIO';
+        pending.reject(new HostError(CODES.has(code) ? (code as HostErrorCode) : 'EIO', bytes(rest[1]).toString('utf8') || code, this.hostName));
+      }
     }
   }
 
@@ -107,13 +123,28 @@ class HelperProcess {
   send(id: number, words: readonly HelperWord[], pending: Pending): void {
     this.pending.set(id, pending);
     const encoded = words.map((w) => (typeof w === 'string' ? Buffer.from(w, 'utf8') : w).toString('base64'));
-    this.outgoing.push(`${id} ${encoded.join(' ')}\n`);
+    const request = encoded.join(' ');
+    if (typeof words[0] === 'string' && READ_ONLY_OPS.has(words[0])) {
+      const first = this.sharedReads.get(request);
+      if (first !== undefined) {
+        const list = this.followers.get(first);
+        if (list) list.push(id);
+        else this.followers.set(first, [id]);
+        return;
+      }
+      this.sharedReads.set(request, id);
+    } else {
+      this.sharedReads.clear();
+    }
+    this.outgoing.push(`${id} ${request}\n`);
+    this.onRequestSent();
     if (this.outgoing.length === 1) setImmediate(() => this.flushOutgoing());
   }
 
   private flushOutgoing(): void {
     const lines = this.outgoing;
     this.outgoing = [];
+    this.sharedReads.clear();
     if (lines.length > 0 && !this.dead) this.channel!.write(lines.join(''));
   }
 
@@ -132,6 +163,11 @@ class HelperProcess {
 export class RemoteHelper {
   private process: HelperProcess | undefined;
   private nextId = 1;
+  /** Request lines written to the helper so far (identical reads of a tick count once). */
+  get requestsSent(): number {
+    return this.sent;
+  }
+  private sent = 0;
 
   constructor(
     private readonly connection: SshConnection,
@@ -154,7 +190,7 @@ export class RemoteHelper {
       new HostError(code, `${operation} ${hostPath}: ${detail}`, this.hostName, hostPath, { cause });
     let proc = this.process;
     if (!proc || proc.dead) {
-      proc = new HelperProcess(this.connection, this.hostName);
+      proc = new HelperProcess(this.connection, this.hostName, () => this.sent++);
       this.process = proc;
     }
     const id = this.nextId++;

@@ -73,7 +73,13 @@ export class SshWatchHub {
   /** Bumped when registrations change; with `armed`, says whether `index` is current. */
   private registrationsVersion = 0;
   private index:
-    | { armed: Map<string, ArmedPath>; version: number; byPath: Map<string, Array<{ r: Registration; t: WatchTarget }>>; byAnchor: Map<string, Array<{ r: Registration; t: WatchTarget }>> }
+    | {
+        armed: Map<string, ArmedPath>;
+        version: number;
+        byPath: Map<string, Array<{ r: Registration; t: WatchTarget }>>;
+        byAnchor: Map<string, Array<{ r: Registration; t: WatchTarget }>>;
+        byMissingAnchor: Map<string, Array<{ r: Registration; t: WatchTarget }>>;
+      }
     | undefined;
 
   constructor(private readonly deps: SshWatchDeps) {
@@ -267,7 +273,7 @@ export class SshWatchHub {
     const kind = kindOf(event.events);
     const selfGone = event.events.some((e) => SELF_GONE.has(e));
     let rearm = false;
-    for (const { r, t } of this.candidatesFor(event.path)) {
+    for (const { r, t } of this.candidatesFor(event.path, selfGone)) {
       if (!this.registrations.has(r)) continue;
       const armed = this.armed.get(t.realPath);
       if (!armed) continue;
@@ -290,13 +296,16 @@ export class SshWatchHub {
 
   /**
    * The registered targets an event at `path` can concern (the path itself, a watched folder it is in, a missing
-   * path anchored at its folder or at it), from an index by real path and by anchor, so that an event costs the
-   * targets it touches, not every target of the host (a thousand resources on a host, several events per write).
+   * path anchored at its folder, and when a watched folder itself went away, whatever is anchored at it), from an
+   * index by real path and by anchor, so that an event costs the targets it touches, not every target of the host:
+   * an existing file is anchored at its folder too, and a hundred configs in /etc/pve/lxc made every event there
+   * look at all hundred (a thousand resources, several events per write).
    */
-  private candidatesFor(path: string): Array<{ r: Registration; t: WatchTarget }> {
+  private candidatesFor(path: string, selfGone: boolean): Array<{ r: Registration; t: WatchTarget }> {
     if (!this.index || this.index.armed !== this.armed || this.index.version !== this.registrationsVersion) {
       const byPath = new Map<string, Array<{ r: Registration; t: WatchTarget }>>();
       const byAnchor = new Map<string, Array<{ r: Registration; t: WatchTarget }>>();
+      const byMissingAnchor = new Map<string, Array<{ r: Registration; t: WatchTarget }>>();
       const add = (map: typeof byPath, key: string, entry: { r: Registration; t: WatchTarget }) => {
         const list = map.get(key);
         if (list) list.push(entry);
@@ -305,16 +314,19 @@ export class SshWatchHub {
       for (const r of this.registrations) {
         for (const t of r.targets) {
           add(byPath, t.realPath, { r, t });
-          const anchor = this.armed.get(t.realPath)?.anchor;
-          if (anchor !== undefined) add(byAnchor, anchor, { r, t });
+          const armed = this.armed.get(t.realPath);
+          if (armed === undefined) continue;
+          add(byAnchor, armed.anchor, { r, t });
+          if (armed.kind === '-') add(byMissingAnchor, armed.anchor, { r, t });
         }
       }
-      this.index = { armed: this.armed, version: this.registrationsVersion, byPath, byAnchor };
+      this.index = { armed: this.armed, version: this.registrationsVersion, byPath, byAnchor, byMissingAnchor };
     }
     const parent = posix.dirname(path);
     const seen = new Set<WatchTarget>();
     const out: Array<{ r: Registration; t: WatchTarget }> = [];
-    for (const list of [this.index.byPath.get(path), this.index.byPath.get(parent), this.index.byAnchor.get(parent), this.index.byAnchor.get(path)]) {
+    const lists = [this.index.byPath.get(path), this.index.byPath.get(parent), this.index.byMissingAnchor.get(parent), selfGone ? this.index.byAnchor.get(path) : undefined];
+    for (const list of lists) {
       for (const entry of list ?? []) {
         if (seen.has(entry.t)) continue;
         seen.add(entry.t);

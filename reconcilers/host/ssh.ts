@@ -126,7 +126,11 @@ export class SshHost implements Host {
       forcePolling: opts.forcePolling ?? false,
       pollIntervalMs: opts.pollIntervalMs ?? 2000,
       openStream: (realPaths, attach) => this.connection.openExec(shellCommand(['sh', '-c', WATCH_SCRIPT, 'sh', ...realPaths]), attach, true),
-      killRemote: (pid) => killRemote(this.connection, pid, false),
+      // Through the helper (one request), else in an exec of its own.
+      killRemote: (pid) => this.helper.call('kill', [String(pid)], 'kill', `pid ${pid}`).then(
+        () => undefined,
+        () => killRemote(this.connection, pid, false),
+      ),
       statMany: (targets) => Promise.all(targets.map((t) => this.stats.stat(t.realPath, t.hostPath, true))),
     });
   }

@@ -83,6 +83,24 @@ sshd.describe('SshHost against a real sshd', () => {
       await rm(realRoot, { recursive: true, force: true });
     });
 
+    it('identical reads of one tick are asked once; a read queued after a write in the same tick reads what it wrote', async () => {
+      await host.mkdir('/dev/net', { recursive: true });
+      await host.writeFileAtomic('/dev/net/probe', 'one\n');
+      const helper = (host as unknown as { helper: { requestsSent: number } }).helper;
+      const before = helper.requestsSent;
+      const stats = await Promise.all(Array.from({ length: 50 }, () => host.stat('/dev/net/probe')));
+      expect(helper.requestsSent - before).toBe(1);
+      expect(new Set(stats.map((s) => JSON.stringify(s))).size).toBe(1);
+      expect(stats[0]).toMatchObject({ type: 'file', size: 4 });
+      const [first, , second, third] = await Promise.all([
+        host.readFile('/dev/net/probe'),
+        host.writeFileAtomic('/dev/net/probe', 'two\n'),
+        host.readFile('/dev/net/probe'),
+        host.readFile('/dev/net/probe'),
+      ]);
+      expect([first.toString(), second.toString(), third.toString()]).toEqual(['one\n', 'two\n', 'two\n']);
+    });
+
     it('acts through the remote helper only: no SFTP session is ever opened', async () => {
       await host.mkdir('/etc/pve/lxc', { recursive: true });
       await host.writeFileAtomic('/etc/pve/lxc/100.conf', 'arch: amd64\n', { expected: null });
