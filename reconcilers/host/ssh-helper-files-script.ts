@@ -22,7 +22,8 @@
  *   through an O_NOFOLLOW handle in that folder (ECONFLICT otherwise; a symlink there is never followed). A temp
  *   file `NAME.tmp.PID.RANDOM` is created O_CREAT|O_EXCL|O_NOFOLLOW in the folder (0600, or 0666 under the umask
  *   with KEEPMODE), written, fchown'd and fchmod'ed (MODE/UID/GID, empty: the current file's, else 0644 and the
- *   writer's), fsync'd, renamed over NAME within the folder, and the folder fsync'd (FSYNC); the temp file is
+ *   writer's), fsync'd, renamed over NAME within the folder, and the folder fsync'd (FSYNC: once per batch, before
+ *   any answer of the batch is written); the temp file is
  *   removed on any failure. Answers the stat line of the file written, taken through its handle after the rename.
  * - `write-locked ROOT LOCK PATH DATA EXPECT` → `written STATLINE` or `busy`: `write` (KEEPMODE, FSYNC, under umask 027, so
  *   0640 like pct's own writes) while holding flock(2) on the lock file LOCK (made, with its folders, if missing),
@@ -254,7 +255,8 @@ $ops{write} = sub {
   # The file written, as it is after the rename (through its own handle, not the name): its watch event is an echo.
   my @ws = Time::HiRes::stat($t);
   close($t);
-  $dir->sync if $fsync eq '1';
+  # The folder is fsync'd once for the whole batch, before the answers leave (SERVE).
+  if ($fsync eq '1') { my @ds = stat($dir); $DIRSYNC{"$ds[0]:$ds[1]"} //= $dir if @ds; }
   return @ws ? statline(@ws) : '';
 };
 $ops{'write-locked'} = sub {
