@@ -163,6 +163,11 @@ class HelperProcess {
 export class RemoteHelper {
   private process: HelperProcess | undefined;
   private nextId = 1;
+  /** True while a helper process runs (or is starting). */
+  get running(): boolean {
+    return this.process !== undefined && !this.process.dead;
+  }
+
   /** Request lines written to the helper so far (identical reads of a tick count once). */
   get requestsSent(): number {
     return this.sent;

@@ -38,9 +38,13 @@ interface Registration {
 }
 
 const BACKOFF_MS = [100, 250, 1000, 2500, 5000, 10_000];
-/** How long path changes are gathered before the stream is restarted for them, and the longest a change waits. */
-const REARM_GATHER_MS = 100;
-const REARM_GATHER_MAX_MS = 500;
+/**
+ * How long path changes are gathered before the stream is restarted for them, and the longest a change waits: a
+ * UnifiedNamespace creates its tree a level at a time (tens of ms apart under load), and each restart is an exec
+ * of inotifywait with every path of the host; the stream running meanwhile keeps watching what it has.
+ */
+const REARM_GATHER_MS = 250;
+const REARM_GATHER_MAX_MS = 1000;
 const SELF_GONE = new Set(['DELETE_SELF', 'MOVE_SELF', 'UNMOUNT', 'IGNORED']);
 
 function kindOf(events: string[]): WatchEvent['kind'] {

@@ -126,11 +126,14 @@ export class SshHost implements Host {
       forcePolling: opts.forcePolling ?? false,
       pollIntervalMs: opts.pollIntervalMs ?? 2000,
       openStream: (realPaths, attach) => this.connection.openExec(shellCommand(['sh', '-c', WATCH_SCRIPT, 'sh', ...realPaths]), attach, true),
-      // Through the helper (one request), else in an exec of its own.
-      killRemote: (pid) => this.helper.call('kill', [String(pid)], 'kill', `pid ${pid}`).then(
-        () => undefined,
-        () => killRemote(this.connection, pid, false),
-      ),
+      // Through the running helper (one request), else in an exec of its own (never a helper started for it).
+      killRemote: (pid) =>
+        this.helper.running
+          ? this.helper.call('kill', [String(pid)], 'kill', `pid ${pid}`).then(
+              () => undefined,
+              () => killRemote(this.connection, pid, false),
+            )
+          : killRemote(this.connection, pid, false),
       statMany: (targets) => Promise.all(targets.map((t) => this.stats.stat(t.realPath, t.hostPath, true))),
     });
   }
