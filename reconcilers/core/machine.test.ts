@@ -96,6 +96,12 @@ describe('reconcile machine', () => {
     expect(snap.context.outcome).toMatchObject({ result: 'stalled', reason: 'InvalidSpec', message: 'spec.value: must be >= 0' });
     actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: -1 }, 'g1') });
     expect(actor.getSnapshot().value).toBe('stalled');
+    expect(actor.getSnapshot().context.outcome).toMatchObject({ result: 'unchanged' });
+    // A new generation that is still invalid (or a forced run) is looked at: stalled again, for that generation, no effect run.
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: -2 }, 'g1b'), force: true });
+    expect(actor.getSnapshot().value).toBe('stalled');
+    expect(actor.getSnapshot().context).toMatchObject({ stalledGeneration: 'g1b', outcome: { result: 'stalled', reason: 'InvalidSpec', generation: 'g1b' } });
+    expect(world.value).toBe(0);
     actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 2 }, 'g2') });
     snap = await waitFor(actor, settled);
     expect(snap.value).toBe('ready');

@@ -1,7 +1,7 @@
 /**
  * The reconcile machine (xstate v5): one actor per resource, living as long as the resource does.
  *
- *   idle ─RECONCILE→ running[validating → observing → planning → (applying → confirming)? → verifying] → ready
+ *   idle ─RECONCILE→ (invalid spec: stalled) running[observing → planning → (applying → confirming)? → verifying] → ready
  *   errors → failed (the work queue schedules the retry with backoff) · StalledError/invalid spec → stalled,
  *   which ignores RECONCILE until the generation changes (or a forced reconcile) · SUSPEND/RESUME ·
  *   DELETE (from anywhere, aborting a run in flight) → finalizing → deleted.
@@ -89,6 +89,12 @@ const FAIL = [
   { target: '#reconcile.failed', actions: 'failWith' },
 ] as const;
 
+/** A RECONCILE that may start a run: a spec that does not validate stalls at once instead (no effect runs). */
+const START_RUN = [
+  { guard: 'specInvalid', target: '#reconcile.stalled', actions: ['takeEnv', 'stallInvalid'] },
+  { target: 'running', actions: 'takeEnv' },
+] as const;
+
 export const reconcileMachine = setup({
   types: {
     context: {} as ReconcileMachineContext,
@@ -109,7 +115,8 @@ export const reconcileMachine = setup({
     mayLeaveStall: ({ context, event }) =>
       event.type === 'RECONCILE' &&
       (event.force === true || event.drifted === true || event.env.ctx.resource.generation !== context.stalledGeneration),
-    specInvalid: ({ context }) => invalidProblems(context.env!).length > 0,
+    /** The RECONCILE's spec does not validate (checked on the event: the run then never starts). */
+    specInvalid: ({ event }) => event.type === 'RECONCILE' && invalidProblems(event.env).length > 0,
     errorIsStalled: ({ context, event }) => isStalledError((event as { error?: unknown }).error ?? context.planError),
     planFailed: ({ context }) => context.planError !== null,
     hasChanges: ({ context }) => (context.plan?.changes.length ?? 0) > 0,
@@ -197,14 +204,11 @@ export const reconcileMachine = setup({
   },
   states: {
     idle: {
-      on: { RECONCILE: { target: 'running', actions: 'takeEnv' } },
+      on: { RECONCILE: START_RUN },
     },
     running: {
-      initial: 'validating',
+      initial: 'observing',
       states: {
-        validating: {
-          always: [{ guard: 'specInvalid', target: '#reconcile.stalled', actions: 'stallInvalid' }, { target: 'observing' }],
-        },
         observing: {
           invoke: {
             src: 'observe',
@@ -257,14 +261,15 @@ export const reconcileMachine = setup({
       },
     },
     ready: {
-      on: { RECONCILE: { target: 'running', actions: 'takeEnv' } },
+      on: { RECONCILE: START_RUN },
     },
     failed: {
-      on: { RECONCILE: { target: 'running', actions: 'takeEnv' } },
+      on: { RECONCILE: START_RUN },
     },
     stalled: {
       on: {
         RECONCILE: [
+          { guard: and(['mayLeaveStall', 'specInvalid']), target: '#reconcile.stalled', actions: ['takeEnv', 'stallInvalid'] },
           { guard: 'mayLeaveStall', target: 'running', actions: 'takeEnv' },
           { actions: 'unchanged' },
         ],
