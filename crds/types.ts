@@ -446,6 +446,84 @@ export interface VpnDependent {
   networkMode?: string;
   /** Not allowed: a dependent joins no network of its own (that would bypass the kill switch). */
   networks?: string[];
+  /**
+   * When the image is pulled (compose `pull_policy`): `missing` (the default) pulls it only when the Docker host
+   * lacks it, and a container keeps running on the image it was created from even when the tag later points to
+   * another; `always` pulls before every create and recreate (falling back to the local image when the registry
+   * cannot be reached), and a new image id under the same tag (a `docker pull` or a re-tag on the Docker host) is a
+   * change: the container is recreated on it, keeping its volumes.
+   */
+  pull?: 'missing' | 'always';
+  /**
+   * The command (compose `command`), replacing the image's CMD: the program and its arguments, one item each (e.g.
+   * [--webui-port, "8080"]); no shell is involved.
+   */
+  command?: string[];
+  /**
+   * The entrypoint (compose `entrypoint`), replacing the image's ENTRYPOINT, one item per argument; an empty list
+   * clears the image's entrypoint (compose `entrypoint: ""`).
+   */
+  entrypoint?: string[];
+  /** The user the process runs as (compose `user`), `USER[:GROUP]`, by name or number (e.g. "1000:1000"). */
+  user?: string;
+  /** The working directory of the process (compose `working_dir`), an absolute path in the container. */
+  workingDir?: string;
+  /**
+   * Docker labels on the container (compose `labels`). Keys starting with `dev.homeostat.` are homeostat's own
+   * (owner, role, spec hashes) and may not be set here.
+   */
+  labels?: Record<string, string>;
+  /**
+   * How long Docker waits after SIGTERM before it kills the process (compose `stop_grace_period`), whenever the
+   * container is stopped, restarted or recreated, by homeostat or by hand. A duration such as 30s, from 1s to 1h,
+   * rounded up to whole seconds (Docker counts seconds); Docker's 10s when omitted. An app whose PID 1 ignores
+   * SIGTERM holds every heal this long.
+   */
+  stopGracePeriod?: string;
+  /**
+   * Docker's restart policy (compose `restart`): no, always, on-failure[:MAX_RETRIES] or unless-stopped;
+   * unless-stopped when omitted.
+   */
+  restart?: string;
+  /**
+   * Linux capabilities added (compose `cap_add`), e.g. [SYS_ADMIN] (CAP_ prefix optional). The gateway always has
+   * NET_ADMIN.
+   */
+  capAdd?: string[];
+  /** Linux capabilities dropped (compose `cap_drop`), e.g. [ALL] or [MKNOD]. */
+  capDrop?: string[];
+  /**
+   * Host devices made available (compose `devices`), `HOST[:CONTAINER][:PERMISSIONS]` with permissions from r, w, m
+   * (rwm when omitted), e.g. /dev/dri:/dev/dri. The gateway always has /dev/net/tun.
+   */
+  devices?: string[];
+  /**
+   * tmpfs mounts (compose `tmpfs`), `PATH[:OPTIONS]` with mount options as for mount -t tmpfs (e.g. /tmp or
+   * /run:size=64m,mode=1777).
+   */
+  tmpfs?: string[];
+  /** Mount the container's root filesystem read-only (compose `read_only`). */
+  readOnly?: boolean;
+  /**
+   * The size of /dev/shm (compose `shm_size`): a number of bytes with an optional unit b, k, m or g (e.g. 256m);
+   * Docker's 64m when omitted.
+   */
+  shmSize?: string;
+  /**
+   * Resource limits (compose `ulimits`), by name (nofile, nproc, memlock, core, ...), each `{ soft, hard }`
+   * (compose's one-number form `nproc: 65535` is `{ soft: 65535, hard: 65535 }`). -1 means unlimited.
+   */
+  ulimits?: Record<string, VpnUlimit>;
+  /**
+   * The container's healthcheck (compose `healthcheck`), replacing the image's. On the gateway, the dependents wait
+   * for it to report healthy.
+   */
+  healthcheck?: VpnHealthcheck;
+  /**
+   * Not allowed: Docker refuses sysctls on a container in another's network namespace; set them on the gateway (they
+   * apply to its dependents too). Accepted by the schema only so that the resource can say why.
+   */
+  sysctls?: Record<string, string>;
   /** Deliver the VPN's forwarded port to this app whenever it changes. */
   portForwarding?: VpnPortForwarding;
 }
@@ -476,6 +554,109 @@ export interface VpnGateway {
    * @default {}
    */
   controlServer: VpnControlServer;
+  /**
+   * When the image is pulled (compose `pull_policy`): `missing` (the default) pulls it only when the Docker host
+   * lacks it, and a container keeps running on the image it was created from even when the tag later points to
+   * another; `always` pulls before every create and recreate (falling back to the local image when the registry
+   * cannot be reached), and a new image id under the same tag (a `docker pull` or a re-tag on the Docker host) is a
+   * change: the container is recreated on it, keeping its volumes.
+   */
+  pull?: 'missing' | 'always';
+  /**
+   * The command (compose `command`), replacing the image's CMD: the program and its arguments, one item each (e.g.
+   * [--webui-port, "8080"]); no shell is involved.
+   */
+  command?: string[];
+  /**
+   * The entrypoint (compose `entrypoint`), replacing the image's ENTRYPOINT, one item per argument; an empty list
+   * clears the image's entrypoint (compose `entrypoint: ""`).
+   */
+  entrypoint?: string[];
+  /** The user the process runs as (compose `user`), `USER[:GROUP]`, by name or number (e.g. "1000:1000"). */
+  user?: string;
+  /** The working directory of the process (compose `working_dir`), an absolute path in the container. */
+  workingDir?: string;
+  /**
+   * Docker labels on the container (compose `labels`). Keys starting with `dev.homeostat.` are homeostat's own
+   * (owner, role, spec hashes) and may not be set here.
+   */
+  labels?: Record<string, string>;
+  /**
+   * How long Docker waits after SIGTERM before it kills the process (compose `stop_grace_period`), whenever the
+   * container is stopped, restarted or recreated, by homeostat or by hand. A duration such as 30s, from 1s to 1h,
+   * rounded up to whole seconds (Docker counts seconds); Docker's 10s when omitted. An app whose PID 1 ignores
+   * SIGTERM holds every heal this long.
+   */
+  stopGracePeriod?: string;
+  /**
+   * Docker's restart policy (compose `restart`): no, always, on-failure[:MAX_RETRIES] or unless-stopped;
+   * unless-stopped when omitted.
+   */
+  restart?: string;
+  /**
+   * Linux capabilities added (compose `cap_add`), e.g. [SYS_ADMIN] (CAP_ prefix optional). The gateway always has
+   * NET_ADMIN.
+   */
+  capAdd?: string[];
+  /** Linux capabilities dropped (compose `cap_drop`), e.g. [ALL] or [MKNOD]. */
+  capDrop?: string[];
+  /**
+   * Host devices made available (compose `devices`), `HOST[:CONTAINER][:PERMISSIONS]` with permissions from r, w, m
+   * (rwm when omitted), e.g. /dev/dri:/dev/dri. The gateway always has /dev/net/tun.
+   */
+  devices?: string[];
+  /**
+   * tmpfs mounts (compose `tmpfs`), `PATH[:OPTIONS]` with mount options as for mount -t tmpfs (e.g. /tmp or
+   * /run:size=64m,mode=1777).
+   */
+  tmpfs?: string[];
+  /** Mount the container's root filesystem read-only (compose `read_only`). */
+  readOnly?: boolean;
+  /**
+   * The size of /dev/shm (compose `shm_size`): a number of bytes with an optional unit b, k, m or g (e.g. 256m);
+   * Docker's 64m when omitted.
+   */
+  shmSize?: string;
+  /**
+   * Resource limits (compose `ulimits`), by name (nofile, nproc, memlock, core, ...), each `{ soft, hard }`
+   * (compose's one-number form `nproc: 65535` is `{ soft: 65535, hard: 65535 }`). -1 means unlimited.
+   */
+  ulimits?: Record<string, VpnUlimit>;
+  /**
+   * The container's healthcheck (compose `healthcheck`), replacing the image's. On the gateway, the dependents wait
+   * for it to report healthy.
+   */
+  healthcheck?: VpnHealthcheck;
+  /**
+   * Kernel parameters in the gateway's namespaces (compose `sysctls`), e.g. net.ipv6.conf.all.disable_ipv6: "0". Its
+   * dependents share its network namespace, so these apply to them too.
+   */
+  sysctls?: Record<string, string>;
+}
+
+/**
+ * The container's healthcheck (compose `healthcheck`), replacing the image's. On the gateway, the dependents wait for
+ * it to report healthy.
+ */
+export interface VpnHealthcheck {
+  /**
+   * What to run: [CMD, program, args...], [CMD-SHELL, "a shell command"], or [NONE] to disable the image's
+   * healthcheck (compose's string form `test: curl -f ...` is [CMD-SHELL, "curl -f ..."]).
+   */
+  test?: string[];
+  /** Time between checks, from 100ms to 24h (Docker's 30s when omitted). */
+  interval?: string;
+  /** How long one check may run before it counts as failed, from 100ms to 24h (Docker's 30s when omitted). */
+  timeout?: string;
+  /**
+   * Time after start during which failures do not count, from 100ms to 24h (compose `start_period`; none when
+   * omitted).
+   */
+  startPeriod?: string;
+  /** Consecutive failures before the container is unhealthy (Docker's 3 when omitted). */
+  retries?: number;
+  /** Disable the image's healthcheck (as test [NONE]). */
+  disable?: boolean;
 }
 
 /**
@@ -511,6 +692,14 @@ export interface VpnLeakProbe {
 export interface VpnPortForwarding {
   /** Set qBittorrent's listening port through its WebUI API. */
   qbittorrent: QbittorrentPortForwarding;
+}
+
+/** Soft and hard limits. */
+export interface VpnUlimit {
+  /** The soft limit. */
+  soft: number;
+  /** The hard limit (at least the soft one). */
+  hard: number;
 }
 
 /** The spec type of each kind. */

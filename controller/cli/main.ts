@@ -92,4 +92,20 @@ withCommon(program.command('prune'))
   .description('confirm a mass deletion the guard is holding')
   .action(async (o: Partial<CommonOptions> & { confirm?: boolean }) => (await commands.askController()).prune(o));
 
+/** `import`: describe what already exists as manifests, printed on stdout (`import host`; `import compose` beside it). */
+const importCommand = program.command('import').description('print manifests that describe what already exists (redirect them into the manifests directory)');
+
+withCommon(importCommand.command('host'))
+  .argument('<HOST>', 'a Host resource in --manifests (or the implicit `local`)')
+  .description('read a Host (container configs, cron lines) and print LxcDevice and StorageKeepalive manifests whose diff is empty; writes nothing on the host')
+  .action(async (host: string, o: Partial<CommonOptions>) => (await commands.importHost()).importHostCommand(host, o));
+
+importCommand
+  .command('compose')
+  .argument('<FILE>', 'a compose file (compose.yaml, docker-compose.yml)')
+  .option('--host <name>', 'spec.host of the manifests: the Host whose Docker engine runs the containers (default: local)')
+  .option('--secrets-dir <dir>', 'where the manifests expect secret values that have no file yet, one file per variable (default: /etc/homeostat/secrets)')
+  .description('convert services that share a VPN gateway (network_mode: service:X or container:X) into VpnSidecar manifests; secrets stay in files')
+  .action(async (file: string, o: { host?: string; secretsDir?: string }) => (await commands.importCompose()).importCompose(file, o));
+
 await program.parseAsync(process.argv);

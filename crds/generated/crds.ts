@@ -1168,6 +1168,219 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
                                 }
                               }
                             }
+                          },
+                          "pull": {
+                            "description": "When the image is pulled (compose `pull_policy`): `missing` (the default) pulls it only when the Docker host lacks it, and a container keeps running on the image it was created from even when the tag later points to another; `always` pulls before every create and recreate (falling back to the local image when the registry cannot be reached), and a new image id under the same tag (a `docker pull` or a re-tag on the Docker host) is a change: the container is recreated on it, keeping its volumes.",
+                            "type": "string",
+                            "enum": [
+                              "missing",
+                              "always"
+                            ]
+                          },
+                          "command": {
+                            "description": "The command (compose `command`), replacing the image's CMD: the program and its arguments, one item each (e.g. [--webui-port, \"8080\"]); no shell is involved.",
+                            "type": "array",
+                            "maxItems": 256,
+                            "items": {
+                              "description": "One argument.",
+                              "type": "string",
+                              "maxLength": 32768
+                            }
+                          },
+                          "entrypoint": {
+                            "description": "The entrypoint (compose `entrypoint`), replacing the image's ENTRYPOINT, one item per argument; an empty list clears the image's entrypoint (compose `entrypoint: \"\"`).",
+                            "type": "array",
+                            "maxItems": 256,
+                            "items": {
+                              "description": "One argument.",
+                              "type": "string",
+                              "maxLength": 32768
+                            }
+                          },
+                          "user": {
+                            "description": "The user the process runs as (compose `user`), `USER[:GROUP]`, by name or number (e.g. \"1000:1000\").",
+                            "type": "string",
+                            "maxLength": 256,
+                            "pattern": "^[^:\\s]+(:[^:\\s]+)?$"
+                          },
+                          "workingDir": {
+                            "description": "The working directory of the process (compose `working_dir`), an absolute path in the container.",
+                            "type": "string",
+                            "maxLength": 4096,
+                            "pattern": "^/[^\\s]*$"
+                          },
+                          "labels": {
+                            "description": "Docker labels on the container (compose `labels`). Keys starting with `dev.homeostat.` are homeostat's own (owner, role, spec hashes) and may not be set here.",
+                            "type": "object",
+                            "additionalProperties": {
+                              "description": "A label value.",
+                              "type": "string",
+                              "maxLength": 4096
+                            }
+                          },
+                          "stopGracePeriod": {
+                            "description": "How long Docker waits after SIGTERM before it kills the process (compose `stop_grace_period`), whenever the container is stopped, restarted or recreated, by homeostat or by hand. A duration such as 30s, from 1s to 1h, rounded up to whole seconds (Docker counts seconds); Docker's 10s when omitted. An app whose PID 1 ignores SIGTERM holds every heal this long.",
+                            "type": "string",
+                            "maxLength": 16,
+                            "pattern": "^[0-9]+(ms|s|m|h)$",
+                            "x-homeostat-duration": {
+                              "minimum": "1s",
+                              "maximum": "1h"
+                            }
+                          },
+                          "restart": {
+                            "description": "Docker's restart policy (compose `restart`): no, always, on-failure[:MAX_RETRIES] or unless-stopped; unless-stopped when omitted.",
+                            "type": "string",
+                            "maxLength": 32,
+                            "pattern": "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
+                          },
+                          "capAdd": {
+                            "description": "Linux capabilities added (compose `cap_add`), e.g. [SYS_ADMIN] (CAP_ prefix optional). The gateway always has NET_ADMIN.",
+                            "type": "array",
+                            "maxItems": 64,
+                            "items": {
+                              "description": "A capability name, or ALL.",
+                              "type": "string",
+                              "maxLength": 64,
+                              "pattern": "^(CAP_)?[A-Z][A-Z0-9_]*$"
+                            }
+                          },
+                          "capDrop": {
+                            "description": "Linux capabilities dropped (compose `cap_drop`), e.g. [ALL] or [MKNOD].",
+                            "type": "array",
+                            "maxItems": 64,
+                            "items": {
+                              "description": "A capability name, or ALL.",
+                              "type": "string",
+                              "maxLength": 64,
+                              "pattern": "^(CAP_)?[A-Z][A-Z0-9_]*$"
+                            }
+                          },
+                          "devices": {
+                            "description": "Host devices made available (compose `devices`), `HOST[:CONTAINER][:PERMISSIONS]` with permissions from r, w, m (rwm when omitted), e.g. /dev/dri:/dev/dri. The gateway always has /dev/net/tun.",
+                            "type": "array",
+                            "maxItems": 64,
+                            "items": {
+                              "description": "One device, `HOST[:CONTAINER][:PERMISSIONS]`.",
+                              "type": "string",
+                              "maxLength": 4096,
+                              "pattern": "^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"
+                            }
+                          },
+                          "tmpfs": {
+                            "description": "tmpfs mounts (compose `tmpfs`), `PATH[:OPTIONS]` with mount options as for mount -t tmpfs (e.g. /tmp or /run:size=64m,mode=1777).",
+                            "type": "array",
+                            "maxItems": 64,
+                            "items": {
+                              "description": "One tmpfs mount, `PATH[:OPTIONS]`.",
+                              "type": "string",
+                              "maxLength": 4096,
+                              "pattern": "^/[^:\\s]*(:[^\\s]+)?$"
+                            }
+                          },
+                          "readOnly": {
+                            "description": "Mount the container's root filesystem read-only (compose `read_only`).",
+                            "type": "boolean"
+                          },
+                          "shmSize": {
+                            "description": "The size of /dev/shm (compose `shm_size`): a number of bytes with an optional unit b, k, m or g (e.g. 256m); Docker's 64m when omitted.",
+                            "type": "string",
+                            "maxLength": 32,
+                            "pattern": "^[0-9]+([bB]|[kKmMgG][bB]?)?$"
+                          },
+                          "ulimits": {
+                            "description": "Resource limits (compose `ulimits`), by name (nofile, nproc, memlock, core, ...), each `{ soft, hard }` (compose's one-number form `nproc: 65535` is `{ soft: 65535, hard: 65535 }`). -1 means unlimited.",
+                            "type": "object",
+                            "additionalProperties": {
+                              "description": "Soft and hard limits.",
+                              "title": "VpnUlimit",
+                              "type": "object",
+                              "additionalProperties": false,
+                              "required": [
+                                "soft",
+                                "hard"
+                              ],
+                              "properties": {
+                                "soft": {
+                                  "description": "The soft limit.",
+                                  "type": "integer",
+                                  "minimum": -1
+                                },
+                                "hard": {
+                                  "description": "The hard limit (at least the soft one).",
+                                  "type": "integer",
+                                  "minimum": -1
+                                }
+                              }
+                            }
+                          },
+                          "healthcheck": {
+                            "description": "The container's healthcheck (compose `healthcheck`), replacing the image's. On the gateway, the dependents wait for it to report healthy.",
+                            "title": "VpnHealthcheck",
+                            "type": "object",
+                            "additionalProperties": false,
+                            "properties": {
+                              "test": {
+                                "description": "What to run: [CMD, program, args...], [CMD-SHELL, \"a shell command\"], or [NONE] to disable the image's healthcheck (compose's string form `test: curl -f ...` is [CMD-SHELL, \"curl -f ...\"]).",
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": 256,
+                                "items": {
+                                  "description": "CMD, CMD-SHELL or NONE first, then the command.",
+                                  "type": "string",
+                                  "maxLength": 32768
+                                }
+                              },
+                              "interval": {
+                                "description": "Time between checks, from 100ms to 24h (Docker's 30s when omitted).",
+                                "type": "string",
+                                "maxLength": 16,
+                                "pattern": "^[0-9]+(ms|s|m|h)$",
+                                "x-homeostat-duration": {
+                                  "minimum": "100ms",
+                                  "maximum": "24h"
+                                }
+                              },
+                              "timeout": {
+                                "description": "How long one check may run before it counts as failed, from 100ms to 24h (Docker's 30s when omitted).",
+                                "type": "string",
+                                "maxLength": 16,
+                                "pattern": "^[0-9]+(ms|s|m|h)$",
+                                "x-homeostat-duration": {
+                                  "minimum": "100ms",
+                                  "maximum": "24h"
+                                }
+                              },
+                              "startPeriod": {
+                                "description": "Time after start during which failures do not count, from 100ms to 24h (compose `start_period`; none when omitted).",
+                                "type": "string",
+                                "maxLength": 16,
+                                "pattern": "^[0-9]+(ms|s|m|h)$",
+                                "x-homeostat-duration": {
+                                  "minimum": "100ms",
+                                  "maximum": "24h"
+                                }
+                              },
+                              "retries": {
+                                "description": "Consecutive failures before the container is unhealthy (Docker's 3 when omitted).",
+                                "type": "integer",
+                                "minimum": 0,
+                                "maximum": 1000
+                              },
+                              "disable": {
+                                "description": "Disable the image's healthcheck (as test [NONE]).",
+                                "type": "boolean"
+                              }
+                            }
+                          },
+                          "sysctls": {
+                            "description": "Kernel parameters in the gateway's namespaces (compose `sysctls`), e.g. net.ipv6.conf.all.disable_ipv6: \"0\". Its dependents share its network namespace, so these apply to them too.",
+                            "type": "object",
+                            "additionalProperties": {
+                              "description": "The parameter's value (quote numbers).",
+                              "type": "string",
+                              "maxLength": 4096
+                            }
                           }
                         }
                       },
@@ -1292,6 +1505,219 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
                                 "description": "A Docker network name.",
                                 "type": "string",
                                 "maxLength": 253
+                              }
+                            },
+                            "pull": {
+                              "description": "When the image is pulled (compose `pull_policy`): `missing` (the default) pulls it only when the Docker host lacks it, and a container keeps running on the image it was created from even when the tag later points to another; `always` pulls before every create and recreate (falling back to the local image when the registry cannot be reached), and a new image id under the same tag (a `docker pull` or a re-tag on the Docker host) is a change: the container is recreated on it, keeping its volumes.",
+                              "type": "string",
+                              "enum": [
+                                "missing",
+                                "always"
+                              ]
+                            },
+                            "command": {
+                              "description": "The command (compose `command`), replacing the image's CMD: the program and its arguments, one item each (e.g. [--webui-port, \"8080\"]); no shell is involved.",
+                              "type": "array",
+                              "maxItems": 256,
+                              "items": {
+                                "description": "One argument.",
+                                "type": "string",
+                                "maxLength": 32768
+                              }
+                            },
+                            "entrypoint": {
+                              "description": "The entrypoint (compose `entrypoint`), replacing the image's ENTRYPOINT, one item per argument; an empty list clears the image's entrypoint (compose `entrypoint: \"\"`).",
+                              "type": "array",
+                              "maxItems": 256,
+                              "items": {
+                                "description": "One argument.",
+                                "type": "string",
+                                "maxLength": 32768
+                              }
+                            },
+                            "user": {
+                              "description": "The user the process runs as (compose `user`), `USER[:GROUP]`, by name or number (e.g. \"1000:1000\").",
+                              "type": "string",
+                              "maxLength": 256,
+                              "pattern": "^[^:\\s]+(:[^:\\s]+)?$"
+                            },
+                            "workingDir": {
+                              "description": "The working directory of the process (compose `working_dir`), an absolute path in the container.",
+                              "type": "string",
+                              "maxLength": 4096,
+                              "pattern": "^/[^\\s]*$"
+                            },
+                            "labels": {
+                              "description": "Docker labels on the container (compose `labels`). Keys starting with `dev.homeostat.` are homeostat's own (owner, role, spec hashes) and may not be set here.",
+                              "type": "object",
+                              "additionalProperties": {
+                                "description": "A label value.",
+                                "type": "string",
+                                "maxLength": 4096
+                              }
+                            },
+                            "stopGracePeriod": {
+                              "description": "How long Docker waits after SIGTERM before it kills the process (compose `stop_grace_period`), whenever the container is stopped, restarted or recreated, by homeostat or by hand. A duration such as 30s, from 1s to 1h, rounded up to whole seconds (Docker counts seconds); Docker's 10s when omitted. An app whose PID 1 ignores SIGTERM holds every heal this long.",
+                              "type": "string",
+                              "maxLength": 16,
+                              "pattern": "^[0-9]+(ms|s|m|h)$",
+                              "x-homeostat-duration": {
+                                "minimum": "1s",
+                                "maximum": "1h"
+                              }
+                            },
+                            "restart": {
+                              "description": "Docker's restart policy (compose `restart`): no, always, on-failure[:MAX_RETRIES] or unless-stopped; unless-stopped when omitted.",
+                              "type": "string",
+                              "maxLength": 32,
+                              "pattern": "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
+                            },
+                            "capAdd": {
+                              "description": "Linux capabilities added (compose `cap_add`), e.g. [SYS_ADMIN] (CAP_ prefix optional). The gateway always has NET_ADMIN.",
+                              "type": "array",
+                              "maxItems": 64,
+                              "items": {
+                                "description": "A capability name, or ALL.",
+                                "type": "string",
+                                "maxLength": 64,
+                                "pattern": "^(CAP_)?[A-Z][A-Z0-9_]*$"
+                              }
+                            },
+                            "capDrop": {
+                              "description": "Linux capabilities dropped (compose `cap_drop`), e.g. [ALL] or [MKNOD].",
+                              "type": "array",
+                              "maxItems": 64,
+                              "items": {
+                                "description": "A capability name, or ALL.",
+                                "type": "string",
+                                "maxLength": 64,
+                                "pattern": "^(CAP_)?[A-Z][A-Z0-9_]*$"
+                              }
+                            },
+                            "devices": {
+                              "description": "Host devices made available (compose `devices`), `HOST[:CONTAINER][:PERMISSIONS]` with permissions from r, w, m (rwm when omitted), e.g. /dev/dri:/dev/dri. The gateway always has /dev/net/tun.",
+                              "type": "array",
+                              "maxItems": 64,
+                              "items": {
+                                "description": "One device, `HOST[:CONTAINER][:PERMISSIONS]`.",
+                                "type": "string",
+                                "maxLength": 4096,
+                                "pattern": "^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"
+                              }
+                            },
+                            "tmpfs": {
+                              "description": "tmpfs mounts (compose `tmpfs`), `PATH[:OPTIONS]` with mount options as for mount -t tmpfs (e.g. /tmp or /run:size=64m,mode=1777).",
+                              "type": "array",
+                              "maxItems": 64,
+                              "items": {
+                                "description": "One tmpfs mount, `PATH[:OPTIONS]`.",
+                                "type": "string",
+                                "maxLength": 4096,
+                                "pattern": "^/[^:\\s]*(:[^\\s]+)?$"
+                              }
+                            },
+                            "readOnly": {
+                              "description": "Mount the container's root filesystem read-only (compose `read_only`).",
+                              "type": "boolean"
+                            },
+                            "shmSize": {
+                              "description": "The size of /dev/shm (compose `shm_size`): a number of bytes with an optional unit b, k, m or g (e.g. 256m); Docker's 64m when omitted.",
+                              "type": "string",
+                              "maxLength": 32,
+                              "pattern": "^[0-9]+([bB]|[kKmMgG][bB]?)?$"
+                            },
+                            "ulimits": {
+                              "description": "Resource limits (compose `ulimits`), by name (nofile, nproc, memlock, core, ...), each `{ soft, hard }` (compose's one-number form `nproc: 65535` is `{ soft: 65535, hard: 65535 }`). -1 means unlimited.",
+                              "type": "object",
+                              "additionalProperties": {
+                                "description": "Soft and hard limits.",
+                                "title": "VpnUlimit",
+                                "type": "object",
+                                "additionalProperties": false,
+                                "required": [
+                                  "soft",
+                                  "hard"
+                                ],
+                                "properties": {
+                                  "soft": {
+                                    "description": "The soft limit.",
+                                    "type": "integer",
+                                    "minimum": -1
+                                  },
+                                  "hard": {
+                                    "description": "The hard limit (at least the soft one).",
+                                    "type": "integer",
+                                    "minimum": -1
+                                  }
+                                }
+                              }
+                            },
+                            "healthcheck": {
+                              "description": "The container's healthcheck (compose `healthcheck`), replacing the image's. On the gateway, the dependents wait for it to report healthy.",
+                              "title": "VpnHealthcheck",
+                              "type": "object",
+                              "additionalProperties": false,
+                              "properties": {
+                                "test": {
+                                  "description": "What to run: [CMD, program, args...], [CMD-SHELL, \"a shell command\"], or [NONE] to disable the image's healthcheck (compose's string form `test: curl -f ...` is [CMD-SHELL, \"curl -f ...\"]).",
+                                  "type": "array",
+                                  "minItems": 1,
+                                  "maxItems": 256,
+                                  "items": {
+                                    "description": "CMD, CMD-SHELL or NONE first, then the command.",
+                                    "type": "string",
+                                    "maxLength": 32768
+                                  }
+                                },
+                                "interval": {
+                                  "description": "Time between checks, from 100ms to 24h (Docker's 30s when omitted).",
+                                  "type": "string",
+                                  "maxLength": 16,
+                                  "pattern": "^[0-9]+(ms|s|m|h)$",
+                                  "x-homeostat-duration": {
+                                    "minimum": "100ms",
+                                    "maximum": "24h"
+                                  }
+                                },
+                                "timeout": {
+                                  "description": "How long one check may run before it counts as failed, from 100ms to 24h (Docker's 30s when omitted).",
+                                  "type": "string",
+                                  "maxLength": 16,
+                                  "pattern": "^[0-9]+(ms|s|m|h)$",
+                                  "x-homeostat-duration": {
+                                    "minimum": "100ms",
+                                    "maximum": "24h"
+                                  }
+                                },
+                                "startPeriod": {
+                                  "description": "Time after start during which failures do not count, from 100ms to 24h (compose `start_period`; none when omitted).",
+                                  "type": "string",
+                                  "maxLength": 16,
+                                  "pattern": "^[0-9]+(ms|s|m|h)$",
+                                  "x-homeostat-duration": {
+                                    "minimum": "100ms",
+                                    "maximum": "24h"
+                                  }
+                                },
+                                "retries": {
+                                  "description": "Consecutive failures before the container is unhealthy (Docker's 3 when omitted).",
+                                  "type": "integer",
+                                  "minimum": 0,
+                                  "maximum": 1000
+                                },
+                                "disable": {
+                                  "description": "Disable the image's healthcheck (as test [NONE]).",
+                                  "type": "boolean"
+                                }
+                              }
+                            },
+                            "sysctls": {
+                              "description": "Not allowed: Docker refuses sysctls on a container in another's network namespace; set them on the gateway (they apply to its dependents too). Accepted by the schema only so that the resource can say why.",
+                              "type": "object",
+                              "additionalProperties": {
+                                "description": "A parameter's value.",
+                                "type": "string",
+                                "maxLength": 4096
                               }
                             },
                             "portForwarding": {

@@ -3644,13 +3644,20 @@ return errors === 0;
 }
 
 export const kind5 = validate15;
-const schema16 = {"description":"A VPN gateway container (gluetun) and the app containers that share its network stack (NetworkMode container:<gateway id>), so that its firewall is a kill switch. Dependents are restarted or recreated whenever the gateway is, and the VPN's forwarded port is delivered to the app.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always VpnSidecar here.","type":"string","enum":["VpnSidecar"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"The gateway container and its dependents.","type":"object","additionalProperties":false,"required":["gateway"],"properties":{"host":{"description":"The name of the Host whose Docker engine runs the containers (it needs `docker`).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"adopt":{"description":"Take over containers with a declared name that homeostat did not create (they are recreated). Off by default: such a container is left alone and the resource is Stalled.","type":"boolean","default":false},"gateway":{"description":"The VPN container. It gets NET_ADMIN, /dev/net/tun, its env and secret env, and the dependents' ports published; it is recreated when this changes, and must be healthy before the dependents start.","title":"VpnGateway","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. gluetun).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. qmcgaw/gluetun:v3.40.0).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. VPN_SERVICE_PROVIDER, SERVER_COUNTRIES). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers and on/off).","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files (e.g. WIREGUARD_PRIVATE_KEY).","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"controlServer":{"description":"gluetun's HTTP control server, where homeostat reads the tunnel's state and public IP (GET /v1/vpn/status, /v1/publicip/ip) and the forwarded port (GET /v1/portforward). homeostat talks to it when it has an apiKey or a url, a dependent uses port forwarding, or the spec has a leakProbe.","title":"VpnControlServer","type":"object","additionalProperties":false,"default":{},"properties":{"port":{"description":"The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the control server can reconfigure the VPN) whenever homeostat talks to it, and reaches it there. Two VpnSidecars on one Docker host need distinct ports.","type":"integer","minimum":1,"maximum":65535,"default":8000},"url":{"description":"Where the controller reaches the control server instead (e.g. http://10.0.0.5:8000 when Docker runs on another machine). With a url, homeostat publishes nothing for the control server.","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"pollInterval":{"description":"How often the tunnel's state and the forwarded port are read (the VPN may drop or change them at any time; no Docker event says so). A duration such as 15s, from 100ms (a read is one or two HTTP requests; only a change queues a reconcile) to 24h; 15s when omitted.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"apiKey":{"description":"The control server's API key (sent as X-API-Key). gluetun 3.39.1 and later answer no request without one; homeostat configures the gateway's auth with it.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}},"dependents":{"description":"The app containers that share the gateway's network stack. They may not set the options that mode forbids (hostname, DNS, extra hosts, MAC address, networks, published ports on themselves).","type":"array","default":[],"items":{"description":"One app container behind the gateway.","title":"VpnDependent","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. qbittorrent).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. lscr.io/linuxserver/qbittorrent:latest).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. PUID, PGID, UMASK). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers such as \"1000\").","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files.","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"volumes":{"description":"Bind mounts and named volumes, as `SOURCE:TARGET[:OPTIONS]` (e.g. /data:/data or config:/config:ro).","type":"array","default":[],"items":{"description":"One mount, `SOURCE:TARGET[:OPTIONS]`.","type":"string","maxLength":8192,"pattern":"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"}},"ports":{"description":"Ports to publish, as `[IP:]HOST:CONTAINER[/tcp|udp]` (e.g. 8080:8080). They are published on the gateway: container network mode forbids ports on the dependent. As with `docker run -p`, no IP means every interface of the Docker host; write 127.0.0.1:8080:8080 to keep a port on loopback. A host port may be published once per protocol and address.","type":"array","uniqueItems":true,"default":[],"items":{"description":"One published port, `[IP:]HOST:CONTAINER[/tcp|udp]` (ranges as 6881-6889).","type":"string","maxLength":64,"pattern":"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"}},"hostname":{"description":"Not allowed: a dependent shares the gateway's network stack, hostname included (set it on the gateway). Accepted by the schema only so that the resource can say why.","type":"string","maxLength":253},"dns":{"description":"Not allowed: DNS servers come from the gateway (gluetun's DNS over TLS).","type":"array","items":{"description":"A DNS server.","type":"string","maxLength":253}},"extraHosts":{"description":"Not allowed: /etc/hosts entries belong to the gateway's network stack.","type":"array","items":{"description":"One HOST:IP entry.","type":"string","maxLength":253}},"macAddress":{"description":"Not allowed: a dependent has no network interface of its own.","type":"string","maxLength":253},"networkMode":{"description":"Not allowed: homeostat sets container:<gateway id>; anything else bypasses the kill switch.","type":"string","maxLength":253},"networks":{"description":"Not allowed: a dependent joins no network of its own (that would bypass the kill switch).","type":"array","items":{"description":"A Docker network name.","type":"string","maxLength":253}},"portForwarding":{"description":"Deliver the VPN's forwarded port to this app whenever it changes.","title":"VpnPortForwarding","type":"object","additionalProperties":false,"required":["qbittorrent"],"properties":{"qbittorrent":{"description":"Set qBittorrent's listening port through its WebUI API.","title":"QbittorrentPortForwarding","type":"object","additionalProperties":false,"required":["url","password"],"properties":{"url":{"description":"The WebUI's base URL as the controller reaches it (e.g. http://127.0.0.1:8080).","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"username":{"description":"The WebUI user name.","type":"string","maxLength":253,"minLength":1,"default":"admin"},"password":{"description":"The WebUI password.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}}}}},"leakProbe":{"description":"Check that the kill switch holds: whenever gluetun reports the tunnel down, homeostat tries a TCP connection to this address from inside the dependents' network namespace (nsenter on the Docker host, which must be the Host's own machine). It must fail; if it succeeds, traffic leaves around the tunnel: the dependents are stopped at once (KillSwitchViolation) and kept stopped until the tunnel is up, and the condition NoLeak is False. Needs the control server (it says whether the tunnel is down).","title":"VpnLeakProbe","type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"description":"An IP address on the internet that answers on `port` (e.g. 1.1.1.1), never a name: a name would be resolved through the tunnel's DNS.","type":"string","maxLength":45,"pattern":"^[0-9a-fA-F.:]+$"},"port":{"description":"The TCP port to connect to (e.g. 443).","type":"integer","minimum":1,"maximum":65535},"timeout":{"description":"How long a connection attempt may take before it counts as failed (a kill switch that drops packets makes it wait this long). A duration such as 3s, from 100ms to 30s.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","default":"3s","x-homeostat-duration":{"minimum":"100ms","maximum":"30s"}},"interval":{"description":"How often the probe runs again while the tunnel stays down (it also runs each time the tunnel is seen going down). A duration such as 1m, from 1s to 24h.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","default":"1m","x-homeostat-duration":{"minimum":"1s","maximum":"24h"}}}}}}}};
-const func70 = Object.prototype.hasOwnProperty;
+const schema16 = {"description":"A VPN gateway container (gluetun) and the app containers that share its network stack (NetworkMode container:<gateway id>), so that its firewall is a kill switch. Dependents are restarted or recreated whenever the gateway is, and the VPN's forwarded port is delivered to the app.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"The API version of this manifest format. Always homeostat.dev/v1alpha1.","type":"string","enum":["homeostat.dev/v1alpha1"]},"kind":{"description":"The kind of resource. Always VpnSidecar here.","type":"string","enum":["VpnSidecar"]},"metadata":{"description":"The resource's identity (kind/name) and free-form labels and annotations.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The name, unique per kind: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (a DNS-1123 subdomain).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"labels":{"description":"Free-form string labels, for people and tools (`homeostat get` shows them with -o wide).","type":"object","default":{},"additionalProperties":{"description":"A label value.","type":"string","maxLength":1024}},"annotations":{"description":"String annotations. homeostat reads `homeostat.dev/prune: disabled` (deleting the resource leaves what it created), `homeostat.dev/suspend: \"true\"` (no reconciles until removed) and `homeostat.dev/reconcile-at` (any new value: reconcile now).","type":"object","default":{},"additionalProperties":{"description":"An annotation value (quote values such as \"true\").","type":"string","maxLength":4096}}}},"spec":{"description":"The gateway container and its dependents.","type":"object","additionalProperties":false,"required":["gateway"],"properties":{"host":{"description":"The name of the Host whose Docker engine runs the containers (it needs `docker`).","type":"string","maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$","default":"local"},"adopt":{"description":"Take over containers with a declared name that homeostat did not create (they are recreated). Off by default: such a container is left alone and the resource is Stalled.","type":"boolean","default":false},"gateway":{"description":"The VPN container. It gets NET_ADMIN, /dev/net/tun, its env and secret env, and the dependents' ports published; it is recreated when this changes, and must be healthy before the dependents start.","title":"VpnGateway","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. gluetun).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. qmcgaw/gluetun:v3.40.0).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. VPN_SERVICE_PROVIDER, SERVER_COUNTRIES). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers and on/off).","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files (e.g. WIREGUARD_PRIVATE_KEY).","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"controlServer":{"description":"gluetun's HTTP control server, where homeostat reads the tunnel's state and public IP (GET /v1/vpn/status, /v1/publicip/ip) and the forwarded port (GET /v1/portforward). homeostat talks to it when it has an apiKey or a url, a dependent uses port forwarding, or the spec has a leakProbe.","title":"VpnControlServer","type":"object","additionalProperties":false,"default":{},"properties":{"port":{"description":"The control server's port inside the gateway's network namespace (gluetun's HTTP_CONTROL_SERVER_ADDRESS, :8000 by default). Unless `url` is set, homeostat publishes it on the gateway at 127.0.0.1:<port> (loopback only: the control server can reconfigure the VPN) whenever homeostat talks to it, and reaches it there. Two VpnSidecars on one Docker host need distinct ports.","type":"integer","minimum":1,"maximum":65535,"default":8000},"url":{"description":"Where the controller reaches the control server instead (e.g. http://10.0.0.5:8000 when Docker runs on another machine). With a url, homeostat publishes nothing for the control server.","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"pollInterval":{"description":"How often the tunnel's state and the forwarded port are read (the VPN may drop or change them at any time; no Docker event says so). A duration such as 15s, from 100ms (a read is one or two HTTP requests; only a change queues a reconcile) to 24h; 15s when omitted.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"apiKey":{"description":"The control server's API key (sent as X-API-Key). gluetun 3.39.1 and later answer no request without one; homeostat configures the gateway's auth with it.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}},"pull":{"description":"When the image is pulled (compose `pull_policy`): `missing` (the default) pulls it only when the Docker host lacks it, and a container keeps running on the image it was created from even when the tag later points to another; `always` pulls before every create and recreate (falling back to the local image when the registry cannot be reached), and a new image id under the same tag (a `docker pull` or a re-tag on the Docker host) is a change: the container is recreated on it, keeping its volumes.","type":"string","enum":["missing","always"]},"command":{"description":"The command (compose `command`), replacing the image's CMD: the program and its arguments, one item each (e.g. [--webui-port, \"8080\"]); no shell is involved.","type":"array","maxItems":256,"items":{"description":"One argument.","type":"string","maxLength":32768}},"entrypoint":{"description":"The entrypoint (compose `entrypoint`), replacing the image's ENTRYPOINT, one item per argument; an empty list clears the image's entrypoint (compose `entrypoint: \"\"`).","type":"array","maxItems":256,"items":{"description":"One argument.","type":"string","maxLength":32768}},"user":{"description":"The user the process runs as (compose `user`), `USER[:GROUP]`, by name or number (e.g. \"1000:1000\").","type":"string","maxLength":256,"pattern":"^[^:\\s]+(:[^:\\s]+)?$"},"workingDir":{"description":"The working directory of the process (compose `working_dir`), an absolute path in the container.","type":"string","maxLength":4096,"pattern":"^/[^\\s]*$"},"labels":{"description":"Docker labels on the container (compose `labels`). Keys starting with `dev.homeostat.` are homeostat's own (owner, role, spec hashes) and may not be set here.","type":"object","additionalProperties":{"description":"A label value.","type":"string","maxLength":4096}},"stopGracePeriod":{"description":"How long Docker waits after SIGTERM before it kills the process (compose `stop_grace_period`), whenever the container is stopped, restarted or recreated, by homeostat or by hand. A duration such as 30s, from 1s to 1h, rounded up to whole seconds (Docker counts seconds); Docker's 10s when omitted. An app whose PID 1 ignores SIGTERM holds every heal this long.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"1s","maximum":"1h"}},"restart":{"description":"Docker's restart policy (compose `restart`): no, always, on-failure[:MAX_RETRIES] or unless-stopped; unless-stopped when omitted.","type":"string","maxLength":32,"pattern":"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"},"capAdd":{"description":"Linux capabilities added (compose `cap_add`), e.g. [SYS_ADMIN] (CAP_ prefix optional). The gateway always has NET_ADMIN.","type":"array","maxItems":64,"items":{"description":"A capability name, or ALL.","type":"string","maxLength":64,"pattern":"^(CAP_)?[A-Z][A-Z0-9_]*$"}},"capDrop":{"description":"Linux capabilities dropped (compose `cap_drop`), e.g. [ALL] or [MKNOD].","type":"array","maxItems":64,"items":{"description":"A capability name, or ALL.","type":"string","maxLength":64,"pattern":"^(CAP_)?[A-Z][A-Z0-9_]*$"}},"devices":{"description":"Host devices made available (compose `devices`), `HOST[:CONTAINER][:PERMISSIONS]` with permissions from r, w, m (rwm when omitted), e.g. /dev/dri:/dev/dri. The gateway always has /dev/net/tun.","type":"array","maxItems":64,"items":{"description":"One device, `HOST[:CONTAINER][:PERMISSIONS]`.","type":"string","maxLength":4096,"pattern":"^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"}},"tmpfs":{"description":"tmpfs mounts (compose `tmpfs`), `PATH[:OPTIONS]` with mount options as for mount -t tmpfs (e.g. /tmp or /run:size=64m,mode=1777).","type":"array","maxItems":64,"items":{"description":"One tmpfs mount, `PATH[:OPTIONS]`.","type":"string","maxLength":4096,"pattern":"^/[^:\\s]*(:[^\\s]+)?$"}},"readOnly":{"description":"Mount the container's root filesystem read-only (compose `read_only`).","type":"boolean"},"shmSize":{"description":"The size of /dev/shm (compose `shm_size`): a number of bytes with an optional unit b, k, m or g (e.g. 256m); Docker's 64m when omitted.","type":"string","maxLength":32,"pattern":"^[0-9]+([bB]|[kKmMgG][bB]?)?$"},"ulimits":{"description":"Resource limits (compose `ulimits`), by name (nofile, nproc, memlock, core, ...), each `{ soft, hard }` (compose's one-number form `nproc: 65535` is `{ soft: 65535, hard: 65535 }`). -1 means unlimited.","type":"object","additionalProperties":{"description":"Soft and hard limits.","title":"VpnUlimit","type":"object","additionalProperties":false,"required":["soft","hard"],"properties":{"soft":{"description":"The soft limit.","type":"integer","minimum":-1},"hard":{"description":"The hard limit (at least the soft one).","type":"integer","minimum":-1}}}},"healthcheck":{"description":"The container's healthcheck (compose `healthcheck`), replacing the image's. On the gateway, the dependents wait for it to report healthy.","title":"VpnHealthcheck","type":"object","additionalProperties":false,"properties":{"test":{"description":"What to run: [CMD, program, args...], [CMD-SHELL, \"a shell command\"], or [NONE] to disable the image's healthcheck (compose's string form `test: curl -f ...` is [CMD-SHELL, \"curl -f ...\"]).","type":"array","minItems":1,"maxItems":256,"items":{"description":"CMD, CMD-SHELL or NONE first, then the command.","type":"string","maxLength":32768}},"interval":{"description":"Time between checks, from 100ms to 24h (Docker's 30s when omitted).","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"timeout":{"description":"How long one check may run before it counts as failed, from 100ms to 24h (Docker's 30s when omitted).","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"startPeriod":{"description":"Time after start during which failures do not count, from 100ms to 24h (compose `start_period`; none when omitted).","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"retries":{"description":"Consecutive failures before the container is unhealthy (Docker's 3 when omitted).","type":"integer","minimum":0,"maximum":1000},"disable":{"description":"Disable the image's healthcheck (as test [NONE]).","type":"boolean"}}},"sysctls":{"description":"Kernel parameters in the gateway's namespaces (compose `sysctls`), e.g. net.ipv6.conf.all.disable_ipv6: \"0\". Its dependents share its network namespace, so these apply to them too.","type":"object","additionalProperties":{"description":"The parameter's value (quote numbers).","type":"string","maxLength":4096}}}},"dependents":{"description":"The app containers that share the gateway's network stack. They may not set the options that mode forbids (hostname, DNS, extra hosts, MAC address, networks, published ports on themselves).","type":"array","default":[],"items":{"description":"One app container behind the gateway.","title":"VpnDependent","type":"object","additionalProperties":false,"required":["name","image"],"properties":{"name":{"description":"The container's name (e.g. qbittorrent).","type":"string","maxLength":128,"pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},"image":{"description":"The image reference (e.g. lscr.io/linuxserver/qbittorrent:latest).","type":"string","maxLength":255,"pattern":"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},"env":{"description":"Environment variables (e.g. PUID, PGID, UMASK). Values are strings.","type":"object","default":{},"additionalProperties":{"description":"An environment variable's value (quote numbers such as \"1000\").","type":"string","maxLength":32768}},"secretEnv":{"description":"Environment variables whose values are read from secret files.","type":"object","default":{},"additionalProperties":{"description":"The file that holds this variable's value.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}},"volumes":{"description":"Bind mounts and named volumes, as `SOURCE:TARGET[:OPTIONS]` (e.g. /data:/data or config:/config:ro).","type":"array","default":[],"items":{"description":"One mount, `SOURCE:TARGET[:OPTIONS]`.","type":"string","maxLength":8192,"pattern":"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"}},"ports":{"description":"Ports to publish, as `[IP:]HOST:CONTAINER[/tcp|udp]` (e.g. 8080:8080). They are published on the gateway: container network mode forbids ports on the dependent. As with `docker run -p`, no IP means every interface of the Docker host; write 127.0.0.1:8080:8080 to keep a port on loopback. A host port may be published once per protocol and address.","type":"array","uniqueItems":true,"default":[],"items":{"description":"One published port, `[IP:]HOST:CONTAINER[/tcp|udp]` (ranges as 6881-6889).","type":"string","maxLength":64,"pattern":"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"}},"hostname":{"description":"Not allowed: a dependent shares the gateway's network stack, hostname included (set it on the gateway). Accepted by the schema only so that the resource can say why.","type":"string","maxLength":253},"dns":{"description":"Not allowed: DNS servers come from the gateway (gluetun's DNS over TLS).","type":"array","items":{"description":"A DNS server.","type":"string","maxLength":253}},"extraHosts":{"description":"Not allowed: /etc/hosts entries belong to the gateway's network stack.","type":"array","items":{"description":"One HOST:IP entry.","type":"string","maxLength":253}},"macAddress":{"description":"Not allowed: a dependent has no network interface of its own.","type":"string","maxLength":253},"networkMode":{"description":"Not allowed: homeostat sets container:<gateway id>; anything else bypasses the kill switch.","type":"string","maxLength":253},"networks":{"description":"Not allowed: a dependent joins no network of its own (that would bypass the kill switch).","type":"array","items":{"description":"A Docker network name.","type":"string","maxLength":253}},"pull":{"description":"When the image is pulled (compose `pull_policy`): `missing` (the default) pulls it only when the Docker host lacks it, and a container keeps running on the image it was created from even when the tag later points to another; `always` pulls before every create and recreate (falling back to the local image when the registry cannot be reached), and a new image id under the same tag (a `docker pull` or a re-tag on the Docker host) is a change: the container is recreated on it, keeping its volumes.","type":"string","enum":["missing","always"]},"command":{"description":"The command (compose `command`), replacing the image's CMD: the program and its arguments, one item each (e.g. [--webui-port, \"8080\"]); no shell is involved.","type":"array","maxItems":256,"items":{"description":"One argument.","type":"string","maxLength":32768}},"entrypoint":{"description":"The entrypoint (compose `entrypoint`), replacing the image's ENTRYPOINT, one item per argument; an empty list clears the image's entrypoint (compose `entrypoint: \"\"`).","type":"array","maxItems":256,"items":{"description":"One argument.","type":"string","maxLength":32768}},"user":{"description":"The user the process runs as (compose `user`), `USER[:GROUP]`, by name or number (e.g. \"1000:1000\").","type":"string","maxLength":256,"pattern":"^[^:\\s]+(:[^:\\s]+)?$"},"workingDir":{"description":"The working directory of the process (compose `working_dir`), an absolute path in the container.","type":"string","maxLength":4096,"pattern":"^/[^\\s]*$"},"labels":{"description":"Docker labels on the container (compose `labels`). Keys starting with `dev.homeostat.` are homeostat's own (owner, role, spec hashes) and may not be set here.","type":"object","additionalProperties":{"description":"A label value.","type":"string","maxLength":4096}},"stopGracePeriod":{"description":"How long Docker waits after SIGTERM before it kills the process (compose `stop_grace_period`), whenever the container is stopped, restarted or recreated, by homeostat or by hand. A duration such as 30s, from 1s to 1h, rounded up to whole seconds (Docker counts seconds); Docker's 10s when omitted. An app whose PID 1 ignores SIGTERM holds every heal this long.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"1s","maximum":"1h"}},"restart":{"description":"Docker's restart policy (compose `restart`): no, always, on-failure[:MAX_RETRIES] or unless-stopped; unless-stopped when omitted.","type":"string","maxLength":32,"pattern":"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"},"capAdd":{"description":"Linux capabilities added (compose `cap_add`), e.g. [SYS_ADMIN] (CAP_ prefix optional). The gateway always has NET_ADMIN.","type":"array","maxItems":64,"items":{"description":"A capability name, or ALL.","type":"string","maxLength":64,"pattern":"^(CAP_)?[A-Z][A-Z0-9_]*$"}},"capDrop":{"description":"Linux capabilities dropped (compose `cap_drop`), e.g. [ALL] or [MKNOD].","type":"array","maxItems":64,"items":{"description":"A capability name, or ALL.","type":"string","maxLength":64,"pattern":"^(CAP_)?[A-Z][A-Z0-9_]*$"}},"devices":{"description":"Host devices made available (compose `devices`), `HOST[:CONTAINER][:PERMISSIONS]` with permissions from r, w, m (rwm when omitted), e.g. /dev/dri:/dev/dri. The gateway always has /dev/net/tun.","type":"array","maxItems":64,"items":{"description":"One device, `HOST[:CONTAINER][:PERMISSIONS]`.","type":"string","maxLength":4096,"pattern":"^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"}},"tmpfs":{"description":"tmpfs mounts (compose `tmpfs`), `PATH[:OPTIONS]` with mount options as for mount -t tmpfs (e.g. /tmp or /run:size=64m,mode=1777).","type":"array","maxItems":64,"items":{"description":"One tmpfs mount, `PATH[:OPTIONS]`.","type":"string","maxLength":4096,"pattern":"^/[^:\\s]*(:[^\\s]+)?$"}},"readOnly":{"description":"Mount the container's root filesystem read-only (compose `read_only`).","type":"boolean"},"shmSize":{"description":"The size of /dev/shm (compose `shm_size`): a number of bytes with an optional unit b, k, m or g (e.g. 256m); Docker's 64m when omitted.","type":"string","maxLength":32,"pattern":"^[0-9]+([bB]|[kKmMgG][bB]?)?$"},"ulimits":{"description":"Resource limits (compose `ulimits`), by name (nofile, nproc, memlock, core, ...), each `{ soft, hard }` (compose's one-number form `nproc: 65535` is `{ soft: 65535, hard: 65535 }`). -1 means unlimited.","type":"object","additionalProperties":{"description":"Soft and hard limits.","title":"VpnUlimit","type":"object","additionalProperties":false,"required":["soft","hard"],"properties":{"soft":{"description":"The soft limit.","type":"integer","minimum":-1},"hard":{"description":"The hard limit (at least the soft one).","type":"integer","minimum":-1}}}},"healthcheck":{"description":"The container's healthcheck (compose `healthcheck`), replacing the image's. On the gateway, the dependents wait for it to report healthy.","title":"VpnHealthcheck","type":"object","additionalProperties":false,"properties":{"test":{"description":"What to run: [CMD, program, args...], [CMD-SHELL, \"a shell command\"], or [NONE] to disable the image's healthcheck (compose's string form `test: curl -f ...` is [CMD-SHELL, \"curl -f ...\"]).","type":"array","minItems":1,"maxItems":256,"items":{"description":"CMD, CMD-SHELL or NONE first, then the command.","type":"string","maxLength":32768}},"interval":{"description":"Time between checks, from 100ms to 24h (Docker's 30s when omitted).","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"timeout":{"description":"How long one check may run before it counts as failed, from 100ms to 24h (Docker's 30s when omitted).","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"startPeriod":{"description":"Time after start during which failures do not count, from 100ms to 24h (compose `start_period`; none when omitted).","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","x-homeostat-duration":{"minimum":"100ms","maximum":"24h"}},"retries":{"description":"Consecutive failures before the container is unhealthy (Docker's 3 when omitted).","type":"integer","minimum":0,"maximum":1000},"disable":{"description":"Disable the image's healthcheck (as test [NONE]).","type":"boolean"}}},"sysctls":{"description":"Not allowed: Docker refuses sysctls on a container in another's network namespace; set them on the gateway (they apply to its dependents too). Accepted by the schema only so that the resource can say why.","type":"object","additionalProperties":{"description":"A parameter's value.","type":"string","maxLength":4096}},"portForwarding":{"description":"Deliver the VPN's forwarded port to this app whenever it changes.","title":"VpnPortForwarding","type":"object","additionalProperties":false,"required":["qbittorrent"],"properties":{"qbittorrent":{"description":"Set qBittorrent's listening port through its WebUI API.","title":"QbittorrentPortForwarding","type":"object","additionalProperties":false,"required":["url","password"],"properties":{"url":{"description":"The WebUI's base URL as the controller reaches it (e.g. http://127.0.0.1:8080).","type":"string","maxLength":2048,"pattern":"^https?://[^\\s/]+(/[^\\s]*)?$"},"username":{"description":"The WebUI user name.","type":"string","maxLength":253,"minLength":1,"default":"admin"},"password":{"description":"The WebUI password.","title":"SecretFileRef","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"Absolute path of the file that holds the secret, on the machine homeostat runs on. Read at apply time; the value never appears in logs, status, events or diff output.","type":"string","maxLength":4096,"pattern":"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"}}}}}}}}}},"leakProbe":{"description":"Check that the kill switch holds: whenever gluetun reports the tunnel down, homeostat tries a TCP connection to this address from inside the dependents' network namespace (nsenter on the Docker host, which must be the Host's own machine). It must fail; if it succeeds, traffic leaves around the tunnel: the dependents are stopped at once (KillSwitchViolation) and kept stopped until the tunnel is up, and the condition NoLeak is False. Needs the control server (it says whether the tunnel is down).","title":"VpnLeakProbe","type":"object","additionalProperties":false,"required":["address","port"],"properties":{"address":{"description":"An IP address on the internet that answers on `port` (e.g. 1.1.1.1), never a name: a name would be resolved through the tunnel's DNS.","type":"string","maxLength":45,"pattern":"^[0-9a-fA-F.:]+$"},"port":{"description":"The TCP port to connect to (e.g. 443).","type":"integer","minimum":1,"maximum":65535},"timeout":{"description":"How long a connection attempt may take before it counts as failed (a kill switch that drops packets makes it wait this long). A duration such as 3s, from 100ms to 30s.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","default":"3s","x-homeostat-duration":{"minimum":"100ms","maximum":"30s"}},"interval":{"description":"How often the probe runs again while the tunnel stays down (it also runs each time the tunnel is seen going down). A duration such as 1m, from 1s to 24h.","type":"string","maxLength":16,"pattern":"^[0-9]+(ms|s|m|h)$","default":"1m","x-homeostat-duration":{"minimum":"1s","maximum":"24h"}}}}}}}};
+const func62 = Object.prototype.hasOwnProperty;
 const pattern27 = new RegExp("^[a-zA-Z0-9][a-zA-Z0-9_.-]+$", "u");
 const pattern28 = new RegExp("^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$", "u");
-const pattern36 = new RegExp("^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$", "u");
-const pattern37 = new RegExp("^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$", "u");
-const pattern40 = new RegExp("^[0-9a-fA-F.:]+$", "u");
+const pattern33 = new RegExp("^[^:\\s]+(:[^:\\s]+)?$", "u");
+const pattern34 = new RegExp("^/[^\\s]*$", "u");
+const pattern36 = new RegExp("^(no|always|unless-stopped|on-failure(:[0-9]+)?)$", "u");
+const pattern37 = new RegExp("^(CAP_)?[A-Z][A-Z0-9_]*$", "u");
+const pattern39 = new RegExp("^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$", "u");
+const pattern40 = new RegExp("^/[^:\\s]*(:[^\\s]+)?$", "u");
+const pattern41 = new RegExp("^[0-9]+([bB]|[kKmMgG][bB]?)?$", "u");
+const pattern48 = new RegExp("^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$", "u");
+const pattern49 = new RegExp("^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$", "u");
+const pattern64 = new RegExp("^[0-9a-fA-F.:]+$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4019,7 +4026,7 @@ vErrors.push(err28);
 errors++;
 }
 for(const key5 in data11){
-if(!(((((key5 === "name") || (key5 === "image")) || (key5 === "env")) || (key5 === "secretEnv")) || (key5 === "controlServer"))){
+if(!(func62.call(schema16.properties.spec.properties.gateway.properties, key5))){
 const err29 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.gateway,data:data11};
 if(vErrors === null){
 vErrors = [err29];
@@ -4437,9 +4444,10 @@ vErrors.push(err63);
 }
 errors++;
 }
-}
-else {
-const err64 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.type,parentSchema:schema16.properties.spec.properties.gateway,data:data11};
+if(data11.pull !== undefined){
+let data25 = data11.pull;
+if(typeof data25 !== "string"){
+const err64 = {instancePath:instancePath+"/spec/gateway/pull",schemaPath:"#/properties/spec/properties/gateway/properties/pull/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.pull.type,parentSchema:schema16.properties.spec.properties.gateway.properties.pull,data:data25};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4448,27 +4456,8 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-let data25 = data8.dependents;
-if(Array.isArray(data25)){
-const len0 = data25.length;
-for(let i0=0; i0<len0; i0++){
-let data26 = data25[i0];
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.env === undefined){
-data26.env = {};
-}
-if(data26.secretEnv === undefined){
-data26.secretEnv = {};
-}
-if(data26.volumes === undefined){
-data26.volumes = [];
-}
-if(data26.ports === undefined){
-data26.ports = [];
-}
-if(data26.name === undefined){
-const err65 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema16.properties.spec.properties.dependents.items.required,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
+if(!((data25 === "missing") || (data25 === "always"))){
+const err65 = {instancePath:instancePath+"/spec/gateway/pull",schemaPath:"#/properties/spec/properties/gateway/properties/pull/enum",keyword:"enum",params:{allowedValues: schema16.properties.spec.properties.gateway.properties.pull.enum},message:"must be equal to one of the allowed values",schema:schema16.properties.spec.properties.gateway.properties.pull.enum,parentSchema:schema16.properties.spec.properties.gateway.properties.pull,data:data25};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4477,8 +4466,12 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(data26.image === undefined){
-const err66 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema16.properties.spec.properties.dependents.items.required,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
+}
+if(data11.command !== undefined){
+let data26 = data11.command;
+if(Array.isArray(data26)){
+if(data26.length > 256){
+const err66 = {instancePath:instancePath+"/spec/gateway/command",schemaPath:"#/properties/spec/properties/gateway/properties/command/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items",schema:256,parentSchema:schema16.properties.spec.properties.gateway.properties.command,data:data26};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4487,9 +4480,12 @@ vErrors.push(err66);
 }
 errors++;
 }
-for(const key11 in data26){
-if(!(func70.call(schema16.properties.spec.properties.dependents.items.properties, key11))){
-const err67 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
+const len0 = data26.length;
+for(let i0=0; i0<len0; i0++){
+let data27 = data26[i0];
+if(typeof data27 === "string"){
+if(func2(data27) > 32768){
+const err67 = {instancePath:instancePath+"/spec/gateway/command/" + i0,schemaPath:"#/properties/spec/properties/gateway/properties/command/items/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.gateway.properties.command.items,data:data27};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4499,11 +4495,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-if(data26.name !== undefined){
-let data27 = data26.name;
-if(typeof data27 === "string"){
-if(func2(data27) > 128){
-const err68 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data27};
+else {
+const err68 = {instancePath:instancePath+"/spec/gateway/command/" + i0,schemaPath:"#/properties/spec/properties/gateway/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.command.items.type,parentSchema:schema16.properties.spec.properties.gateway.properties.command.items,data:data27};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4512,8 +4505,10 @@ vErrors.push(err68);
 }
 errors++;
 }
-if(!pattern27.test(data27)){
-const err69 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data27};
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/spec/gateway/command",schemaPath:"#/properties/spec/properties/gateway/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.gateway.properties.command.type,parentSchema:schema16.properties.spec.properties.gateway.properties.command,data:data26};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -4523,8 +4518,11 @@ vErrors.push(err69);
 errors++;
 }
 }
-else {
-const err70 = {instancePath:instancePath+"/spec/dependents/" + i0+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.name.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data27};
+if(data11.entrypoint !== undefined){
+let data28 = data11.entrypoint;
+if(Array.isArray(data28)){
+if(data28.length > 256){
+const err70 = {instancePath:instancePath+"/spec/gateway/entrypoint",schemaPath:"#/properties/spec/properties/gateway/properties/entrypoint/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items",schema:256,parentSchema:schema16.properties.spec.properties.gateway.properties.entrypoint,data:data28};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -4533,12 +4531,12 @@ vErrors.push(err70);
 }
 errors++;
 }
-}
-if(data26.image !== undefined){
-let data28 = data26.image;
-if(typeof data28 === "string"){
-if(func2(data28) > 255){
-const err71 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data28};
+const len1 = data28.length;
+for(let i1=0; i1<len1; i1++){
+let data29 = data28[i1];
+if(typeof data29 === "string"){
+if(func2(data29) > 32768){
+const err71 = {instancePath:instancePath+"/spec/gateway/entrypoint/" + i1,schemaPath:"#/properties/spec/properties/gateway/properties/entrypoint/items/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.gateway.properties.entrypoint.items,data:data29};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -4547,8 +4545,9 @@ vErrors.push(err71);
 }
 errors++;
 }
-if(!pattern28.test(data28)){
-const err72 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/pattern",keyword:"pattern",params:{pattern: "^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},message:"must match pattern \""+"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"+"\"",schema:"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data28};
+}
+else {
+const err72 = {instancePath:instancePath+"/spec/gateway/entrypoint/" + i1,schemaPath:"#/properties/spec/properties/gateway/properties/entrypoint/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.entrypoint.items.type,parentSchema:schema16.properties.spec.properties.gateway.properties.entrypoint.items,data:data29};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4558,8 +4557,9 @@ vErrors.push(err72);
 errors++;
 }
 }
+}
 else {
-const err73 = {instancePath:instancePath+"/spec/dependents/" + i0+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.image.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data28};
+const err73 = {instancePath:instancePath+"/spec/gateway/entrypoint",schemaPath:"#/properties/spec/properties/gateway/properties/entrypoint/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.gateway.properties.entrypoint.type,parentSchema:schema16.properties.spec.properties.gateway.properties.entrypoint,data:data28};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -4569,13 +4569,11 @@ vErrors.push(err73);
 errors++;
 }
 }
-let data29 = data26.env;
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-for(const key12 in data29){
-let data30 = data29[key12];
+if(data11.user !== undefined){
+let data30 = data11.user;
 if(typeof data30 === "string"){
-if(func2(data30) > 32768){
-const err74 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data30};
+if(func2(data30) > 256){
+const err74 = {instancePath:instancePath+"/spec/gateway/user",schemaPath:"#/properties/spec/properties/gateway/properties/user/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema16.properties.spec.properties.gateway.properties.user,data:data30};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -4584,9 +4582,8 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data30};
+if(!pattern33.test(data30)){
+const err75 = {instancePath:instancePath+"/spec/gateway/user",schemaPath:"#/properties/spec/properties/gateway/properties/user/pattern",keyword:"pattern",params:{pattern: "^[^:\\s]+(:[^:\\s]+)?$"},message:"must match pattern \""+"^[^:\\s]+(:[^:\\s]+)?$"+"\"",schema:"^[^:\\s]+(:[^:\\s]+)?$",parentSchema:schema16.properties.spec.properties.gateway.properties.user,data:data30};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -4596,9 +4593,8 @@ vErrors.push(err75);
 errors++;
 }
 }
-}
 else {
-const err76 = {instancePath:instancePath+"/spec/dependents/" + i0+"/env",schemaPath:"#/properties/spec/properties/dependents/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.env.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env,data:data29};
+const err76 = {instancePath:instancePath+"/spec/gateway/user",schemaPath:"#/properties/spec/properties/gateway/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.user.type,parentSchema:schema16.properties.spec.properties.gateway.properties.user,data:data30};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -4607,13 +4603,12 @@ vErrors.push(err76);
 }
 errors++;
 }
-let data31 = data26.secretEnv;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-for(const key13 in data31){
-let data32 = data31[key13];
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.file === undefined){
-const err77 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
+}
+if(data11.workingDir !== undefined){
+let data31 = data11.workingDir;
+if(typeof data31 === "string"){
+if(func2(data31) > 4096){
+const err77 = {instancePath:instancePath+"/spec/gateway/workingDir",schemaPath:"#/properties/spec/properties/gateway/properties/workingDir/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.gateway.properties.workingDir,data:data31};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -4622,9 +4617,8 @@ vErrors.push(err77);
 }
 errors++;
 }
-for(const key14 in data32){
-if(!(key14 === "file")){
-const err78 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
+if(!pattern34.test(data31)){
+const err78 = {instancePath:instancePath+"/spec/gateway/workingDir",schemaPath:"#/properties/spec/properties/gateway/properties/workingDir/pattern",keyword:"pattern",params:{pattern: "^/[^\\s]*$"},message:"must match pattern \""+"^/[^\\s]*$"+"\"",schema:"^/[^\\s]*$",parentSchema:schema16.properties.spec.properties.gateway.properties.workingDir,data:data31};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -4634,11 +4628,8 @@ vErrors.push(err78);
 errors++;
 }
 }
-if(data32.file !== undefined){
-let data33 = data32.file;
-if(typeof data33 === "string"){
-if(func2(data33) > 4096){
-const err79 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
+else {
+const err79 = {instancePath:instancePath+"/spec/gateway/workingDir",schemaPath:"#/properties/spec/properties/gateway/properties/workingDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.workingDir.type,parentSchema:schema16.properties.spec.properties.gateway.properties.workingDir,data:data31};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -4647,8 +4638,15 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(!pattern10.test(data33)){
-const err80 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
+}
+if(data11.labels !== undefined){
+let data32 = data11.labels;
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+for(const key11 in data32){
+let data33 = data32[key11];
+if(typeof data33 === "string"){
+if(func2(data33) > 4096){
+const err80 = {instancePath:instancePath+"/spec/gateway/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.gateway.properties.labels.additionalProperties,data:data33};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -4659,7 +4657,7 @@ errors++;
 }
 }
 else {
-const err81 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data33};
+const err81 = {instancePath:instancePath+"/spec/gateway/labels/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.labels.additionalProperties.type,parentSchema:schema16.properties.spec.properties.gateway.properties.labels.additionalProperties,data:data33};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -4671,7 +4669,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv/" + key13.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data32};
+const err82 = {instancePath:instancePath+"/spec/gateway/labels",schemaPath:"#/properties/spec/properties/gateway/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.labels.type,parentSchema:schema16.properties.spec.properties.gateway.properties.labels,data:data32};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -4681,9 +4679,11 @@ vErrors.push(err82);
 errors++;
 }
 }
-}
-else {
-const err83 = {instancePath:instancePath+"/spec/dependents/" + i0+"/secretEnv",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv,data:data31};
+if(data11.stopGracePeriod !== undefined){
+let data34 = data11.stopGracePeriod;
+if(typeof data34 === "string"){
+if(func2(data34) > 16){
+const err83 = {instancePath:instancePath+"/spec/gateway/stopGracePeriod",schemaPath:"#/properties/spec/properties/gateway/properties/stopGracePeriod/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.gateway.properties.stopGracePeriod,data:data34};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -4692,14 +4692,8 @@ vErrors.push(err83);
 }
 errors++;
 }
-let data34 = data26.volumes;
-if(Array.isArray(data34)){
-const len1 = data34.length;
-for(let i1=0; i1<len1; i1++){
-let data35 = data34[i1];
-if(typeof data35 === "string"){
-if(func2(data35) > 8192){
-const err84 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
+if(!pattern15.test(data34)){
+const err84 = {instancePath:instancePath+"/spec/gateway/stopGracePeriod",schemaPath:"#/properties/spec/properties/gateway/properties/stopGracePeriod/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.gateway.properties.stopGracePeriod,data:data34};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -4708,8 +4702,9 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(!pattern36.test(data35)){
-const err85 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/pattern",keyword:"pattern",params:{pattern: "^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"},message:"must match pattern \""+"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"+"\"",schema:"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
+const problem1 = func45(data34, schema16.properties.spec.properties.gateway.properties.stopGracePeriod["x-homeostat-duration"]);
+if(problem1 !== null){
+const err85 = {instancePath:instancePath+"/spec/gateway/stopGracePeriod",schemaPath:"#/properties/spec/properties/gateway/properties/stopGracePeriod/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.gateway.properties.stopGracePeriod["x-homeostat-duration"]},message:problem1,schema:schema16.properties.spec.properties.gateway.properties.stopGracePeriod["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.gateway.properties.stopGracePeriod,data:data34};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -4720,7 +4715,7 @@ errors++;
 }
 }
 else {
-const err86 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes/" + i1,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.volumes.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data35};
+const err86 = {instancePath:instancePath+"/spec/gateway/stopGracePeriod",schemaPath:"#/properties/spec/properties/gateway/properties/stopGracePeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.stopGracePeriod.type,parentSchema:schema16.properties.spec.properties.gateway.properties.stopGracePeriod,data:data34};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -4730,9 +4725,11 @@ vErrors.push(err86);
 errors++;
 }
 }
-}
-else {
-const err87 = {instancePath:instancePath+"/spec/dependents/" + i0+"/volumes",schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.volumes.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes,data:data34};
+if(data11.restart !== undefined){
+let data35 = data11.restart;
+if(typeof data35 === "string"){
+if(func2(data35) > 32){
+const err87 = {instancePath:instancePath+"/spec/gateway/restart",schemaPath:"#/properties/spec/properties/gateway/properties/restart/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema16.properties.spec.properties.gateway.properties.restart,data:data35};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -4741,14 +4738,8 @@ vErrors.push(err87);
 }
 errors++;
 }
-let data36 = data26.ports;
-if(Array.isArray(data36)){
-const len2 = data36.length;
-for(let i2=0; i2<len2; i2++){
-let data37 = data36[i2];
-if(typeof data37 === "string"){
-if(func2(data37) > 64){
-const err88 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
+if(!pattern36.test(data35)){
+const err88 = {instancePath:instancePath+"/spec/gateway/restart",schemaPath:"#/properties/spec/properties/gateway/properties/restart/pattern",keyword:"pattern",params:{pattern: "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"},message:"must match pattern \""+"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"+"\"",schema:"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$",parentSchema:schema16.properties.spec.properties.gateway.properties.restart,data:data35};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -4757,8 +4748,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-if(!pattern37.test(data37)){
-const err89 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/pattern",keyword:"pattern",params:{pattern: "^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"},message:"must match pattern \""+"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"+"\"",schema:"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
+}
+else {
+const err89 = {instancePath:instancePath+"/spec/gateway/restart",schemaPath:"#/properties/spec/properties/gateway/properties/restart/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.restart.type,parentSchema:schema16.properties.spec.properties.gateway.properties.restart,data:data35};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -4768,8 +4760,11 @@ vErrors.push(err89);
 errors++;
 }
 }
-else {
-const err90 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports/" + i2,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.ports.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data37};
+if(data11.capAdd !== undefined){
+let data36 = data11.capAdd;
+if(Array.isArray(data36)){
+if(data36.length > 64){
+const err90 = {instancePath:instancePath+"/spec/gateway/capAdd",schemaPath:"#/properties/spec/properties/gateway/properties/capAdd/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.gateway.properties.capAdd,data:data36};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -4778,19 +4773,12 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-let i3 = data36.length;
-let j0;
-if(i3 > 1){
-const indices0 = {};
-for(;i3--;){
-let item0 = data36[i3];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err91 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports,data:data36};
+const len2 = data36.length;
+for(let i2=0; i2<len2; i2++){
+let data37 = data36[i2];
+if(typeof data37 === "string"){
+if(func2(data37) > 64){
+const err91 = {instancePath:instancePath+"/spec/gateway/capAdd/" + i2,schemaPath:"#/properties/spec/properties/gateway/properties/capAdd/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema16.properties.spec.properties.gateway.properties.capAdd.items,data:data37};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -4798,14 +4786,9 @@ else {
 vErrors.push(err91);
 }
 errors++;
-break;
 }
-indices0[item0] = i3;
-}
-}
-}
-else {
-const err92 = {instancePath:instancePath+"/spec/dependents/" + i0+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.ports.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports,data:data36};
+if(!pattern37.test(data37)){
+const err92 = {instancePath:instancePath+"/spec/gateway/capAdd/" + i2,schemaPath:"#/properties/spec/properties/gateway/properties/capAdd/items/pattern",keyword:"pattern",params:{pattern: "^(CAP_)?[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^(CAP_)?[A-Z][A-Z0-9_]*$"+"\"",schema:"^(CAP_)?[A-Z][A-Z0-9_]*$",parentSchema:schema16.properties.spec.properties.gateway.properties.capAdd.items,data:data37};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -4814,11 +4797,9 @@ vErrors.push(err92);
 }
 errors++;
 }
-if(data26.hostname !== undefined){
-let data38 = data26.hostname;
-if(typeof data38 === "string"){
-if(func2(data38) > 253){
-const err93 = {instancePath:instancePath+"/spec/dependents/" + i0+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.hostname,data:data38};
+}
+else {
+const err93 = {instancePath:instancePath+"/spec/gateway/capAdd/" + i2,schemaPath:"#/properties/spec/properties/gateway/properties/capAdd/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.capAdd.items.type,parentSchema:schema16.properties.spec.properties.gateway.properties.capAdd.items,data:data37};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -4828,8 +4809,9 @@ vErrors.push(err93);
 errors++;
 }
 }
+}
 else {
-const err94 = {instancePath:instancePath+"/spec/dependents/" + i0+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.hostname.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.hostname,data:data38};
+const err94 = {instancePath:instancePath+"/spec/gateway/capAdd",schemaPath:"#/properties/spec/properties/gateway/properties/capAdd/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.gateway.properties.capAdd.type,parentSchema:schema16.properties.spec.properties.gateway.properties.capAdd,data:data36};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -4839,15 +4821,11 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data26.dns !== undefined){
-let data39 = data26.dns;
-if(Array.isArray(data39)){
-const len3 = data39.length;
-for(let i4=0; i4<len3; i4++){
-let data40 = data39[i4];
-if(typeof data40 === "string"){
-if(func2(data40) > 253){
-const err95 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns/" + i4,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns.items,data:data40};
+if(data11.capDrop !== undefined){
+let data38 = data11.capDrop;
+if(Array.isArray(data38)){
+if(data38.length > 64){
+const err95 = {instancePath:instancePath+"/spec/gateway/capDrop",schemaPath:"#/properties/spec/properties/gateway/properties/capDrop/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.gateway.properties.capDrop,data:data38};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -4856,9 +4834,12 @@ vErrors.push(err95);
 }
 errors++;
 }
-}
-else {
-const err96 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns/" + i4,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.dns.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns.items,data:data40};
+const len3 = data38.length;
+for(let i3=0; i3<len3; i3++){
+let data39 = data38[i3];
+if(typeof data39 === "string"){
+if(func2(data39) > 64){
+const err96 = {instancePath:instancePath+"/spec/gateway/capDrop/" + i3,schemaPath:"#/properties/spec/properties/gateway/properties/capDrop/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema16.properties.spec.properties.gateway.properties.capDrop.items,data:data39};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -4867,10 +4848,8 @@ vErrors.push(err96);
 }
 errors++;
 }
-}
-}
-else {
-const err97 = {instancePath:instancePath+"/spec/dependents/" + i0+"/dns",schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.dns.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns,data:data39};
+if(!pattern37.test(data39)){
+const err97 = {instancePath:instancePath+"/spec/gateway/capDrop/" + i3,schemaPath:"#/properties/spec/properties/gateway/properties/capDrop/items/pattern",keyword:"pattern",params:{pattern: "^(CAP_)?[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^(CAP_)?[A-Z][A-Z0-9_]*$"+"\"",schema:"^(CAP_)?[A-Z][A-Z0-9_]*$",parentSchema:schema16.properties.spec.properties.gateway.properties.capDrop.items,data:data39};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -4880,15 +4859,8 @@ vErrors.push(err97);
 errors++;
 }
 }
-if(data26.extraHosts !== undefined){
-let data41 = data26.extraHosts;
-if(Array.isArray(data41)){
-const len4 = data41.length;
-for(let i5=0; i5<len4; i5++){
-let data42 = data41[i5];
-if(typeof data42 === "string"){
-if(func2(data42) > 253){
-const err98 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts/" + i5,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data42};
+else {
+const err98 = {instancePath:instancePath+"/spec/gateway/capDrop/" + i3,schemaPath:"#/properties/spec/properties/gateway/properties/capDrop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.capDrop.items.type,parentSchema:schema16.properties.spec.properties.gateway.properties.capDrop.items,data:data39};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -4898,8 +4870,9 @@ vErrors.push(err98);
 errors++;
 }
 }
+}
 else {
-const err99 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts/" + i5,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data42};
+const err99 = {instancePath:instancePath+"/spec/gateway/capDrop",schemaPath:"#/properties/spec/properties/gateway/properties/capDrop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.gateway.properties.capDrop.type,parentSchema:schema16.properties.spec.properties.gateway.properties.capDrop,data:data38};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -4909,9 +4882,11 @@ vErrors.push(err99);
 errors++;
 }
 }
-}
-else {
-const err100 = {instancePath:instancePath+"/spec/dependents/" + i0+"/extraHosts",schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts,data:data41};
+if(data11.devices !== undefined){
+let data40 = data11.devices;
+if(Array.isArray(data40)){
+if(data40.length > 64){
+const err100 = {instancePath:instancePath+"/spec/gateway/devices",schemaPath:"#/properties/spec/properties/gateway/properties/devices/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.gateway.properties.devices,data:data40};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -4920,12 +4895,12 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data26.macAddress !== undefined){
-let data43 = data26.macAddress;
-if(typeof data43 === "string"){
-if(func2(data43) > 253){
-const err101 = {instancePath:instancePath+"/spec/dependents/" + i0+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.macAddress,data:data43};
+const len4 = data40.length;
+for(let i4=0; i4<len4; i4++){
+let data41 = data40[i4];
+if(typeof data41 === "string"){
+if(func2(data41) > 4096){
+const err101 = {instancePath:instancePath+"/spec/gateway/devices/" + i4,schemaPath:"#/properties/spec/properties/gateway/properties/devices/items/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.gateway.properties.devices.items,data:data41};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -4934,9 +4909,8 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-else {
-const err102 = {instancePath:instancePath+"/spec/dependents/" + i0+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.macAddress.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.macAddress,data:data43};
+if(!pattern39.test(data41)){
+const err102 = {instancePath:instancePath+"/spec/gateway/devices/" + i4,schemaPath:"#/properties/spec/properties/gateway/properties/devices/items/pattern",keyword:"pattern",params:{pattern: "^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"},message:"must match pattern \""+"^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"+"\"",schema:"^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$",parentSchema:schema16.properties.spec.properties.gateway.properties.devices.items,data:data41};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -4946,11 +4920,8 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data26.networkMode !== undefined){
-let data44 = data26.networkMode;
-if(typeof data44 === "string"){
-if(func2(data44) > 253){
-const err103 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networkMode,data:data44};
+else {
+const err103 = {instancePath:instancePath+"/spec/gateway/devices/" + i4,schemaPath:"#/properties/spec/properties/gateway/properties/devices/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.devices.items.type,parentSchema:schema16.properties.spec.properties.gateway.properties.devices.items,data:data41};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -4960,8 +4931,9 @@ vErrors.push(err103);
 errors++;
 }
 }
+}
 else {
-const err104 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.networkMode.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networkMode,data:data44};
+const err104 = {instancePath:instancePath+"/spec/gateway/devices",schemaPath:"#/properties/spec/properties/gateway/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.gateway.properties.devices.type,parentSchema:schema16.properties.spec.properties.gateway.properties.devices,data:data40};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -4971,15 +4943,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data26.networks !== undefined){
-let data45 = data26.networks;
-if(Array.isArray(data45)){
-const len5 = data45.length;
-for(let i6=0; i6<len5; i6++){
-let data46 = data45[i6];
-if(typeof data46 === "string"){
-if(func2(data46) > 253){
-const err105 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks/" + i6,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks.items,data:data46};
+if(data11.tmpfs !== undefined){
+let data42 = data11.tmpfs;
+if(Array.isArray(data42)){
+if(data42.length > 64){
+const err105 = {instancePath:instancePath+"/spec/gateway/tmpfs",schemaPath:"#/properties/spec/properties/gateway/properties/tmpfs/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.gateway.properties.tmpfs,data:data42};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -4988,9 +4956,12 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-else {
-const err106 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks/" + i6,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.networks.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks.items,data:data46};
+const len5 = data42.length;
+for(let i5=0; i5<len5; i5++){
+let data43 = data42[i5];
+if(typeof data43 === "string"){
+if(func2(data43) > 4096){
+const err106 = {instancePath:instancePath+"/spec/gateway/tmpfs/" + i5,schemaPath:"#/properties/spec/properties/gateway/properties/tmpfs/items/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.gateway.properties.tmpfs.items,data:data43};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -4999,10 +4970,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/spec/dependents/" + i0+"/networks",schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.networks.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks,data:data45};
+if(!pattern40.test(data43)){
+const err107 = {instancePath:instancePath+"/spec/gateway/tmpfs/" + i5,schemaPath:"#/properties/spec/properties/gateway/properties/tmpfs/items/pattern",keyword:"pattern",params:{pattern: "^/[^:\\s]*(:[^\\s]+)?$"},message:"must match pattern \""+"^/[^:\\s]*(:[^\\s]+)?$"+"\"",schema:"^/[^:\\s]*(:[^\\s]+)?$",parentSchema:schema16.properties.spec.properties.gateway.properties.tmpfs.items,data:data43};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -5012,11 +4981,8 @@ vErrors.push(err107);
 errors++;
 }
 }
-if(data26.portForwarding !== undefined){
-let data47 = data26.portForwarding;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.qbittorrent === undefined){
-const err108 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/required",keyword:"required",params:{missingProperty: "qbittorrent"},message:"must have required property '"+"qbittorrent"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
+else {
+const err108 = {instancePath:instancePath+"/spec/gateway/tmpfs/" + i5,schemaPath:"#/properties/spec/properties/gateway/properties/tmpfs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.tmpfs.items.type,parentSchema:schema16.properties.spec.properties.gateway.properties.tmpfs.items,data:data43};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -5025,9 +4991,10 @@ vErrors.push(err108);
 }
 errors++;
 }
-for(const key15 in data47){
-if(!(key15 === "qbittorrent")){
-const err109 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/spec/gateway/tmpfs",schemaPath:"#/properties/spec/properties/gateway/properties/tmpfs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.gateway.properties.tmpfs.type,parentSchema:schema16.properties.spec.properties.gateway.properties.tmpfs,data:data42};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -5037,14 +5004,10 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data47.qbittorrent !== undefined){
-let data48 = data47.qbittorrent;
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(data48.username === undefined){
-data48.username = "admin";
-}
-if(data48.url === undefined){
-const err110 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+if(data11.readOnly !== undefined){
+let data44 = data11.readOnly;
+if(typeof data44 !== "boolean"){
+const err110 = {instancePath:instancePath+"/spec/gateway/readOnly",schemaPath:"#/properties/spec/properties/gateway/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema16.properties.spec.properties.gateway.properties.readOnly.type,parentSchema:schema16.properties.spec.properties.gateway.properties.readOnly,data:data44};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -5053,8 +5016,12 @@ vErrors.push(err110);
 }
 errors++;
 }
-if(data48.password === undefined){
-const err111 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+}
+if(data11.shmSize !== undefined){
+let data45 = data11.shmSize;
+if(typeof data45 === "string"){
+if(func2(data45) > 32){
+const err111 = {instancePath:instancePath+"/spec/gateway/shmSize",schemaPath:"#/properties/spec/properties/gateway/properties/shmSize/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema16.properties.spec.properties.gateway.properties.shmSize,data:data45};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -5063,9 +5030,8 @@ vErrors.push(err111);
 }
 errors++;
 }
-for(const key16 in data48){
-if(!(((key16 === "url") || (key16 === "username")) || (key16 === "password"))){
-const err112 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+if(!pattern41.test(data45)){
+const err112 = {instancePath:instancePath+"/spec/gateway/shmSize",schemaPath:"#/properties/spec/properties/gateway/properties/shmSize/pattern",keyword:"pattern",params:{pattern: "^[0-9]+([bB]|[kKmMgG][bB]?)?$"},message:"must match pattern \""+"^[0-9]+([bB]|[kKmMgG][bB]?)?$"+"\"",schema:"^[0-9]+([bB]|[kKmMgG][bB]?)?$",parentSchema:schema16.properties.spec.properties.gateway.properties.shmSize,data:data45};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -5075,11 +5041,8 @@ vErrors.push(err112);
 errors++;
 }
 }
-if(data48.url !== undefined){
-let data49 = data48.url;
-if(typeof data49 === "string"){
-if(func2(data49) > 2048){
-const err113 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
+else {
+const err113 = {instancePath:instancePath+"/spec/gateway/shmSize",schemaPath:"#/properties/spec/properties/gateway/properties/shmSize/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.shmSize.type,parentSchema:schema16.properties.spec.properties.gateway.properties.shmSize,data:data45};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -5088,8 +5051,15 @@ vErrors.push(err113);
 }
 errors++;
 }
-if(!pattern9.test(data49)){
-const err114 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https?://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https?://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
+}
+if(data11.ulimits !== undefined){
+let data46 = data11.ulimits;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+for(const key12 in data46){
+let data47 = data46[key12];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.soft === undefined){
+const err114 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.required,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties,data:data47};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -5098,9 +5068,8 @@ vErrors.push(err114);
 }
 errors++;
 }
-}
-else {
-const err115 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data49};
+if(data47.hard === undefined){
+const err115 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.required,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties,data:data47};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -5109,11 +5078,9 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-let data50 = data48.username;
-if(typeof data50 === "string"){
-if(func2(data50) > 253){
-const err116 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
+for(const key13 in data47){
+if(!((key13 === "soft") || (key13 === "hard"))){
+const err116 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties,data:data47};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -5122,8 +5089,11 @@ vErrors.push(err116);
 }
 errors++;
 }
-if(func2(data50) < 1){
-const err117 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
+}
+if(data47.soft !== undefined){
+let data48 = data47.soft;
+if(!((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48)))){
+const err117 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.properties.soft.type,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.properties.soft,data:data48};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -5132,9 +5102,9 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data50};
+if(typeof data48 == "number"){
+if(data48 < -1 || isNaN(data48)){
+const err118 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.properties.soft,data:data48};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -5143,11 +5113,12 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(data48.password !== undefined){
-let data51 = data48.password;
-if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
-if(data51.file === undefined){
-const err119 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
+}
+}
+if(data47.hard !== undefined){
+let data49 = data47.hard;
+if(!((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49)))){
+const err119 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.properties.hard.type,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.properties.hard,data:data49};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -5156,9 +5127,9 @@ vErrors.push(err119);
 }
 errors++;
 }
-for(const key17 in data51){
-if(!(key17 === "file")){
-const err120 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
+if(typeof data49 == "number"){
+if(data49 < -1 || isNaN(data49)){
+const err120 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.properties.hard,data:data49};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -5168,11 +5139,10 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data51.file !== undefined){
-let data52 = data51.file;
-if(typeof data52 === "string"){
-if(func2(data52) > 4096){
-const err121 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/spec/gateway/ulimits/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties.type,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits.additionalProperties,data:data47};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -5181,8 +5151,10 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(!pattern10.test(data52)){
-const err122 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
+}
+}
+else {
+const err122 = {instancePath:instancePath+"/spec/gateway/ulimits",schemaPath:"#/properties/spec/properties/gateway/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.ulimits.type,parentSchema:schema16.properties.spec.properties.gateway.properties.ulimits,data:data46};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -5192,8 +5164,12 @@ vErrors.push(err122);
 errors++;
 }
 }
-else {
-const err123 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data52};
+if(data11.healthcheck !== undefined){
+let data50 = data11.healthcheck;
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+for(const key14 in data50){
+if(!((((((key14 === "test") || (key14 === "interval")) || (key14 === "timeout")) || (key14 === "startPeriod")) || (key14 === "retries")) || (key14 === "disable"))){
+const err123 = {instancePath:instancePath+"/spec/gateway/healthcheck",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck,data:data50};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -5203,9 +5179,11 @@ vErrors.push(err123);
 errors++;
 }
 }
-}
-else {
-const err124 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data51};
+if(data50.test !== undefined){
+let data51 = data50.test;
+if(Array.isArray(data51)){
+if(data51.length > 256){
+const err124 = {instancePath:instancePath+"/spec/gateway/healthcheck/test",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/test/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items",schema:256,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.test,data:data51};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -5214,10 +5192,8 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-}
-else {
-const err125 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data48};
+if(data51.length < 1){
+const err125 = {instancePath:instancePath+"/spec/gateway/healthcheck/test",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/test/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.test,data:data51};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -5226,10 +5202,12 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-}
-else {
-const err126 = {instancePath:instancePath+"/spec/dependents/" + i0+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data47};
+const len6 = data51.length;
+for(let i6=0; i6<len6; i6++){
+let data52 = data51[i6];
+if(typeof data52 === "string"){
+if(func2(data52) > 32768){
+const err126 = {instancePath:instancePath+"/spec/gateway/healthcheck/test/" + i6,schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/test/items/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.test.items,data:data52};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -5239,9 +5217,8 @@ vErrors.push(err126);
 errors++;
 }
 }
-}
 else {
-const err127 = {instancePath:instancePath+"/spec/dependents/" + i0,schemaPath:"#/properties/spec/properties/dependents/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.type,parentSchema:schema16.properties.spec.properties.dependents.items,data:data26};
+const err127 = {instancePath:instancePath+"/spec/gateway/healthcheck/test/" + i6,schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/test/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.test.items.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.test.items,data:data52};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -5253,7 +5230,7 @@ errors++;
 }
 }
 else {
-const err128 = {instancePath:instancePath+"/spec/dependents",schemaPath:"#/properties/spec/properties/dependents/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.type,parentSchema:schema16.properties.spec.properties.dependents,data:data25};
+const err128 = {instancePath:instancePath+"/spec/gateway/healthcheck/test",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/test/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.test.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.test,data:data51};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -5262,17 +5239,12 @@ vErrors.push(err128);
 }
 errors++;
 }
-if(data8.leakProbe !== undefined){
-let data53 = data8.leakProbe;
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-if(data53.timeout === undefined){
-data53.timeout = "3s";
 }
-if(data53.interval === undefined){
-data53.interval = "1m";
-}
-if(data53.address === undefined){
-const err129 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema16.properties.spec.properties.leakProbe.required,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
+if(data50.interval !== undefined){
+let data53 = data50.interval;
+if(typeof data53 === "string"){
+if(func2(data53) > 16){
+const err129 = {instancePath:instancePath+"/spec/gateway/healthcheck/interval",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/interval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval,data:data53};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -5281,8 +5253,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-if(data53.port === undefined){
-const err130 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema16.properties.spec.properties.leakProbe.required,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
+if(!pattern15.test(data53)){
+const err130 = {instancePath:instancePath+"/spec/gateway/healthcheck/interval",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval,data:data53};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -5291,9 +5263,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-for(const key18 in data53){
-if(!((((key18 === "address") || (key18 === "port")) || (key18 === "timeout")) || (key18 === "interval"))){
-const err131 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
+const problem2 = func45(data53, schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval["x-homeostat-duration"]);
+if(problem2 !== null){
+const err131 = {instancePath:instancePath+"/spec/gateway/healthcheck/interval",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/interval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval["x-homeostat-duration"]},message:problem2,schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval,data:data53};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -5303,11 +5275,8 @@ vErrors.push(err131);
 errors++;
 }
 }
-if(data53.address !== undefined){
-let data54 = data53.address;
-if(typeof data54 === "string"){
-if(func2(data54) > 45){
-const err132 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/maxLength",keyword:"maxLength",params:{limit: 45},message:"must NOT have more than 45 characters",schema:45,parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data54};
+else {
+const err132 = {instancePath:instancePath+"/spec/gateway/healthcheck/interval",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.interval,data:data53};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -5316,8 +5285,12 @@ vErrors.push(err132);
 }
 errors++;
 }
-if(!pattern40.test(data54)){
-const err133 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F.:]+$"},message:"must match pattern \""+"^[0-9a-fA-F.:]+$"+"\"",schema:"^[0-9a-fA-F.:]+$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data54};
+}
+if(data50.timeout !== undefined){
+let data54 = data50.timeout;
+if(typeof data54 === "string"){
+if(func2(data54) > 16){
+const err133 = {instancePath:instancePath+"/spec/gateway/healthcheck/timeout",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/timeout/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout,data:data54};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -5326,9 +5299,8 @@ vErrors.push(err133);
 }
 errors++;
 }
-}
-else {
-const err134 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.address.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data54};
+if(!pattern15.test(data54)){
+const err134 = {instancePath:instancePath+"/spec/gateway/healthcheck/timeout",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout,data:data54};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -5337,11 +5309,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-}
-if(data53.port !== undefined){
-let data55 = data53.port;
-if(!((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55)))){
-const err135 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.leakProbe.properties.port.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data55};
+const problem3 = func45(data54, schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout["x-homeostat-duration"]);
+if(problem3 !== null){
+const err135 = {instancePath:instancePath+"/spec/gateway/healthcheck/timeout",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/timeout/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout["x-homeostat-duration"]},message:problem3,schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout,data:data54};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -5350,9 +5320,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(typeof data55 == "number"){
-if(data55 > 65535 || isNaN(data55)){
-const err136 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data55};
+}
+else {
+const err136 = {instancePath:instancePath+"/spec/gateway/healthcheck/timeout",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.timeout,data:data54};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -5361,8 +5331,12 @@ vErrors.push(err136);
 }
 errors++;
 }
-if(data55 < 1 || isNaN(data55)){
-const err137 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data55};
+}
+if(data50.startPeriod !== undefined){
+let data55 = data50.startPeriod;
+if(typeof data55 === "string"){
+if(func2(data55) > 16){
+const err137 = {instancePath:instancePath+"/spec/gateway/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/startPeriod/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod,data:data55};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -5371,12 +5345,8 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-}
-let data56 = data53.timeout;
-if(typeof data56 === "string"){
-if(func2(data56) > 16){
-const err138 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+if(!pattern15.test(data55)){
+const err138 = {instancePath:instancePath+"/spec/gateway/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/startPeriod/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod,data:data55};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -5385,8 +5355,9 @@ vErrors.push(err138);
 }
 errors++;
 }
-if(!pattern15.test(data56)){
-const err139 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+const problem4 = func45(data55, schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod["x-homeostat-duration"]);
+if(problem4 !== null){
+const err139 = {instancePath:instancePath+"/spec/gateway/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/startPeriod/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod["x-homeostat-duration"]},message:problem4,schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod,data:data55};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -5395,9 +5366,9 @@ vErrors.push(err139);
 }
 errors++;
 }
-const problem1 = func45(data56, schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"]);
-if(problem1 !== null){
-const err140 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"]},message:problem1,schema:schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+}
+else {
+const err140 = {instancePath:instancePath+"/spec/gateway/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/startPeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.startPeriod,data:data55};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -5407,8 +5378,10 @@ vErrors.push(err140);
 errors++;
 }
 }
-else {
-const err141 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.timeout.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data56};
+if(data50.retries !== undefined){
+let data56 = data50.retries;
+if(!((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56)))){
+const err141 = {instancePath:instancePath+"/spec/gateway/healthcheck/retries",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.retries.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.retries,data:data56};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -5417,10 +5390,9 @@ vErrors.push(err141);
 }
 errors++;
 }
-let data57 = data53.interval;
-if(typeof data57 === "string"){
-if(func2(data57) > 16){
-const err142 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+if(typeof data56 == "number"){
+if(data56 > 1000 || isNaN(data56)){
+const err142 = {instancePath:instancePath+"/spec/gateway/healthcheck/retries",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.retries,data:data56};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -5429,8 +5401,8 @@ vErrors.push(err142);
 }
 errors++;
 }
-if(!pattern15.test(data57)){
-const err143 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+if(data56 < 0 || isNaN(data56)){
+const err143 = {instancePath:instancePath+"/spec/gateway/healthcheck/retries",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.retries,data:data56};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -5439,9 +5411,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-const problem2 = func45(data57, schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"]);
-if(problem2 !== null){
-const err144 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"]},message:problem2,schema:schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+}
+}
+if(data50.disable !== undefined){
+let data57 = data50.disable;
+if(typeof data57 !== "boolean"){
+const err144 = {instancePath:instancePath+"/spec/gateway/healthcheck/disable",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.disable.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck.properties.disable,data:data57};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -5451,8 +5426,9 @@ vErrors.push(err144);
 errors++;
 }
 }
+}
 else {
-const err145 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.interval.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data57};
+const err145 = {instancePath:instancePath+"/spec/gateway/healthcheck",schemaPath:"#/properties/spec/properties/gateway/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.healthcheck.type,parentSchema:schema16.properties.spec.properties.gateway.properties.healthcheck,data:data50};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -5462,8 +5438,14 @@ vErrors.push(err145);
 errors++;
 }
 }
-else {
-const err146 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.leakProbe.type,parentSchema:schema16.properties.spec.properties.leakProbe,data:data53};
+if(data11.sysctls !== undefined){
+let data58 = data11.sysctls;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+for(const key15 in data58){
+let data59 = data58[key15];
+if(typeof data59 === "string"){
+if(func2(data59) > 4096){
+const err146 = {instancePath:instancePath+"/spec/gateway/sysctls/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/sysctls/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.gateway.properties.sysctls.additionalProperties,data:data59};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -5473,9 +5455,8 @@ vErrors.push(err146);
 errors++;
 }
 }
-}
 else {
-const err147 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.type,parentSchema:schema16.properties.spec,data:data8};
+const err147 = {instancePath:instancePath+"/spec/gateway/sysctls/" + key15.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/gateway/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.gateway.properties.sysctls.additionalProperties.type,parentSchema:schema16.properties.spec.properties.gateway.properties.sysctls.additionalProperties,data:data59};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -5487,12 +5468,2106 @@ errors++;
 }
 }
 else {
-const err148 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
+const err148 = {instancePath:instancePath+"/spec/gateway/sysctls",schemaPath:"#/properties/spec/properties/gateway/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.properties.sysctls.type,parentSchema:schema16.properties.spec.properties.gateway.properties.sysctls,data:data58};
 if(vErrors === null){
 vErrors = [err148];
 }
 else {
 vErrors.push(err148);
+}
+errors++;
+}
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/spec/gateway",schemaPath:"#/properties/spec/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.gateway.type,parentSchema:schema16.properties.spec.properties.gateway,data:data11};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+}
+let data60 = data8.dependents;
+if(Array.isArray(data60)){
+const len7 = data60.length;
+for(let i7=0; i7<len7; i7++){
+let data61 = data60[i7];
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.env === undefined){
+data61.env = {};
+}
+if(data61.secretEnv === undefined){
+data61.secretEnv = {};
+}
+if(data61.volumes === undefined){
+data61.volumes = [];
+}
+if(data61.ports === undefined){
+data61.ports = [];
+}
+if(data61.name === undefined){
+const err150 = {instancePath:instancePath+"/spec/dependents/" + i7,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema16.properties.spec.properties.dependents.items.required,parentSchema:schema16.properties.spec.properties.dependents.items,data:data61};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+if(data61.image === undefined){
+const err151 = {instancePath:instancePath+"/spec/dependents/" + i7,schemaPath:"#/properties/spec/properties/dependents/items/required",keyword:"required",params:{missingProperty: "image"},message:"must have required property '"+"image"+"'",schema:schema16.properties.spec.properties.dependents.items.required,parentSchema:schema16.properties.spec.properties.dependents.items,data:data61};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+for(const key16 in data61){
+if(!(func62.call(schema16.properties.spec.properties.dependents.items.properties, key16))){
+const err152 = {instancePath:instancePath+"/spec/dependents/" + i7,schemaPath:"#/properties/spec/properties/dependents/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items,data:data61};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+}
+if(data61.name !== undefined){
+let data62 = data61.name;
+if(typeof data62 === "string"){
+if(func2(data62) > 128){
+const err153 = {instancePath:instancePath+"/spec/dependents/" + i7+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters",schema:128,parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+if(!pattern27.test(data62)){
+const err154 = {instancePath:instancePath+"/spec/dependents/" + i7+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"+"\"",schema:"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/spec/dependents/" + i7+"/name",schemaPath:"#/properties/spec/properties/dependents/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.name.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.name,data:data62};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+if(data61.image !== undefined){
+let data63 = data61.image;
+if(typeof data63 === "string"){
+if(func2(data63) > 255){
+const err156 = {instancePath:instancePath+"/spec/dependents/" + i7+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters",schema:255,parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data63};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+if(!pattern28.test(data63)){
+const err157 = {instancePath:instancePath+"/spec/dependents/" + i7+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/pattern",keyword:"pattern",params:{pattern: "^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"},message:"must match pattern \""+"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$"+"\"",schema:"^([a-zA-Z0-9][a-zA-Z0-9.-]*(:[0-9]+)?/)?[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data63};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+}
+else {
+const err158 = {instancePath:instancePath+"/spec/dependents/" + i7+"/image",schemaPath:"#/properties/spec/properties/dependents/items/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.image.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.image,data:data63};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+}
+let data64 = data61.env;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+for(const key17 in data64){
+let data65 = data64[key17];
+if(typeof data65 === "string"){
+if(func2(data65) > 32768){
+const err159 = {instancePath:instancePath+"/spec/dependents/" + i7+"/env/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data65};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+}
+else {
+const err160 = {instancePath:instancePath+"/spec/dependents/" + i7+"/env/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/env/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env.additionalProperties,data:data65};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+}
+else {
+const err161 = {instancePath:instancePath+"/spec/dependents/" + i7+"/env",schemaPath:"#/properties/spec/properties/dependents/items/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.env.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.env,data:data64};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+let data66 = data61.secretEnv;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+for(const key18 in data66){
+let data67 = data66[key18];
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.file === undefined){
+const err162 = {instancePath:instancePath+"/spec/dependents/" + i7+"/secretEnv/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data67};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+for(const key19 in data67){
+if(!(key19 === "file")){
+const err163 = {instancePath:instancePath+"/spec/dependents/" + i7+"/secretEnv/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data67};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+}
+if(data67.file !== undefined){
+let data68 = data67.file;
+if(typeof data68 === "string"){
+if(func2(data68) > 4096){
+const err164 = {instancePath:instancePath+"/spec/dependents/" + i7+"/secretEnv/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data68};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+if(!pattern10.test(data68)){
+const err165 = {instancePath:instancePath+"/spec/dependents/" + i7+"/secretEnv/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data68};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/spec/dependents/" + i7+"/secretEnv/" + key18.replace(/~/g, "~0").replace(/\//g, "~1")+"/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.properties.file,data:data68};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+}
+}
+else {
+const err167 = {instancePath:instancePath+"/spec/dependents/" + i7+"/secretEnv/" + key18.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.additionalProperties,data:data67};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+}
+else {
+const err168 = {instancePath:instancePath+"/spec/dependents/" + i7+"/secretEnv",schemaPath:"#/properties/spec/properties/dependents/items/properties/secretEnv/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.secretEnv.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.secretEnv,data:data66};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+let data69 = data61.volumes;
+if(Array.isArray(data69)){
+const len8 = data69.length;
+for(let i8=0; i8<len8; i8++){
+let data70 = data69[i8];
+if(typeof data70 === "string"){
+if(func2(data70) > 8192){
+const err169 = {instancePath:instancePath+"/spec/dependents/" + i7+"/volumes/" + i8,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/maxLength",keyword:"maxLength",params:{limit: 8192},message:"must NOT have more than 8192 characters",schema:8192,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data70};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+if(!pattern48.test(data70)){
+const err170 = {instancePath:instancePath+"/spec/dependents/" + i7+"/volumes/" + i8,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/pattern",keyword:"pattern",params:{pattern: "^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"},message:"must match pattern \""+"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$"+"\"",schema:"^[^:\\s]+:/[^:\\s]*(:[a-zA-Z,]+)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data70};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/spec/dependents/" + i7+"/volumes/" + i8,schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.volumes.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes.items,data:data70};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+}
+}
+else {
+const err172 = {instancePath:instancePath+"/spec/dependents/" + i7+"/volumes",schemaPath:"#/properties/spec/properties/dependents/items/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.volumes.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.volumes,data:data69};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+let data71 = data61.ports;
+if(Array.isArray(data71)){
+const len9 = data71.length;
+for(let i9=0; i9<len9; i9++){
+let data72 = data71[i9];
+if(typeof data72 === "string"){
+if(func2(data72) > 64){
+const err173 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ports/" + i9,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data72};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+if(!pattern49.test(data72)){
+const err174 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ports/" + i9,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/pattern",keyword:"pattern",params:{pattern: "^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"},message:"must match pattern \""+"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$"+"\"",schema:"^(([0-9]{1,3}\\.){3}[0-9]{1,3}:)?([0-9]{1,5}(-[0-9]{1,5})?:)?[0-9]{1,5}(-[0-9]{1,5})?(/(tcp|udp))?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data72};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+else {
+const err175 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ports/" + i9,schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.ports.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports.items,data:data72};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+let i10 = data71.length;
+let j0;
+if(i10 > 1){
+const indices0 = {};
+for(;i10--;){
+let item0 = data71[i10];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err176 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/uniqueItems",keyword:"uniqueItems",params:{i: i10, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i10+" are identical)",schema:true,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports,data:data71};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+break;
+}
+indices0[item0] = i10;
+}
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ports",schemaPath:"#/properties/spec/properties/dependents/items/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.ports.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ports,data:data71};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+if(data61.hostname !== undefined){
+let data73 = data61.hostname;
+if(typeof data73 === "string"){
+if(func2(data73) > 253){
+const err178 = {instancePath:instancePath+"/spec/dependents/" + i7+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.hostname,data:data73};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+}
+else {
+const err179 = {instancePath:instancePath+"/spec/dependents/" + i7+"/hostname",schemaPath:"#/properties/spec/properties/dependents/items/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.hostname.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.hostname,data:data73};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+}
+if(data61.dns !== undefined){
+let data74 = data61.dns;
+if(Array.isArray(data74)){
+const len10 = data74.length;
+for(let i11=0; i11<len10; i11++){
+let data75 = data74[i11];
+if(typeof data75 === "string"){
+if(func2(data75) > 253){
+const err180 = {instancePath:instancePath+"/spec/dependents/" + i7+"/dns/" + i11,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns.items,data:data75};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+}
+else {
+const err181 = {instancePath:instancePath+"/spec/dependents/" + i7+"/dns/" + i11,schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.dns.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns.items,data:data75};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+}
+else {
+const err182 = {instancePath:instancePath+"/spec/dependents/" + i7+"/dns",schemaPath:"#/properties/spec/properties/dependents/items/properties/dns/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.dns.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.dns,data:data74};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data61.extraHosts !== undefined){
+let data76 = data61.extraHosts;
+if(Array.isArray(data76)){
+const len11 = data76.length;
+for(let i12=0; i12<len11; i12++){
+let data77 = data76[i12];
+if(typeof data77 === "string"){
+if(func2(data77) > 253){
+const err183 = {instancePath:instancePath+"/spec/dependents/" + i7+"/extraHosts/" + i12,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data77};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/spec/dependents/" + i7+"/extraHosts/" + i12,schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.items,data:data77};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+}
+}
+else {
+const err185 = {instancePath:instancePath+"/spec/dependents/" + i7+"/extraHosts",schemaPath:"#/properties/spec/properties/dependents/items/properties/extraHosts/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.extraHosts.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.extraHosts,data:data76};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+}
+if(data61.macAddress !== undefined){
+let data78 = data61.macAddress;
+if(typeof data78 === "string"){
+if(func2(data78) > 253){
+const err186 = {instancePath:instancePath+"/spec/dependents/" + i7+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.macAddress,data:data78};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/spec/dependents/" + i7+"/macAddress",schemaPath:"#/properties/spec/properties/dependents/items/properties/macAddress/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.macAddress.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.macAddress,data:data78};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data61.networkMode !== undefined){
+let data79 = data61.networkMode;
+if(typeof data79 === "string"){
+if(func2(data79) > 253){
+const err188 = {instancePath:instancePath+"/spec/dependents/" + i7+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networkMode,data:data79};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/spec/dependents/" + i7+"/networkMode",schemaPath:"#/properties/spec/properties/dependents/items/properties/networkMode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.networkMode.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networkMode,data:data79};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+if(data61.networks !== undefined){
+let data80 = data61.networks;
+if(Array.isArray(data80)){
+const len12 = data80.length;
+for(let i13=0; i13<len12; i13++){
+let data81 = data80[i13];
+if(typeof data81 === "string"){
+if(func2(data81) > 253){
+const err190 = {instancePath:instancePath+"/spec/dependents/" + i7+"/networks/" + i13,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks.items,data:data81};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+else {
+const err191 = {instancePath:instancePath+"/spec/dependents/" + i7+"/networks/" + i13,schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.networks.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks.items,data:data81};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+}
+else {
+const err192 = {instancePath:instancePath+"/spec/dependents/" + i7+"/networks",schemaPath:"#/properties/spec/properties/dependents/items/properties/networks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.networks.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.networks,data:data80};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+}
+if(data61.pull !== undefined){
+let data82 = data61.pull;
+if(typeof data82 !== "string"){
+const err193 = {instancePath:instancePath+"/spec/dependents/" + i7+"/pull",schemaPath:"#/properties/spec/properties/dependents/items/properties/pull/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.pull.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.pull,data:data82};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+if(!((data82 === "missing") || (data82 === "always"))){
+const err194 = {instancePath:instancePath+"/spec/dependents/" + i7+"/pull",schemaPath:"#/properties/spec/properties/dependents/items/properties/pull/enum",keyword:"enum",params:{allowedValues: schema16.properties.spec.properties.dependents.items.properties.pull.enum},message:"must be equal to one of the allowed values",schema:schema16.properties.spec.properties.dependents.items.properties.pull.enum,parentSchema:schema16.properties.spec.properties.dependents.items.properties.pull,data:data82};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+}
+if(data61.command !== undefined){
+let data83 = data61.command;
+if(Array.isArray(data83)){
+if(data83.length > 256){
+const err195 = {instancePath:instancePath+"/spec/dependents/" + i7+"/command",schemaPath:"#/properties/spec/properties/dependents/items/properties/command/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items",schema:256,parentSchema:schema16.properties.spec.properties.dependents.items.properties.command,data:data83};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+const len13 = data83.length;
+for(let i14=0; i14<len13; i14++){
+let data84 = data83[i14];
+if(typeof data84 === "string"){
+if(func2(data84) > 32768){
+const err196 = {instancePath:instancePath+"/spec/dependents/" + i7+"/command/" + i14,schemaPath:"#/properties/spec/properties/dependents/items/properties/command/items/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.dependents.items.properties.command.items,data:data84};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+else {
+const err197 = {instancePath:instancePath+"/spec/dependents/" + i7+"/command/" + i14,schemaPath:"#/properties/spec/properties/dependents/items/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.command.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.command.items,data:data84};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+}
+else {
+const err198 = {instancePath:instancePath+"/spec/dependents/" + i7+"/command",schemaPath:"#/properties/spec/properties/dependents/items/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.command.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.command,data:data83};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
+}
+if(data61.entrypoint !== undefined){
+let data85 = data61.entrypoint;
+if(Array.isArray(data85)){
+if(data85.length > 256){
+const err199 = {instancePath:instancePath+"/spec/dependents/" + i7+"/entrypoint",schemaPath:"#/properties/spec/properties/dependents/items/properties/entrypoint/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items",schema:256,parentSchema:schema16.properties.spec.properties.dependents.items.properties.entrypoint,data:data85};
+if(vErrors === null){
+vErrors = [err199];
+}
+else {
+vErrors.push(err199);
+}
+errors++;
+}
+const len14 = data85.length;
+for(let i15=0; i15<len14; i15++){
+let data86 = data85[i15];
+if(typeof data86 === "string"){
+if(func2(data86) > 32768){
+const err200 = {instancePath:instancePath+"/spec/dependents/" + i7+"/entrypoint/" + i15,schemaPath:"#/properties/spec/properties/dependents/items/properties/entrypoint/items/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.dependents.items.properties.entrypoint.items,data:data86};
+if(vErrors === null){
+vErrors = [err200];
+}
+else {
+vErrors.push(err200);
+}
+errors++;
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/spec/dependents/" + i7+"/entrypoint/" + i15,schemaPath:"#/properties/spec/properties/dependents/items/properties/entrypoint/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.entrypoint.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.entrypoint.items,data:data86};
+if(vErrors === null){
+vErrors = [err201];
+}
+else {
+vErrors.push(err201);
+}
+errors++;
+}
+}
+}
+else {
+const err202 = {instancePath:instancePath+"/spec/dependents/" + i7+"/entrypoint",schemaPath:"#/properties/spec/properties/dependents/items/properties/entrypoint/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.entrypoint.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.entrypoint,data:data85};
+if(vErrors === null){
+vErrors = [err202];
+}
+else {
+vErrors.push(err202);
+}
+errors++;
+}
+}
+if(data61.user !== undefined){
+let data87 = data61.user;
+if(typeof data87 === "string"){
+if(func2(data87) > 256){
+const err203 = {instancePath:instancePath+"/spec/dependents/" + i7+"/user",schemaPath:"#/properties/spec/properties/dependents/items/properties/user/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema16.properties.spec.properties.dependents.items.properties.user,data:data87};
+if(vErrors === null){
+vErrors = [err203];
+}
+else {
+vErrors.push(err203);
+}
+errors++;
+}
+if(!pattern33.test(data87)){
+const err204 = {instancePath:instancePath+"/spec/dependents/" + i7+"/user",schemaPath:"#/properties/spec/properties/dependents/items/properties/user/pattern",keyword:"pattern",params:{pattern: "^[^:\\s]+(:[^:\\s]+)?$"},message:"must match pattern \""+"^[^:\\s]+(:[^:\\s]+)?$"+"\"",schema:"^[^:\\s]+(:[^:\\s]+)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.user,data:data87};
+if(vErrors === null){
+vErrors = [err204];
+}
+else {
+vErrors.push(err204);
+}
+errors++;
+}
+}
+else {
+const err205 = {instancePath:instancePath+"/spec/dependents/" + i7+"/user",schemaPath:"#/properties/spec/properties/dependents/items/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.user.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.user,data:data87};
+if(vErrors === null){
+vErrors = [err205];
+}
+else {
+vErrors.push(err205);
+}
+errors++;
+}
+}
+if(data61.workingDir !== undefined){
+let data88 = data61.workingDir;
+if(typeof data88 === "string"){
+if(func2(data88) > 4096){
+const err206 = {instancePath:instancePath+"/spec/dependents/" + i7+"/workingDir",schemaPath:"#/properties/spec/properties/dependents/items/properties/workingDir/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.workingDir,data:data88};
+if(vErrors === null){
+vErrors = [err206];
+}
+else {
+vErrors.push(err206);
+}
+errors++;
+}
+if(!pattern34.test(data88)){
+const err207 = {instancePath:instancePath+"/spec/dependents/" + i7+"/workingDir",schemaPath:"#/properties/spec/properties/dependents/items/properties/workingDir/pattern",keyword:"pattern",params:{pattern: "^/[^\\s]*$"},message:"must match pattern \""+"^/[^\\s]*$"+"\"",schema:"^/[^\\s]*$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.workingDir,data:data88};
+if(vErrors === null){
+vErrors = [err207];
+}
+else {
+vErrors.push(err207);
+}
+errors++;
+}
+}
+else {
+const err208 = {instancePath:instancePath+"/spec/dependents/" + i7+"/workingDir",schemaPath:"#/properties/spec/properties/dependents/items/properties/workingDir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.workingDir.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.workingDir,data:data88};
+if(vErrors === null){
+vErrors = [err208];
+}
+else {
+vErrors.push(err208);
+}
+errors++;
+}
+}
+if(data61.labels !== undefined){
+let data89 = data61.labels;
+if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
+for(const key20 in data89){
+let data90 = data89[key20];
+if(typeof data90 === "string"){
+if(func2(data90) > 4096){
+const err209 = {instancePath:instancePath+"/spec/dependents/" + i7+"/labels/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.labels.additionalProperties,data:data90};
+if(vErrors === null){
+vErrors = [err209];
+}
+else {
+vErrors.push(err209);
+}
+errors++;
+}
+}
+else {
+const err210 = {instancePath:instancePath+"/spec/dependents/" + i7+"/labels/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.labels.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.labels.additionalProperties,data:data90};
+if(vErrors === null){
+vErrors = [err210];
+}
+else {
+vErrors.push(err210);
+}
+errors++;
+}
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/spec/dependents/" + i7+"/labels",schemaPath:"#/properties/spec/properties/dependents/items/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.labels.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.labels,data:data89};
+if(vErrors === null){
+vErrors = [err211];
+}
+else {
+vErrors.push(err211);
+}
+errors++;
+}
+}
+if(data61.stopGracePeriod !== undefined){
+let data91 = data61.stopGracePeriod;
+if(typeof data91 === "string"){
+if(func2(data91) > 16){
+const err212 = {instancePath:instancePath+"/spec/dependents/" + i7+"/stopGracePeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/stopGracePeriod/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod,data:data91};
+if(vErrors === null){
+vErrors = [err212];
+}
+else {
+vErrors.push(err212);
+}
+errors++;
+}
+if(!pattern15.test(data91)){
+const err213 = {instancePath:instancePath+"/spec/dependents/" + i7+"/stopGracePeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/stopGracePeriod/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod,data:data91};
+if(vErrors === null){
+vErrors = [err213];
+}
+else {
+vErrors.push(err213);
+}
+errors++;
+}
+const problem5 = func45(data91, schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod["x-homeostat-duration"]);
+if(problem5 !== null){
+const err214 = {instancePath:instancePath+"/spec/dependents/" + i7+"/stopGracePeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/stopGracePeriod/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod["x-homeostat-duration"]},message:problem5,schema:schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod,data:data91};
+if(vErrors === null){
+vErrors = [err214];
+}
+else {
+vErrors.push(err214);
+}
+errors++;
+}
+}
+else {
+const err215 = {instancePath:instancePath+"/spec/dependents/" + i7+"/stopGracePeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/stopGracePeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.stopGracePeriod,data:data91};
+if(vErrors === null){
+vErrors = [err215];
+}
+else {
+vErrors.push(err215);
+}
+errors++;
+}
+}
+if(data61.restart !== undefined){
+let data92 = data61.restart;
+if(typeof data92 === "string"){
+if(func2(data92) > 32){
+const err216 = {instancePath:instancePath+"/spec/dependents/" + i7+"/restart",schemaPath:"#/properties/spec/properties/dependents/items/properties/restart/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema16.properties.spec.properties.dependents.items.properties.restart,data:data92};
+if(vErrors === null){
+vErrors = [err216];
+}
+else {
+vErrors.push(err216);
+}
+errors++;
+}
+if(!pattern36.test(data92)){
+const err217 = {instancePath:instancePath+"/spec/dependents/" + i7+"/restart",schemaPath:"#/properties/spec/properties/dependents/items/properties/restart/pattern",keyword:"pattern",params:{pattern: "^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"},message:"must match pattern \""+"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"+"\"",schema:"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.restart,data:data92};
+if(vErrors === null){
+vErrors = [err217];
+}
+else {
+vErrors.push(err217);
+}
+errors++;
+}
+}
+else {
+const err218 = {instancePath:instancePath+"/spec/dependents/" + i7+"/restart",schemaPath:"#/properties/spec/properties/dependents/items/properties/restart/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.restart.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.restart,data:data92};
+if(vErrors === null){
+vErrors = [err218];
+}
+else {
+vErrors.push(err218);
+}
+errors++;
+}
+}
+if(data61.capAdd !== undefined){
+let data93 = data61.capAdd;
+if(Array.isArray(data93)){
+if(data93.length > 64){
+const err219 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capAdd",schemaPath:"#/properties/spec/properties/dependents/items/properties/capAdd/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capAdd,data:data93};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+const len15 = data93.length;
+for(let i16=0; i16<len15; i16++){
+let data94 = data93[i16];
+if(typeof data94 === "string"){
+if(func2(data94) > 64){
+const err220 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capAdd/" + i16,schemaPath:"#/properties/spec/properties/dependents/items/properties/capAdd/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capAdd.items,data:data94};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+if(!pattern37.test(data94)){
+const err221 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capAdd/" + i16,schemaPath:"#/properties/spec/properties/dependents/items/properties/capAdd/items/pattern",keyword:"pattern",params:{pattern: "^(CAP_)?[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^(CAP_)?[A-Z][A-Z0-9_]*$"+"\"",schema:"^(CAP_)?[A-Z][A-Z0-9_]*$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.capAdd.items,data:data94};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+}
+else {
+const err222 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capAdd/" + i16,schemaPath:"#/properties/spec/properties/dependents/items/properties/capAdd/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.capAdd.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capAdd.items,data:data94};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+}
+}
+else {
+const err223 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capAdd",schemaPath:"#/properties/spec/properties/dependents/items/properties/capAdd/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.capAdd.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capAdd,data:data93};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+}
+if(data61.capDrop !== undefined){
+let data95 = data61.capDrop;
+if(Array.isArray(data95)){
+if(data95.length > 64){
+const err224 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capDrop",schemaPath:"#/properties/spec/properties/dependents/items/properties/capDrop/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capDrop,data:data95};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+const len16 = data95.length;
+for(let i17=0; i17<len16; i17++){
+let data96 = data95[i17];
+if(typeof data96 === "string"){
+if(func2(data96) > 64){
+const err225 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capDrop/" + i17,schemaPath:"#/properties/spec/properties/dependents/items/properties/capDrop/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capDrop.items,data:data96};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+if(!pattern37.test(data96)){
+const err226 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capDrop/" + i17,schemaPath:"#/properties/spec/properties/dependents/items/properties/capDrop/items/pattern",keyword:"pattern",params:{pattern: "^(CAP_)?[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^(CAP_)?[A-Z][A-Z0-9_]*$"+"\"",schema:"^(CAP_)?[A-Z][A-Z0-9_]*$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.capDrop.items,data:data96};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+else {
+const err227 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capDrop/" + i17,schemaPath:"#/properties/spec/properties/dependents/items/properties/capDrop/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.capDrop.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capDrop.items,data:data96};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+}
+else {
+const err228 = {instancePath:instancePath+"/spec/dependents/" + i7+"/capDrop",schemaPath:"#/properties/spec/properties/dependents/items/properties/capDrop/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.capDrop.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.capDrop,data:data95};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+if(data61.devices !== undefined){
+let data97 = data61.devices;
+if(Array.isArray(data97)){
+if(data97.length > 64){
+const err229 = {instancePath:instancePath+"/spec/dependents/" + i7+"/devices",schemaPath:"#/properties/spec/properties/dependents/items/properties/devices/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.devices,data:data97};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+const len17 = data97.length;
+for(let i18=0; i18<len17; i18++){
+let data98 = data97[i18];
+if(typeof data98 === "string"){
+if(func2(data98) > 4096){
+const err230 = {instancePath:instancePath+"/spec/dependents/" + i7+"/devices/" + i18,schemaPath:"#/properties/spec/properties/dependents/items/properties/devices/items/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.devices.items,data:data98};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+if(!pattern39.test(data98)){
+const err231 = {instancePath:instancePath+"/spec/dependents/" + i7+"/devices/" + i18,schemaPath:"#/properties/spec/properties/dependents/items/properties/devices/items/pattern",keyword:"pattern",params:{pattern: "^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"},message:"must match pattern \""+"^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$"+"\"",schema:"^/[^:\\s]*(:/[^:\\s]*)?(:[rwm]{1,3})?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.devices.items,data:data98};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+else {
+const err232 = {instancePath:instancePath+"/spec/dependents/" + i7+"/devices/" + i18,schemaPath:"#/properties/spec/properties/dependents/items/properties/devices/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.devices.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.devices.items,data:data98};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+}
+}
+else {
+const err233 = {instancePath:instancePath+"/spec/dependents/" + i7+"/devices",schemaPath:"#/properties/spec/properties/dependents/items/properties/devices/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.devices.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.devices,data:data97};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+if(data61.tmpfs !== undefined){
+let data99 = data61.tmpfs;
+if(Array.isArray(data99)){
+if(data99.length > 64){
+const err234 = {instancePath:instancePath+"/spec/dependents/" + i7+"/tmpfs",schemaPath:"#/properties/spec/properties/dependents/items/properties/tmpfs/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items",schema:64,parentSchema:schema16.properties.spec.properties.dependents.items.properties.tmpfs,data:data99};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+const len18 = data99.length;
+for(let i19=0; i19<len18; i19++){
+let data100 = data99[i19];
+if(typeof data100 === "string"){
+if(func2(data100) > 4096){
+const err235 = {instancePath:instancePath+"/spec/dependents/" + i7+"/tmpfs/" + i19,schemaPath:"#/properties/spec/properties/dependents/items/properties/tmpfs/items/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.tmpfs.items,data:data100};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+if(!pattern40.test(data100)){
+const err236 = {instancePath:instancePath+"/spec/dependents/" + i7+"/tmpfs/" + i19,schemaPath:"#/properties/spec/properties/dependents/items/properties/tmpfs/items/pattern",keyword:"pattern",params:{pattern: "^/[^:\\s]*(:[^\\s]+)?$"},message:"must match pattern \""+"^/[^:\\s]*(:[^\\s]+)?$"+"\"",schema:"^/[^:\\s]*(:[^\\s]+)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.tmpfs.items,data:data100};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+}
+else {
+const err237 = {instancePath:instancePath+"/spec/dependents/" + i7+"/tmpfs/" + i19,schemaPath:"#/properties/spec/properties/dependents/items/properties/tmpfs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.tmpfs.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.tmpfs.items,data:data100};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+}
+else {
+const err238 = {instancePath:instancePath+"/spec/dependents/" + i7+"/tmpfs",schemaPath:"#/properties/spec/properties/dependents/items/properties/tmpfs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.tmpfs.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.tmpfs,data:data99};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+if(data61.readOnly !== undefined){
+let data101 = data61.readOnly;
+if(typeof data101 !== "boolean"){
+const err239 = {instancePath:instancePath+"/spec/dependents/" + i7+"/readOnly",schemaPath:"#/properties/spec/properties/dependents/items/properties/readOnly/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema16.properties.spec.properties.dependents.items.properties.readOnly.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.readOnly,data:data101};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+if(data61.shmSize !== undefined){
+let data102 = data61.shmSize;
+if(typeof data102 === "string"){
+if(func2(data102) > 32){
+const err240 = {instancePath:instancePath+"/spec/dependents/" + i7+"/shmSize",schemaPath:"#/properties/spec/properties/dependents/items/properties/shmSize/maxLength",keyword:"maxLength",params:{limit: 32},message:"must NOT have more than 32 characters",schema:32,parentSchema:schema16.properties.spec.properties.dependents.items.properties.shmSize,data:data102};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+if(!pattern41.test(data102)){
+const err241 = {instancePath:instancePath+"/spec/dependents/" + i7+"/shmSize",schemaPath:"#/properties/spec/properties/dependents/items/properties/shmSize/pattern",keyword:"pattern",params:{pattern: "^[0-9]+([bB]|[kKmMgG][bB]?)?$"},message:"must match pattern \""+"^[0-9]+([bB]|[kKmMgG][bB]?)?$"+"\"",schema:"^[0-9]+([bB]|[kKmMgG][bB]?)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.shmSize,data:data102};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+else {
+const err242 = {instancePath:instancePath+"/spec/dependents/" + i7+"/shmSize",schemaPath:"#/properties/spec/properties/dependents/items/properties/shmSize/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.shmSize.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.shmSize,data:data102};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+}
+if(data61.ulimits !== undefined){
+let data103 = data61.ulimits;
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+for(const key21 in data103){
+let data104 = data103[key21];
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+if(data104.soft === undefined){
+const err243 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/required",keyword:"required",params:{missingProperty: "soft"},message:"must have required property '"+"soft"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties,data:data104};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+if(data104.hard === undefined){
+const err244 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/required",keyword:"required",params:{missingProperty: "hard"},message:"must have required property '"+"hard"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties,data:data104};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+for(const key22 in data104){
+if(!((key22 === "soft") || (key22 === "hard"))){
+const err245 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties,data:data104};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+if(data104.soft !== undefined){
+let data105 = data104.soft;
+if(!((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105)))){
+const err246 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/properties/soft/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.properties.soft.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.properties.soft,data:data105};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+if(typeof data105 == "number"){
+if(data105 < -1 || isNaN(data105)){
+const err247 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/soft",schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/properties/soft/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.properties.soft,data:data105};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+}
+}
+if(data104.hard !== undefined){
+let data106 = data104.hard;
+if(!((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106)))){
+const err248 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/properties/hard/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.properties.hard.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.properties.hard,data:data106};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+if(typeof data106 == "number"){
+if(data106 < -1 || isNaN(data106)){
+const err249 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1")+"/hard",schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/properties/hard/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1",schema:-1,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.properties.hard,data:data106};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err250 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits/" + key21.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits.additionalProperties,data:data104};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/spec/dependents/" + i7+"/ulimits",schemaPath:"#/properties/spec/properties/dependents/items/properties/ulimits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.ulimits.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.ulimits,data:data103};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+}
+if(data61.healthcheck !== undefined){
+let data107 = data61.healthcheck;
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+for(const key23 in data107){
+if(!((((((key23 === "test") || (key23 === "interval")) || (key23 === "timeout")) || (key23 === "startPeriod")) || (key23 === "retries")) || (key23 === "disable"))){
+const err252 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck,data:data107};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+}
+if(data107.test !== undefined){
+let data108 = data107.test;
+if(Array.isArray(data108)){
+if(data108.length > 256){
+const err253 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/test",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/test/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items",schema:256,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.test,data:data108};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+if(data108.length < 1){
+const err254 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/test",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/test/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.test,data:data108};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+const len19 = data108.length;
+for(let i20=0; i20<len19; i20++){
+let data109 = data108[i20];
+if(typeof data109 === "string"){
+if(func2(data109) > 32768){
+const err255 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/test/" + i20,schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/test/items/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.test.items,data:data109};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/test/" + i20,schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/test/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.test.items.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.test.items,data:data109};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+}
+}
+else {
+const err257 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/test",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/test/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.test.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.test,data:data108};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+}
+if(data107.interval !== undefined){
+let data110 = data107.interval;
+if(typeof data110 === "string"){
+if(func2(data110) > 16){
+const err258 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/interval",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/interval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval,data:data110};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+if(!pattern15.test(data110)){
+const err259 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/interval",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval,data:data110};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+const problem6 = func45(data110, schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval["x-homeostat-duration"]);
+if(problem6 !== null){
+const err260 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/interval",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/interval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval["x-homeostat-duration"]},message:problem6,schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval,data:data110};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+}
+else {
+const err261 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/interval",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.interval,data:data110};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+}
+if(data107.timeout !== undefined){
+let data111 = data107.timeout;
+if(typeof data111 === "string"){
+if(func2(data111) > 16){
+const err262 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/timeout",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/timeout/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout,data:data111};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+if(!pattern15.test(data111)){
+const err263 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/timeout",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout,data:data111};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+const problem7 = func45(data111, schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout["x-homeostat-duration"]);
+if(problem7 !== null){
+const err264 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/timeout",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/timeout/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout["x-homeostat-duration"]},message:problem7,schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout,data:data111};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+else {
+const err265 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/timeout",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.timeout,data:data111};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+if(data107.startPeriod !== undefined){
+let data112 = data107.startPeriod;
+if(typeof data112 === "string"){
+if(func2(data112) > 16){
+const err266 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/startPeriod/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod,data:data112};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+if(!pattern15.test(data112)){
+const err267 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/startPeriod/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod,data:data112};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+const problem8 = func45(data112, schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod["x-homeostat-duration"]);
+if(problem8 !== null){
+const err268 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/startPeriod/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod["x-homeostat-duration"]},message:problem8,schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod,data:data112};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+}
+else {
+const err269 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/startPeriod",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/startPeriod/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.startPeriod,data:data112};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+if(data107.retries !== undefined){
+let data113 = data107.retries;
+if(!((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113)))){
+const err270 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/retries",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.retries.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.retries,data:data113};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+if(typeof data113 == "number"){
+if(data113 > 1000 || isNaN(data113)){
+const err271 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/retries",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.retries,data:data113};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+if(data113 < 0 || isNaN(data113)){
+const err272 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/retries",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.retries,data:data113};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+}
+if(data107.disable !== undefined){
+let data114 = data107.disable;
+if(typeof data114 !== "boolean"){
+const err273 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck/disable",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/properties/disable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.disable.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.properties.disable,data:data114};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/spec/dependents/" + i7+"/healthcheck",schemaPath:"#/properties/spec/properties/dependents/items/properties/healthcheck/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.healthcheck.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.healthcheck,data:data107};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+if(data61.sysctls !== undefined){
+let data115 = data61.sysctls;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+for(const key24 in data115){
+let data116 = data115[key24];
+if(typeof data116 === "string"){
+if(func2(data116) > 4096){
+const err275 = {instancePath:instancePath+"/spec/dependents/" + i7+"/sysctls/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/sysctls/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.sysctls.additionalProperties,data:data116};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+else {
+const err276 = {instancePath:instancePath+"/spec/dependents/" + i7+"/sysctls/" + key24.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/spec/properties/dependents/items/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.sysctls.additionalProperties.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.sysctls.additionalProperties,data:data116};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+}
+else {
+const err277 = {instancePath:instancePath+"/spec/dependents/" + i7+"/sysctls",schemaPath:"#/properties/spec/properties/dependents/items/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.sysctls.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.sysctls,data:data115};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+if(data61.portForwarding !== undefined){
+let data117 = data61.portForwarding;
+if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
+if(data117.qbittorrent === undefined){
+const err278 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/required",keyword:"required",params:{missingProperty: "qbittorrent"},message:"must have required property '"+"qbittorrent"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data117};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+for(const key25 in data117){
+if(!(key25 === "qbittorrent")){
+const err279 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data117};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+}
+if(data117.qbittorrent !== undefined){
+let data118 = data117.qbittorrent;
+if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
+if(data118.username === undefined){
+data118.username = "admin";
+}
+if(data118.url === undefined){
+const err280 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data118};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+if(data118.password === undefined){
+const err281 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data118};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+for(const key26 in data118){
+if(!(((key26 === "url") || (key26 === "username")) || (key26 === "password"))){
+const err282 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data118};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+}
+if(data118.url !== undefined){
+let data119 = data118.url;
+if(typeof data119 === "string"){
+if(func2(data119) > 2048){
+const err283 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/maxLength",keyword:"maxLength",params:{limit: 2048},message:"must NOT have more than 2048 characters",schema:2048,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data119};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+if(!pattern9.test(data119)){
+const err284 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/pattern",keyword:"pattern",params:{pattern: "^https?://[^\\s/]+(/[^\\s]*)?$"},message:"must match pattern \""+"^https?://[^\\s/]+(/[^\\s]*)?$"+"\"",schema:"^https?://[^\\s/]+(/[^\\s]*)?$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data119};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+else {
+const err285 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/url",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.url,data:data119};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+}
+let data120 = data118.username;
+if(typeof data120 === "string"){
+if(func2(data120) > 253){
+const err286 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters",schema:253,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data120};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+if(func2(data120) < 1){
+const err287 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data120};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+}
+else {
+const err288 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/username",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/username/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.username,data:data120};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+if(data118.password !== undefined){
+let data121 = data118.password;
+if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
+if(data121.file === undefined){
+const err289 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.required,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data121};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+for(const key27 in data121){
+if(!(key27 === "file")){
+const err290 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data121};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+if(data121.file !== undefined){
+let data122 = data121.file;
+if(typeof data122 === "string"){
+if(func2(data122) > 4096){
+const err291 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters",schema:4096,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data122};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+if(!pattern10.test(data122)){
+const err292 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/pattern",keyword:"pattern",params:{pattern: "^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"},message:"must match pattern \""+"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$"+"\"",schema:"^(/\\.*[^/\\s'\"%$`.][^/\\s'\"%$`]*)+$",parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data122};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+}
+else {
+const err293 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/password/file",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.properties.file,data:data122};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+}
+else {
+const err294 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent/password",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/properties/password/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.properties.password,data:data121};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+}
+}
+else {
+const err295 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding/qbittorrent",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/properties/qbittorrent/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.properties.qbittorrent,data:data118};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+}
+}
+else {
+const err296 = {instancePath:instancePath+"/spec/dependents/" + i7+"/portForwarding",schemaPath:"#/properties/spec/properties/dependents/items/properties/portForwarding/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.properties.portForwarding.type,parentSchema:schema16.properties.spec.properties.dependents.items.properties.portForwarding,data:data117};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+}
+else {
+const err297 = {instancePath:instancePath+"/spec/dependents/" + i7,schemaPath:"#/properties/spec/properties/dependents/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.dependents.items.type,parentSchema:schema16.properties.spec.properties.dependents.items,data:data61};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+}
+}
+else {
+const err298 = {instancePath:instancePath+"/spec/dependents",schemaPath:"#/properties/spec/properties/dependents/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.properties.spec.properties.dependents.type,parentSchema:schema16.properties.spec.properties.dependents,data:data60};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+if(data8.leakProbe !== undefined){
+let data123 = data8.leakProbe;
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+if(data123.timeout === undefined){
+data123.timeout = "3s";
+}
+if(data123.interval === undefined){
+data123.interval = "1m";
+}
+if(data123.address === undefined){
+const err299 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema16.properties.spec.properties.leakProbe.required,parentSchema:schema16.properties.spec.properties.leakProbe,data:data123};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+if(data123.port === undefined){
+const err300 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema16.properties.spec.properties.leakProbe.required,parentSchema:schema16.properties.spec.properties.leakProbe,data:data123};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+for(const key28 in data123){
+if(!((((key28 === "address") || (key28 === "port")) || (key28 === "timeout")) || (key28 === "interval"))){
+const err301 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema16.properties.spec.properties.leakProbe,data:data123};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+}
+if(data123.address !== undefined){
+let data124 = data123.address;
+if(typeof data124 === "string"){
+if(func2(data124) > 45){
+const err302 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/maxLength",keyword:"maxLength",params:{limit: 45},message:"must NOT have more than 45 characters",schema:45,parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data124};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+if(!pattern64.test(data124)){
+const err303 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F.:]+$"},message:"must match pattern \""+"^[0-9a-fA-F.:]+$"+"\"",schema:"^[0-9a-fA-F.:]+$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data124};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+}
+else {
+const err304 = {instancePath:instancePath+"/spec/leakProbe/address",schemaPath:"#/properties/spec/properties/leakProbe/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.address.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.address,data:data124};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+if(data123.port !== undefined){
+let data125 = data123.port;
+if(!((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125)))){
+const err305 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema16.properties.spec.properties.leakProbe.properties.port.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data125};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+if(typeof data125 == "number"){
+if(data125 > 65535 || isNaN(data125)){
+const err306 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data125};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+if(data125 < 1 || isNaN(data125)){
+const err307 = {instancePath:instancePath+"/spec/leakProbe/port",schemaPath:"#/properties/spec/properties/leakProbe/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema16.properties.spec.properties.leakProbe.properties.port,data:data125};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+}
+}
+let data126 = data123.timeout;
+if(typeof data126 === "string"){
+if(func2(data126) > 16){
+const err308 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data126};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
+}
+errors++;
+}
+if(!pattern15.test(data126)){
+const err309 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data126};
+if(vErrors === null){
+vErrors = [err309];
+}
+else {
+vErrors.push(err309);
+}
+errors++;
+}
+const problem9 = func45(data126, schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"]);
+if(problem9 !== null){
+const err310 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"]},message:problem9,schema:schema16.properties.spec.properties.leakProbe.properties.timeout["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data126};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+}
+else {
+const err311 = {instancePath:instancePath+"/spec/leakProbe/timeout",schemaPath:"#/properties/spec/properties/leakProbe/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.timeout.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.timeout,data:data126};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+let data127 = data123.interval;
+if(typeof data127 === "string"){
+if(func2(data127) > 16){
+const err312 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/maxLength",keyword:"maxLength",params:{limit: 16},message:"must NOT have more than 16 characters",schema:16,parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data127};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+if(!pattern15.test(data127)){
+const err313 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h)$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h)$"+"\"",schema:"^[0-9]+(ms|s|m|h)$",parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data127};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+const problem10 = func45(data127, schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"]);
+if(problem10 !== null){
+const err314 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/x-homeostat-duration",keyword:"x-homeostat-duration",params:{...schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"]},message:problem10,schema:schema16.properties.spec.properties.leakProbe.properties.interval["x-homeostat-duration"],parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data127};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+}
+else {
+const err315 = {instancePath:instancePath+"/spec/leakProbe/interval",schemaPath:"#/properties/spec/properties/leakProbe/properties/interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.properties.spec.properties.leakProbe.properties.interval.type,parentSchema:schema16.properties.spec.properties.leakProbe.properties.interval,data:data127};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+}
+else {
+const err316 = {instancePath:instancePath+"/spec/leakProbe",schemaPath:"#/properties/spec/properties/leakProbe/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.properties.leakProbe.type,parentSchema:schema16.properties.spec.properties.leakProbe,data:data123};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+}
+}
+else {
+const err317 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.properties.spec.type,parentSchema:schema16.properties.spec,data:data8};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+}
+}
+else {
+const err318 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.type,parentSchema:schema16,data};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
 }
 errors++;
 }

@@ -176,7 +176,7 @@ const CGROUP_KEY_TTL_MS = 10 * 60_000;
  * Proxmox VE 7+ runs cgroup v2 only: `lxc.cgroup2.devices.allow`. Plain LXC enforces whichever hierarchy the
  * host's devices controller is on: v2 when /sys/fs/cgroup is cgroup2fs, else v1's `lxc.cgroup.devices.allow`.
  */
-async function deviceCgroupKey(host: Host, signal?: AbortSignal): Promise<string> {
+export async function deviceCgroupKey(host: Host, signal?: AbortSignal): Promise<string> {
   if (host.platform === 'proxmox') return CGROUP2_ALLOW_KEY;
   signal?.throwIfAborted();
   return sharedHostFact(host, 'device-cgroup-key', CGROUP_KEY_TTL_MS, async () => {

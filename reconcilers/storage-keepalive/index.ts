@@ -5,3 +5,5 @@
 export { storageKeepaliveReconciler } from './reconciler.js';
 export type { StorageKeepaliveSpec } from './spec.js';
 export type { StorageKeepaliveChange, StorageKeepaliveObserved } from './model.js';
+/** For `homeostat import host` (controller/import): the one rule for which intervals cron can carry. */
+export { cronSchedule, CRON_DIR } from './cron.js';

@@ -73,6 +73,10 @@ async function applyChanges(docker: Docker, changes: VpnChange[], observed: VpnO
         await pullImage(docker, change.image, signal).catch((err: unknown) => {
           const explained = explainDockerError(ctx.host.name, docker, err);
           if (isDockerUnreachable(explained)) throw explained;
+          if (change.present) {
+            ctx.event('Warning', 'ImagePullFailed', `cannot pull image ${change.image} (pull: always): ${errorMessage(err)}; using the image on the Docker host`);
+            return;
+          }
           throw new RetryableError<VpnSidecarRetryReason>('ImagePullFailed', `cannot pull image ${change.image}: ${errorMessage(err)}; nothing was removed`, { cause: err });
         });
         break;

@@ -4,10 +4,14 @@
  * labels. Comparing these hashes with a container's labels is how a changed declaration is found.
  */
 import { parseDuration } from '../core/duration.js';
+import { canonicalJson } from './canonical-json.js';
+import { optionsOf, type ContainerOptions } from './container-options.js';
 import { ownerOf, formatFieldHashes, LABELS, type Role } from './labels.js';
 import { parsePortSpec, sortBindings, type PortBinding } from './ports.js';
 import { sha256, type SecretHashes } from './secrets.js';
 import type { VpnDependent, VpnSidecarSpec } from './spec.js';
+
+export { canonicalJson };
 
 /** Bump when homeostat changes how it creates containers: every managed container is then recreated once. */
 export const GATEWAY_SHAPE = 'gateway-v1: NET_ADMIN, /dev/net/tun, restart unless-stopped';
@@ -43,6 +47,10 @@ export interface DesiredContainer {
   ports: PortBinding[];
   /** Dependents only: `SOURCE:TARGET[:OPTIONS]` as declared. */
   volumes: string[];
+  /** The compose-like options the declaration sets (command, user, restart, capabilities, ...). */
+  options: ContainerOptions;
+  /** `always`: a new image id under the same tag is a change, and creates pull first. */
+  pull: 'missing' | 'always';
   /** Field → short hash; the spec-fields label. */
   fields: Record<string, string>;
   /** The spec-hash label. */
@@ -102,18 +110,6 @@ function shortHash(value: unknown): string {
   return sha256(canonicalJson(value)).slice(0, 12);
 }
 
-/** JSON with object keys sorted, so equal values hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 function secretEnvOf(refs: Record<string, { file: string }>, hashes: SecretHashes): Record<string, DesiredSecretEnv> {
   const out: Record<string, DesiredSecretEnv> = {};
   for (const [key, ref] of Object.entries(refs)) out[key] = { file: ref.file, hash: hashes[ref.file] ?? '' };
@@ -129,6 +125,8 @@ function finish(partial: Omit<DesiredContainer, 'fields' | 'specHash'>, shape: s
     shape: shortHash(shape),
   };
   for (const [field, value] of Object.entries(extra)) fields[field] = shortHash(value);
+  // Only the options that are set: a container made before an option existed keeps its hash.
+  for (const [field, value] of Object.entries(partial.options)) fields[field] = shortHash(value);
   return { ...partial, fields, specHash: sha256(formatFieldHashes(fields)).slice(0, 16) };
 }
 
@@ -149,6 +147,8 @@ export function desiredGateway(spec: VpnSidecarSpec, hashes: SecretHashes): Desi
       secretEnv: { ...secretEnvOf(spec.gateway.secretEnv, hashes), ...gluetunAuthEnv(spec, hashes) },
       ports,
       volumes: [],
+      options: optionsOf(spec.gateway),
+      pull: spec.gateway.pull ?? 'missing',
     },
     GATEWAY_SHAPE,
     { ports },
@@ -165,6 +165,8 @@ export function desiredDependent(dependent: VpnDependent, hashes: SecretHashes):
       secretEnv: secretEnvOf(dependent.secretEnv, hashes),
       ports: [],
       volumes: [...dependent.volumes],
+      options: optionsOf(dependent),
+      pull: dependent.pull ?? 'missing',
     },
     DEPENDENT_SHAPE,
     { volumes: dependent.volumes },

@@ -1,14 +1,16 @@
 /**
  * Docker's create options for a declared container, pure: the gateway with NET_ADMIN, /dev/net/tun and every
  * published port; a dependent on `container:<gateway id>` with its mounts and none of the options that mode
- * forbids. Secret values are passed in by apply (read at that moment) and only ever end up in `Env`.
+ * forbids; both with the compose-like options they declare (container-options.ts). Secret values are passed in by
+ * apply (read at that moment) and only ever end up in `Env`.
  */
 import type { ContainerCreateOptions } from 'dockerode';
+import { configOf, hostConfigOf } from './container-options.js';
 import { labelsOf, secretEnvValue, type DesiredContainer } from './desired.js';
 import type { VolumeMount } from './model.js';
 import { dockerPorts } from './ports.js';
 
-export const RESTART_POLICY = 'unless-stopped';
+export { RESTART_POLICY } from './container-options.js';
 
 export function createOptions(
   resourceName: string,
@@ -26,29 +28,19 @@ export function createOptions(
     name: desired.name,
     Image: desired.image,
     Env: env,
-    Labels: labelsOf(resourceName, desired),
+    ...configOf(desired.options),
+    // homeostat's own labels last: validate refuses user labels under dev.homeostat., this keeps them anyway.
+    Labels: { ...desired.options.labels, ...labelsOf(resourceName, desired) },
   };
+  const hostConfig = hostConfigOf(desired.options, desired.role);
   if (desired.role === 'gateway') {
     const { ExposedPorts, PortBindings } = dockerPorts(desired.ports);
-    return {
-      ...base,
-      ExposedPorts,
-      HostConfig: {
-        CapAdd: ['NET_ADMIN'],
-        Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
-        PortBindings,
-        RestartPolicy: { Name: RESTART_POLICY },
-      },
-    };
+    return { ...base, ExposedPorts, HostConfig: { ...hostConfig, PortBindings } };
   }
   if (!opts.gatewayId) throw new Error(`internal: ${desired.name} needs the gateway's id`);
   const carried = (opts.carry ?? []).map((v) => `${v.name}:${v.destination}${v.readOnly ? ':ro' : ''}`);
   return {
     ...base,
-    HostConfig: {
-      NetworkMode: `container:${opts.gatewayId}`,
-      Binds: [...desired.volumes, ...carried],
-      RestartPolicy: { Name: RESTART_POLICY },
-    },
+    HostConfig: { ...hostConfig, NetworkMode: `container:${opts.gatewayId}`, Binds: [...desired.volumes, ...carried] },
   };
 }

@@ -1,11 +1,12 @@
 /**
  * VpnSidecar's side of Docker: the Host's client (a Host without a Docker endpoint stalls the resource), and
  * what a container looks like to its plan, as plain data (env values reduced to hashes on the spot). The
- * generic calls (inspect, start, stop, remove, pull, unreachable-engine errors) are the host layer's.
+ * generic calls (inspect, start, stop, remove, pull, unreachable-engine errors) are the host layer's; the id an
+ * image reference points to is read here (`pull: always` follows it).
  */
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
-import { isHostError, isLocalDockerSocket, type Host } from '../host/index.js';
+import { dockerStatusCode, isHostError, isLocalDockerSocket, type Host } from '../host/index.js';
 import { StalledError } from '../core/contract.js';
 import { LABELS, parseFieldHashes } from './labels.js';
 import type { ContainerStatus, HealthStatus, ObservedContainer } from './model.js';
@@ -45,6 +46,7 @@ export function toObserved(info: ContainerInspectInfo): Omit<ObservedContainer, 
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
     image: info.Config?.Image ?? '',
+    imageId: info.Image,
     owner: labels[LABELS.owner] ?? null,
     role: labels[LABELS.role] ?? null,
     specHash: labels[LABELS.specHash] ?? null,
@@ -60,4 +62,14 @@ export function toObserved(info: ContainerInspectInfo): Omit<ObservedContainer, 
       .map((m) => ({ name: m.Name!, destination: m.Destination, readOnly: !m.RW })),
     pid: info.State.Pid ?? 0,
   };
+}
+
+/** The id of the image `ref` names on the Docker host, or null when it has none. */
+export async function localImageId(docker: Docker, ref: string, signal?: AbortSignal): Promise<string | null> {
+  try {
+    return (await docker.getImage(ref).inspect({ abortSignal: signal } as object)).Id;
+  } catch (err) {
+    if (dockerStatusCode(err) === 404) return null;
+    throw err;
+  }
 }

@@ -23,6 +23,8 @@ export interface ObservedContainer {
   name: string;
   /** The image reference the container was created from (Config.Image). */
   image: string;
+  /** The id of the image it runs (Image), when known: `pull: always` compares it with the tag's current id. */
+  imageId?: string;
   /** The owner label (`VpnSidecar/<name>`), or null when homeostat did not create it. */
   owner: string | null;
   /** The role label (`gateway` / `dependent`), or null. */
@@ -94,6 +96,8 @@ export interface VpnObserved {
   secrets: Record<string, string>;
   /** Whether each declared image is present on the Docker host. */
   images: Record<string, boolean>;
+  /** The image id each declared reference points to on the Docker host (null: absent), when read. */
+  imageIds?: Record<string, string | null>;
   /** Null when no dependent uses port forwarding, or the gateway is not running. */
   portForwarding: ObservedPortForwarding | null;
   /** Null when homeostat does not talk to the control server, or the gateway is not running. */
@@ -121,6 +125,8 @@ export interface StopLeakChange extends Change {
 export interface PullChange extends Change {
   action: 'pull';
   image: string;
+  /** `pull: always` with the image on the Docker host: a failed pull is a warning and the local image is used. */
+  present?: true;
 }
 
 /** A container this resource created that the spec no longer declares. */

@@ -13,7 +13,6 @@ import { errorMessage } from '../core/problem.js';
 import {
   explainDockerError,
   hostFetch,
-  imagePresent,
   inspectContainer,
   inspectContainerByName,
   isLocalDockerSocket,
@@ -22,7 +21,7 @@ import {
 } from '../host/index.js';
 import { controlServerFetch, ControlServerError, readForwardedPort, readPublicIp, readTunnelStatus } from './control-server.js';
 import { controlServerUrl, talksToControlServer, usesPortForwarding } from './desired.js';
-import { dockerOf, engineOnHostMachine, toObserved } from './docker.js';
+import { dockerOf, engineOnHostMachine, localImageId, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
 import { probeTcpFrom } from './leak-probe.js';
 import type { ObservedApp, ObservedContainer, ObservedPortForwarding, ObservedProbe, ObservedTunnel, VpnObserved } from './model.js';
@@ -64,7 +63,7 @@ async function observeContainers(
   const [byName, labelled, present] = await Promise.all([
     Promise.all(declared.map((n) => inspectContainerByName(docker, n, signal))),
     docker.listContainers({ all: true, filters: { label: [`${LABELS.owner}=${ownerOf(name)}`] }, abortSignal: signal } as object),
-    Promise.all(images.map((image) => imagePresent(docker, image, signal))),
+    Promise.all(images.map((image) => localImageId(docker, image, signal))),
   ]);
   const strayInfos = await Promise.all(
     labelled
@@ -79,7 +78,13 @@ async function observeContainers(
   const dependents: Record<string, ObservedContainer | null> = {};
   spec.dependents.forEach((d, i) => (dependents[d.name] = all[i + 1] ?? null));
   for (const c of [...all, ...strays]) if (c) c.peer = await peerOf(docker, c, gateway, signal);
-  return { gateway, dependents, strays, images: Object.fromEntries(images.map((image, i) => [image, present[i]!])) };
+  return {
+    gateway,
+    dependents,
+    strays,
+    images: Object.fromEntries(images.map((image, i) => [image, present[i] !== null])),
+    imageIds: Object.fromEntries(images.map((image, i) => [image, present[i] ?? null])),
+  };
 }
 
 async function withNamespace(info: ContainerInspectInfo, host: Host, localEngine: boolean): Promise<ObservedContainer> {

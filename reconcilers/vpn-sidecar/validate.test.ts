@@ -100,4 +100,28 @@ describe('validateSpec', () => {
       { reason: 'InvalidSpec', path: 'spec.leakProbe.address', message: '"1.1.1" is not an IP address (a name would be resolved through the tunnel\'s DNS)' },
     ]);
   });
+
+  it('compose-like options: each problem names its field', () => {
+    expect(validateSpec(spec([dependent({ sysctls: { 'net.ipv4.ip_forward': '1' } })])).map((p) => p.path)).toEqual(['spec.dependents[0].sysctls']);
+    const gw = spec([dependent({ labels: { 'dev.homeostat.owner': 'me' }, tmpfs: ['/data'], volumes: ['/srv:/data'] })]);
+    gw.gateway = {
+      ...gw.gateway,
+      sysctls: { 'net.ipv6.conf.all.disable_ipv6': '0' },
+      capDrop: ['CAP_NET_ADMIN'],
+      ulimits: { nofile: { soft: 2, hard: 1 }, bogus: { soft: 1, hard: 1 } },
+      healthcheck: { test: ['CURL', 'x'] },
+    };
+    expect(validateSpec(gw).map((p) => p.path)).toEqual([
+      'spec.gateway.capDrop[0]',
+      'spec.gateway.ulimits.nofile',
+      'spec.gateway.ulimits.bogus',
+      'spec.gateway.healthcheck.test',
+      'spec.dependents[0].labels',
+      'spec.dependents[0].tmpfs[0]',
+    ]);
+    const ok = spec([dependent({ healthcheck: { test: ['CMD-SHELL', 'true'], interval: '5s' }, ulimits: { nofile: { soft: 1024, hard: -1 } }, labels: { 'com.example': 'x' } })]);
+    expect(validateSpec(ok)).toEqual([]);
+    expect(validateSpec(spec([dependent({ healthcheck: { test: ['CMD'] } })]))[0]?.message).toBe('CMD needs the command after it');
+    expect(validateSpec(spec([dependent({ healthcheck: { test: ['CMD', 'x'], disable: true } })]))[0]?.path).toBe('spec.dependents[0].healthcheck.disable');
+  });
 });

@@ -8,6 +8,7 @@ import { invalidSpec, type Problem } from '../core/problem.js';
 import { controlServerPublish } from './desired.js';
 import { imageRefProblem } from './image-ref.js';
 import { portProblems, type DeclaredPort } from './ports.js';
+import { optionProblems } from './validate-options.js';
 import type { VpnDependent, VpnSidecarSpec } from './spec.js';
 
 const FORBIDDEN: Array<[keyof VpnDependent, string]> = [
@@ -17,6 +18,7 @@ const FORBIDDEN: Array<[keyof VpnDependent, string]> = [
   ['macAddress', 'it has no network interface of its own, so no MAC address'],
   ['networkMode', 'homeostat sets network mode container:<gateway id>; any other mode bypasses the kill switch'],
   ['networks', 'it joins no network of its own: a network of its own would bypass the kill switch'],
+  ['sysctls', 'Docker refuses sysctls on a container in another\'s network namespace; set them on the gateway (its dependents share them)'],
 ];
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -27,6 +29,7 @@ export function validateSpec(spec: VpnSidecarSpec): Problem<'InvalidSpec'>[] {
   const imageProblem = imageRefProblem(spec.gateway.image);
   if (imageProblem) problems.push(invalidSpec('spec.gateway.image', `not a valid image reference: ${imageProblem}`));
   checkEnv(spec.gateway.env, spec.gateway.secretEnv, 'spec.gateway', problems);
+  problems.push(...optionProblems(spec.gateway, 'spec.gateway', 'gateway'));
 
   const names = new Map<string, string>([[spec.gateway.name, 'spec.gateway.name']]);
   const ports: DeclaredPort[] = [];
@@ -45,6 +48,7 @@ export function validateSpec(spec: VpnSidecarSpec): Problem<'InvalidSpec'>[] {
     }
     checkEnv(dependent.env, dependent.secretEnv, at, problems);
     checkVolumes(dependent.volumes, at, problems);
+    problems.push(...optionProblems({ ...dependent, sysctls: undefined }, at, 'dependent', dependent.volumes.map((v) => v.split(':')[1] ?? '')));
     dependent.ports.forEach((text, j) => ports.push({ field: `${at}.ports[${j}]`, text }));
     if (dependent.portForwarding) forwarding.push(`${at}.portForwarding`);
   });

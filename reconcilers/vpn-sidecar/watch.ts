@@ -6,6 +6,8 @@
  * (KillSwitchViolation). When homeostat talks to gluetun's control server, the tunnel's state (and the forwarded
  * port, with port forwarding) is polled (no Docker event says it changed) and a change queues a reconcile. The secret files are watched too (on this machine, where
  * they live): a rotated key recreates the container that uses it at once, a created one ends a failing run.
+ * With `pull: always`, image events for those references (a pull, a re-tag) queue a reconcile: a new image id under
+ * the tag recreates the container.
  */
 import type Docker from 'dockerode';
 import type { DriftWatch } from '../core/contract.js';
@@ -17,6 +19,9 @@ import type { ObservedContainer } from './model.js';
 import { leaks } from './plan/index.js';
 import { secretRefs, watchSecretFiles } from './secrets.js';
 import type { VpnSidecarSpec } from './spec.js';
+
+/** Image events after which a reference may name another image id. */
+const IMAGE_CHANGES = new Set(['pull', 'tag', 'untag', 'load', 'import']);
 
 export function watchVpn(spec: VpnSidecarSpec, _name: string, drift: DriftWatch): Disposable {
   let docker: Docker;
@@ -47,6 +52,16 @@ export function watchVpn(spec: VpnSidecarSpec, _name: string, drift: DriftWatch)
     onMissed: () => drift.trigger(),
     log: drift.log,
   });
+  const followed = [spec.gateway, ...spec.dependents].filter((c) => c.pull === 'always').map((c) => c.image);
+  const imageEvents =
+    followed.length > 0
+      ? followDockerEvents(docker, {
+          filters: { type: ['image'], image: [...new Set(followed)] },
+          onEvent: (event) => (IMAGE_CHANGES.has(event.Action ?? '') ? drift.trigger() : undefined),
+          onMissed: () => drift.trigger(),
+          log: drift.log,
+        })
+      : null;
   const poller = talksToControlServer(spec) ? pollControlServer(spec, drift) : null;
   const secrets = watchSecretFiles(secretRefs(spec).map((r) => r.file), () => drift.trigger());
 
@@ -54,6 +69,7 @@ export function watchVpn(spec: VpnSidecarSpec, _name: string, drift: DriftWatch)
     close() {
       closed = true;
       events.close();
+      imageEvents?.close();
       poller?.close();
       secrets.close();
     },

@@ -53,7 +53,7 @@ built.describe('the built CLI at start-up', () => {
 
   it('validate loads no package from node_modules (no ssh2, dockerode, better-sqlite3), and get only better-sqlite3', () => {
     const validate = homeostat('validate', '--manifests', SANDBOX);
-    expect(validate.stdout).toBe('4 resource(s) valid\n');
+    expect(validate.stdout).toBe('6 resource(s) valid\n');
     expect(validate.packages).toEqual([]);
 
     const state = join(dir, 'state');

@@ -10,7 +10,7 @@ const schemas = defaultSchemas();
 const DURATION_PATTERN = '^[0-9]+(ms|s|m|h)$';
 const KNOWN_KEYWORDS = new Set([
   'description', 'title', 'type', 'properties', 'additionalProperties', 'required', 'items', 'enum', 'default',
-  'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'uniqueItems', 'oneOf', 'x-homeostat-duration',
+  'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'uniqueItems', 'oneOf', 'x-homeostat-duration',
 ]);
 
 /** Every schema node under `node`, with its path. */

@@ -10,7 +10,7 @@ const dir = (name: string) => fileURLToPath(new URL(`../../manifests/${name}`, i
 describe('shipped manifests', () => {
   it.each([
     ['lab', ['Host/docker-ct', 'Host/pve', 'LxcDevice/media-passthrough', 'Notifier/phone', 'StorageKeepalive/hdd', 'UnifiedNamespace/data', 'VpnSidecar/media-vpn']],
-    ['sandbox', ['Host/local', 'StorageKeepalive/hdd', 'StorageKeepalive/hdd-cron', 'UnifiedNamespace/data']],
+    ['sandbox', ['Host/local', 'LxcDevice/media-passthrough', 'StorageKeepalive/hdd', 'StorageKeepalive/hdd-cron', 'UnifiedNamespace/data', 'VpnSidecar/media-vpn']],
   ])('%s validates and declares what the README says', async (name, keys) => {
     const { resources, errors } = await loadManifestDir(dir(name));
     expect(errors.map(formatManifestError)).toEqual([]);

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { dockerd, dockerExec, ensureTestImages, interfacesIn, netnsInside, netnsOf, runByHand, TEST_IMAGE } from '../support/docker.js';
+import { dockerd, dockerExec, ensureTestImages, interfacesIn, netnsInside, netnsOf, runByHand, TEST_APP_IMAGE, TEST_IMAGE } from '../support/docker.js';
 import { waitUntil } from '../support/wait.js';
 import { isReady, startVpnDaemon, timeUntil, vpnManifest, type VpnDaemonLab } from './daemon-lab.js';
 import { vpnFixture, type VpnFixture } from './fixture.js';
@@ -65,6 +65,26 @@ dockerd.describe('VpnSidecar heals from Docker events', () => {
     figures.gatewayRemoved = await timeUntil('a new gateway with the dependent behind it', async () => (await healed()) && (await inspect(fx.gateway)).Id !== old, 15_000);
     expect(dockerExec(fx.app, ['cat', '/config/marker'])).toBe('kept\n');
     await lab!.waitFor(fx.resource, isReady, 'Ready again');
+  });
+
+  dockerd.it('pull: always: a re-tagged image is picked up from the image events, keeping the volumes', async () => {
+    fx = vpnFixture();
+    const tag = `homeostat-test/app:heal-${fx.suffix}`;
+    execFileSync('docker', ['tag', TEST_APP_IMAGE, tag]);
+    try {
+      lab = await startVpnDaemon({ 'vpn.yaml': vpnManifest(fx.resource, fx.spec({}, [fx.dependent({ image: tag, pull: 'always' })])) });
+      await lab.waitFor(fx.resource, isReady, 'Ready');
+      dockerExec(fx.app, ['sh', '-c', 'echo kept > /config/marker']);
+      const wanted = (await fx.docker.getImage(TEST_IMAGE).inspect()).Id;
+      execFileSync('docker', ['tag', TEST_IMAGE, tag]);
+      figures.pulledImage = await timeUntil('the dependent runs the re-tagged image', async () => (await healed()) && (await inspect(fx.app)).Image === wanted, 15_000);
+      expect(dockerExec(fx.app, ['cat', '/config/marker'])).toBe('kept\n');
+    } finally {
+      await lab?.stop();
+      lab = undefined;
+      await fx.cleanup();
+      execFileSync('docker', ['rmi', tag], { stdio: 'ignore' });
+    }
   });
 
   dockerd.it('dependent removed → recreated behind the gateway', async () => {

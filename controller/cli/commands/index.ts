@@ -10,4 +10,6 @@ export const commands = {
   oneshot: () => import('./oneshot.js'),
   run: () => import('./run.js'),
   askController: () => import('./ask-controller.js'),
+  importHost: () => import('./import-host.js'),
+  importCompose: () => import('./import-compose.js'),
 };

@@ -4,7 +4,8 @@
  * and the detail lines `diff` prints.
  */
 import type { DesiredContainer } from '../desired.js';
-import type { CreateChange, ObservedContainer, RecreateChange } from '../model.js';
+import type { CreateChange, ObservedContainer, RecreateChange, VpnObserved } from '../model.js';
+import { describeOptions, showOption, type OptionField } from '../container-options.js';
 import { containerTarget, ref, shortId } from './step.js';
 import { formatBinding } from '../ports.js';
 import { sha256, showSecret } from '../secrets.js';
@@ -22,9 +23,25 @@ export function recreateReasons(c: ObservedContainer, desired: DesiredContainer,
     else if (field === 'ports') reasons.push(`published ports → ${desired.ports.map(formatBinding).join(', ') || 'none'}`);
     else if (field === 'volumes') reasons.push(`volumes → ${desired.volumes.join(', ') || 'none'}`);
     else if (field === 'shape') reasons.push('homeostat now creates it differently');
+    else if (field in desired.options) reasons.push(`${field} → ${showOption(desired.options[field as OptionField])}`);
     else reasons.push(`${field} changed`);
   }
   return reasons.length > 0 ? reasons : ['its spec-hash label differs'];
+}
+
+/**
+ * With `pull: always`: the declared tag now names another image on the Docker host than the one the container runs
+ * (pulled or re-tagged since it was created), or null. A changed reference is the image field's reason instead.
+ */
+export function pulledImageReason(c: ObservedContainer, desired: DesiredContainer, observed: Pick<VpnObserved, 'imageIds'>): string | null {
+  if (desired.pull !== 'always' || c.image !== desired.image || !c.imageId) return null;
+  const current = observed.imageIds?.[desired.image];
+  if (!current || current === c.imageId) return null;
+  return `image ${desired.image} now is ${shortImageId(current)} (it runs ${shortImageId(c.imageId)}; pull: always)`;
+}
+
+function shortImageId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
 }
 
 function envReason(c: ObservedContainer, desired: DesiredContainer): string {
@@ -69,6 +86,8 @@ export function describeDesired(d: DesiredContainer): string[] {
   const lines = [`+ image ${d.image}`];
   for (const [k, v] of Object.entries(d.env)) lines.push(`+ env ${k}=${v}`);
   for (const [k, s] of Object.entries(d.secretEnv)) lines.push(`+ env ${k}=${showSecret(s.hash)} (from ${s.file})`);
+  lines.push(...describeOptions(d.options));
+  if (d.pull === 'always') lines.push('+ pull always');
   if (d.role === 'gateway') {
     lines.push('+ cap NET_ADMIN', '+ device /dev/net/tun');
     for (const b of d.ports) lines.push(`+ publish ${formatBinding(b)}`);

@@ -7,7 +7,7 @@
  */
 import type { ObservedContainer, VpnChange } from '../model.js';
 import { desiredDependent } from '../desired.js';
-import { carriedVolumes, createChange, recreateChange, recreateReasons } from './container-changes.js';
+import { carriedVolumes, createChange, pulledImageReason, recreateChange, recreateReasons } from './container-changes.js';
 import { leakFound } from '../tunnel.js';
 import { isUp } from './leaks.js';
 import { containerTarget, describeMode, extend, ref, type VpnPlanInput, type VpnPlanStep } from './step.js';
@@ -37,6 +37,8 @@ function planDependent({ spec, observed, owner }: VpnPlanInput, index: number, r
   const c = observed.dependents[dependent.name] ?? null;
   if (!c) return [createChange(desired)];
   const reasons = recreateReasons(c, desired, owner);
+  const pulled = pulledImageReason(c, desired, observed);
+  if (pulled) reasons.push(pulled);
   const wantedMode = gw && renewed !== 'recreated' ? `container:${gw.id}` : null;
   if (renewed === 'recreated') reasons.push(`the gateway ${spec.gateway.name} is ${gw ? 'recreated' : 'created'}`);
   else if (c.networkMode !== wantedMode) reasons.push(`network mode is ${describeMode(c.networkMode, gw)}, not the gateway's`);

@@ -5,7 +5,7 @@
  * healthcheck fails is GatewayUnhealthy (its dependents stay behind it, without network).
  */
 import { desiredGateway } from '../desired.js';
-import { createChange, recreateChange, recreateReasons } from './container-changes.js';
+import { createChange, pulledImageReason, recreateChange, recreateReasons } from './container-changes.js';
 import { isUp } from './leaks.js';
 import { containerTarget, degradedBecause, extend, ref, type VpnPlanStep } from './step.js';
 
@@ -17,6 +17,8 @@ export const planGateway: VpnPlanStep = ({ spec, observed, owner }, plan) => {
   const desired = desiredGateway(spec, observed.secrets);
   if (!gw) return extend(plan, { changes: [createChange(desired)] });
   const reasons = recreateReasons(gw, desired, owner);
+  const pulled = pulledImageReason(gw, desired, observed);
+  if (pulled) reasons.push(pulled);
   if (reasons.length > 0) return extend(plan, { changes: [recreateChange(gw, desired, reasons, [])] });
   if (gw.status === 'restarting' || gw.status === 'removing') {
     return extend(plan, {

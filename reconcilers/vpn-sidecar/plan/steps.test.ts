@@ -184,3 +184,25 @@ describe('planPortForwarding', () => {
     expect(planPortForwarding(input(), EMPTY)).toBe(EMPTY);
   });
 });
+
+describe('pull: always', () => {
+  const OLD = 'sha256:' + '1'.repeat(64);
+  const NEW = 'sha256:' + '2'.repeat(64);
+  it('a new image id under the same tag recreates the container (keeping its volumes), pulling first', () => {
+    const s = spec({}, [app({ pull: 'always' })]);
+    const at = input(s, { app: { imageId: OLD, volumes: [{ name: 'v1', destination: '/config', readOnly: false }] }, imageIds: { 'gw:1': 'x', 'app:1': NEW } });
+    const plan = planPulls(at, planDependents(at, EMPTY));
+    expect(actions(plan)).toEqual(['pull image/app:1', 'recreate container/app']);
+    const recreate = plan.changes[1] as Extract<VpnChange, { action: 'recreate' }>;
+    expect(recreate.reasons).toEqual([`image app:1 now is ${'2'.repeat(12)} (it runs ${'1'.repeat(12)}; pull: always)`]);
+    expect(recreate.carry).toEqual([{ name: 'v1', destination: '/config', readOnly: false }]);
+    expect(plan.changes[0]).toMatchObject({ present: true });
+  });
+
+  it('the same id, or pull: missing, changes nothing', () => {
+    const same = input(spec({}, [app({ pull: 'always' })]), { app: { imageId: NEW }, imageIds: { 'app:1': NEW } });
+    expect(planDependents(same, EMPTY).changes).toEqual([]);
+    const missing = input(spec(), { app: { imageId: OLD }, imageIds: { 'app:1': NEW } });
+    expect(planDependents(missing, EMPTY).changes).toEqual([]);
+  });
+});

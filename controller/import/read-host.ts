@@ -1,0 +1,112 @@
+/**
+ * The reading half of `homeostat import host`: what is on a Host, through the Host API only (reads, stats,
+ * listings; `stat -f` of /sys/fs/cgroup on plain LXC), never a write. Container configs become LxcDevice
+ * documents (lxc-device.ts), cron lines StorageKeepalive documents (keepalive.ts).
+ */
+import { errorMessage } from '../../reconcilers/core/problem.js';
+import { isHostError, type Host } from '../../reconcilers/host/index.js';
+import {
+  DEFAULT_LXC_PATH,
+  PVE_LXC_DIR,
+  configLocation,
+  isLxcName,
+  isProxmoxVmid,
+  readConfig,
+  type ConfigLocation,
+} from '../../reconcilers/lxc-config/index.js';
+import { deviceCgroupKey, PRESETS, resolveDevices } from '../../reconcilers/lxc-device/index.js';
+import type { LxcDeviceSpec } from '../../reconcilers/lxc-device/spec.js';
+import { CRON_DIR } from '../../reconcilers/storage-keepalive/index.js';
+import type { ImportedDocument, ImportResult } from './document.js';
+import { cronLines, isKeepaliveLike, keepaliveDocument } from './keepalive.js';
+import { deviceCandidates, entriesToResolve, lxcDeviceDocument, styleOf, type Resolved } from './lxc-device.js';
+
+/** Everything homeostat can describe on `host`, as documents, and notes on what it read but cannot carry. */
+export async function importHost(host: Host): Promise<ImportResult> {
+  const [devices, keepalives] = await Promise.all([importLxcDevices(host), importKeepalives(host)]);
+  return { documents: [...devices.documents, ...keepalives.documents], notes: [...devices.notes, ...keepalives.notes] };
+}
+
+async function listIfExists(host: Host, dir: string): Promise<string[]> {
+  try {
+    return await host.readdir(dir);
+  } catch (err) {
+    if (isHostError(err, 'ENOENT') || isHostError(err, 'ENOTDIR') || isHostError(err, 'EACCES')) return [];
+    throw err;
+  }
+}
+
+/** Every container config on the host's platform, in VMID / name order. */
+async function configLocations(host: Host): Promise<ConfigLocation[]> {
+  if (host.platform === 'proxmox') {
+    const vmids = (await listIfExists(host, PVE_LXC_DIR)).flatMap((f) => /^(\d+)\.conf$/.exec(f)?.slice(1, 2) ?? []).filter(isProxmoxVmid);
+    return vmids.sort((a, b) => Number(a) - Number(b)).map((vmid) => configLocation('proxmox', vmid));
+  }
+  return (await listIfExists(host, DEFAULT_LXC_PATH)).filter(isLxcName).map((name) => configLocation('lxc', name));
+}
+
+async function importLxcDevices(host: Host): Promise<ImportResult> {
+  const documents: ImportedDocument[] = [];
+  const notes: string[] = [];
+  const locations = await configLocations(host);
+  if (locations.length === 0) return { documents, notes };
+  const quicksync = PRESETS['intel-quicksync']!.dir!;
+  const driNodes = (await listIfExists(host, quicksync.path)).filter((n) => quicksync.match.test(n)).map((n) => `${quicksync.path}/${n}`);
+  const cgroupKey = await deviceCgroupKey(host);
+  for (const location of locations) {
+    let snapshot;
+    try {
+      snapshot = await readConfig(host, location);
+    } catch (err) {
+      notes.push(`${location.path}: not read (${errorMessage(err)})`);
+      continue;
+    }
+    if (snapshot === null) continue;
+    const style = styleOf(snapshot);
+    const candidates = deviceCandidates(snapshot, driNodes);
+    const resolved: Resolved[] = [];
+    for (const entry of entriesToResolve(candidates)) {
+      const spec: LxcDeviceSpec = { host: host.name, container: location.container, devices: [{ ...entry, optional: false }], restart: 'never', ...style };
+      try {
+        resolved.push({ entry, devices: await resolveDevices(spec, host) });
+      } catch (err) {
+        resolved.push({ entry, problem: errorMessage(err) });
+      }
+    }
+    const { document, unexpressed } = lxcDeviceDocument({ host: host.name, snapshot, style, cgroupKey, candidates, resolved });
+    if (document) documents.push(document);
+    notes.push(...unexpressed);
+  }
+  return { documents, notes };
+}
+
+/** run-parts (so cron) skips cron.d files with other characters; homeostat's own files are its resources already. */
+const CRON_D_NAME = /^[A-Za-z0-9_-]+$/;
+
+async function importKeepalives(host: Host): Promise<ImportResult> {
+  const files: Array<{ path: string; system: boolean }> = [{ path: '/etc/crontab', system: true }];
+  for (const name of await listIfExists(host, CRON_DIR)) {
+    if (CRON_D_NAME.test(name) && !name.startsWith('homeostat-')) files.push({ path: `${CRON_DIR}/${name}`, system: true });
+  }
+  const spool = '/var/spool/cron/crontabs';
+  for (const name of await listIfExists(host, spool)) files.push({ path: `${spool}/${name}`, system: false });
+
+  const documents: ImportedDocument[] = [];
+  const notes: string[] = [];
+  for (const file of files) {
+    let raw: Buffer | null;
+    try {
+      raw = await host.readFileIfExists(file.path);
+    } catch (err) {
+      if (isHostError(err, 'EACCES') || isHostError(err, 'EISDIR')) continue;
+      throw err;
+    }
+    if (raw === null) continue;
+    for (const line of cronLines(raw.toString('utf8'), file.system)) {
+      const doc = keepaliveDocument(host.name, file.path, line);
+      if (doc && !documents.some((d) => d.name === doc.name)) documents.push(doc);
+      else if (isKeepaliveLike(line)) notes.push(`Not carried (left as it is), ${file.path} line ${line.lineNo}: ${line.text.trim()}`);
+    }
+  }
+  return { documents, notes };
+}
