@@ -1,48 +1,30 @@
 /**
  * The reading half of `homeostat import host`: what is on a Host, through the Host API only (reads, stats,
- * listings; `stat -f` of /sys/fs/cgroup on plain LXC), never a write. Container configs become LxcDevice
- * documents (lxc-device.ts), cron lines StorageKeepalive documents (keepalive.ts).
+ * listings; `stat -f` of /sys/fs/cgroup on plain LXC; Docker inspections), never a write. Container configs become
+ * LxcDevice documents (lxc-device.ts), cron lines StorageKeepalive documents (keepalive.ts), `/data`-like trees
+ * UnifiedNamespace documents (unified-namespace-survey.ts), and running `container:` groups VpnSidecar documents
+ * (vpn-sidecar-containers.ts).
  */
 import { errorMessage } from '../../reconcilers/core/problem.js';
 import { isHostError, type Host } from '../../reconcilers/host/index.js';
-import {
-  DEFAULT_LXC_PATH,
-  PVE_LXC_DIR,
-  configLocation,
-  isLxcName,
-  isProxmoxVmid,
-  readConfig,
-  type ConfigLocation,
-} from '../../reconcilers/lxc-config/index.js';
+import { readConfig } from '../../reconcilers/lxc-config/index.js';
 import { deviceCgroupKey, PRESETS, resolveDevices } from '../../reconcilers/lxc-device/index.js';
 import type { LxcDeviceSpec } from '../../reconcilers/lxc-device/spec.js';
 import { CRON_DIR } from '../../reconcilers/storage-keepalive/index.js';
 import type { ImportedDocument, ImportResult } from './document.js';
+import { configLocations, listIfExists } from './host-configs.js';
 import { cronLines, isKeepaliveLike, keepaliveDocument } from './keepalive.js';
 import { deviceCandidates, entriesToResolve, lxcDeviceDocument, styleOf, type Resolved } from './lxc-device.js';
+import { importUnifiedNamespaces } from './unified-namespace-survey.js';
+import { importVpnSidecars } from './vpn-sidecar-containers.js';
 
 /** Everything homeostat can describe on `host`, as documents, and notes on what it read but cannot carry. */
 export async function importHost(host: Host): Promise<ImportResult> {
-  const [devices, keepalives] = await Promise.all([importLxcDevices(host), importKeepalives(host)]);
-  return { documents: [...devices.documents, ...keepalives.documents], notes: [...devices.notes, ...keepalives.notes] };
-}
-
-async function listIfExists(host: Host, dir: string): Promise<string[]> {
-  try {
-    return await host.readdir(dir);
-  } catch (err) {
-    if (isHostError(err, 'ENOENT') || isHostError(err, 'ENOTDIR') || isHostError(err, 'EACCES')) return [];
-    throw err;
-  }
-}
-
-/** Every container config on the host's platform, in VMID / name order. */
-async function configLocations(host: Host): Promise<ConfigLocation[]> {
-  if (host.platform === 'proxmox') {
-    const vmids = (await listIfExists(host, PVE_LXC_DIR)).flatMap((f) => /^(\d+)\.conf$/.exec(f)?.slice(1, 2) ?? []).filter(isProxmoxVmid);
-    return vmids.sort((a, b) => Number(a) - Number(b)).map((vmid) => configLocation('proxmox', vmid));
-  }
-  return (await listIfExists(host, DEFAULT_LXC_PATH)).filter(isLxcName).map((name) => configLocation('lxc', name));
+  const [devices, keepalives, namespaces, sidecars] = await Promise.all([importLxcDevices(host), importKeepalives(host), importUnifiedNamespaces(host), importVpnSidecars(host)]);
+  return {
+    documents: [...devices.documents, ...keepalives.documents, ...namespaces.documents, ...sidecars.documents],
+    notes: [...devices.notes, ...keepalives.notes, ...namespaces.notes, ...sidecars.notes],
+  };
 }
 
 async function importLxcDevices(host: Host): Promise<ImportResult> {

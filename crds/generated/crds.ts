@@ -1062,7 +1062,7 @@ export const crdFiles: ReadonlyArray<{ file: string; document: unknown }> = [
                         "default": "local"
                       },
                       "adopt": {
-                        "description": "Take over containers with a declared name that homeostat did not create (they are recreated). Off by default: such a container is left alone and the resource is Stalled.",
+                        "description": "Take over containers with a declared name that homeostat did not create. One whose live configuration matches its declaration is adopted in place (recorded in homeostat's state, not recreated; what `homeostat import host` writes); any other is recreated, with the differences named. Off by default: such a container is left alone and the resource is Stalled.",
                         "type": "boolean",
                         "default": false
                       },

@@ -1,13 +1,15 @@
 /**
  * Delete: remove exactly the containers this resource owns (its inventory, and anything labelled as its own
- * that the inventory lost), dependents before the gateway, each stopped gracefully and removed without its
- * volumes. A container whose owner label says otherwise is never touched.
+ * that the inventory lost; one adopted in place is owned through its inventory record), dependents before the
+ * gateway, each stopped gracefully and removed without its volumes. A container whose owner label says otherwise
+ * is never touched.
  */
 import type { ReconcileContext } from '../core/contract.js';
 import { containerItem } from './apply.js';
 import { explainDockerError, inspectContainer, stopAndRemoveContainer } from '../host/index.js';
 import { dockerOf, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
+import { withAdoptionRecord } from './plan/index.js';
 import type { VpnSidecarSpec } from './spec.js';
 
 export async function finalizeVpn(ctx: ReconcileContext<VpnSidecarSpec>): Promise<void> {
@@ -19,7 +21,8 @@ export async function finalizeVpn(ctx: ReconcileContext<VpnSidecarSpec>): Promis
     const ids = [...new Set([...inventoried.map((i) => i.id), ...labelled.map((c) => c.Id)])];
     const found = await Promise.all(ids.map(async (id) => ({ id, info: await inspectContainer(docker, id, ctx.signal) })));
     const owned = found.flatMap(({ id, info }) => {
-      if (info && toObserved(info).owner === owner) return [toObserved(info)];
+      const c = info ? withAdoptionRecord(toObserved(info), owner, inventoried, ctx.host.name) : null;
+      if (c && c.owner === owner) return [c];
       const item = inventoried.find((i) => i.id === id);
       if (item) ctx.forgetInventory(item); // gone, or no longer ours: nothing to remove
       return [];

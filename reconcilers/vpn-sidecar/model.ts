@@ -5,6 +5,7 @@
 import type { Change } from '../core/contract.js';
 import type { DesiredContainer } from './desired.js';
 import type { Role } from './labels.js';
+import type { LiveConfig } from './live-config.js';
 import type { ControlServerFault, PublicIp } from './control-server.js';
 import type { VpnSidecarStallReason } from './reasons.js';
 
@@ -52,6 +53,13 @@ export interface ObservedContainer {
   pid: number;
   /** Inode of /proc/<pid>/ns/net, when the Docker host's /proc is readable through the Host. */
   netns: number | null;
+  /**
+   * A container without homeostat's owner label, read when `spec.adopt` is on, for in-place adoption
+   * (plan/adoption.ts). `imageFound` false: its image is gone, so its defaults are unknown.
+   */
+  live?: LiveConfig & { imageFound: boolean };
+  /** Owned through an inventory record of an in-place adoption (it has no homeostat labels). */
+  adoptedInPlace?: true;
 }
 
 export interface ObservedApp {

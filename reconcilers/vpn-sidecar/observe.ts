@@ -3,14 +3,17 @@
  * as plain data (env values hashed on the spot), their network namespaces (through the Host's /proc when the
  * engine is on that machine), which images are present, the hashes of the secret files, and, when the gateway
  * runs: the tunnel's state and public IP when homeostat talks to the control server (with the leak probe while the
- * tunnel is down), the forwarded port and the app's listening port when a dependent uses port forwarding. Reads only
+ * tunnel is down), the forwarded port and the app's listening port when a dependent uses port forwarding. A declared
+ * container without homeostat's labels is owned when the inventory records its in-place adoption, and is read
+ * beside its image's defaults when `spec.adopt` may adopt it (plan/adoption.ts). Reads only
  * (the probe opens one TCP connection from inside the dependents' network namespace, and closes it).
  */
 import type Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
-import type { ReconcileContext } from '../core/contract.js';
+import type { InventoryItem, ReconcileContext } from '../core/contract.js';
 import { errorMessage } from '../core/problem.js';
 import {
+  dockerStatusCode,
   explainDockerError,
   hostFetch,
   inspectContainer,
@@ -23,6 +26,8 @@ import { controlServerFetch, ControlServerError, readForwardedPort, readPublicIp
 import { controlServerUrl, talksToControlServer, usesPortForwarding } from './desired.js';
 import { dockerOf, engineOnHostMachine, localImageId, toObserved } from './docker.js';
 import { LABELS, ownerOf } from './labels.js';
+import { liveConfigOf } from './live-config.js';
+import { adoptedInPlaceOf, withAdoptionRecord } from './plan/index.js';
 import { probeTcpFrom } from './leak-probe.js';
 import type { ObservedApp, ObservedContainer, ObservedPortForwarding, ObservedProbe, ObservedTunnel, VpnObserved } from './model.js';
 import { QbittorrentSession } from './port-forwarding.js';
@@ -39,7 +44,7 @@ export async function observeVpn(ctx: Ctx): Promise<VpnObserved> {
   const docker = dockerOf(ctx.host);
   let containers: ObservedContainers;
   try {
-    containers = await observeContainers(docker, ctx.host, spec, ctx.resource.metadata.name, ctx.signal);
+    containers = await observeContainers(docker, ctx.host, spec, ctx.resource.metadata.name, ctx.inventory, ctx.signal);
   } catch (err) {
     throw explainDockerError(ctx.host.name, docker, err);
   }
@@ -56,24 +61,40 @@ async function observeContainers(
   host: Host,
   spec: VpnSidecarSpec,
   name: string,
+  inventory: readonly InventoryItem[],
   signal: AbortSignal,
 ): Promise<ObservedContainers> {
   const declared = [spec.gateway.name, ...spec.dependents.map((d) => d.name)];
+  const owner = ownerOf(name);
   const images = [...new Set([spec.gateway.image, ...spec.dependents.map((d) => d.image)])];
   const [byName, labelled, present] = await Promise.all([
     Promise.all(declared.map((n) => inspectContainerByName(docker, n, signal))),
     docker.listContainers({ all: true, filters: { label: [`${LABELS.owner}=${ownerOf(name)}`] }, abortSignal: signal } as object),
     Promise.all(images.map((image) => localImageId(docker, image, signal))),
   ]);
+  const declaredIds = new Set(byName.flatMap((info) => (info ? [info.Id] : [])));
+  // Adopted in place and no longer declared: strays too (they carry no label to be listed by).
+  const adoptedIds = inventory.filter((i) => i.type === 'container' && i.host === host.name && adoptedInPlaceOf(i) && !declaredIds.has(i.id)).map((i) => i.id);
   const strayInfos = await Promise.all(
-    labelled
-      .filter((c) => !c.Names.some((n) => declared.includes(n.replace(/^\//, ''))))
-      .map((c) => inspectContainer(docker, c.Id, signal)),
+    [
+      ...labelled.filter((c) => !c.Names.some((n) => declared.includes(n.replace(/^\//, '')))).map((c) => c.Id),
+      ...adoptedIds.filter((id) => !labelled.some((c) => c.Id === id)),
+    ].map((id) => inspectContainer(docker, id, signal)),
   );
   const local = isLocalDockerSocket(docker);
   const complete = (info: ContainerInspectInfo | null) => (info ? withNamespace(info, host, local) : Promise.resolve(null));
-  const all = await Promise.all(byName.map(complete));
-  const strays = (await Promise.all(strayInfos.map(complete))).filter((c): c is ObservedContainer => c !== null);
+  const all = await Promise.all(
+    byName.map(async (info) => {
+      const c = await complete(info);
+      if (!c || !info || c.owner !== null) return c;
+      const recorded = withAdoptionRecord(c, owner, inventory, host.name);
+      return recorded.owner === null && spec.adopt ? { ...c, live: await liveOf(docker, info, signal) } : recorded;
+    }),
+  );
+  const strays = (await Promise.all(strayInfos.map(complete)))
+    .filter((c): c is ObservedContainer => c !== null)
+    .map((c) => withAdoptionRecord(c, owner, inventory, host.name))
+    .filter((c) => c.owner === owner);
   const gateway = all[0] ?? null;
   const dependents: Record<string, ObservedContainer | null> = {};
   spec.dependents.forEach((d, i) => (dependents[d.name] = all[i + 1] ?? null));
@@ -98,6 +119,17 @@ async function withNamespace(info: ContainerInspectInfo, host: Host, localEngine
     }
   }
   return { ...c, netns, peer: null };
+}
+
+/** A container homeostat did not create, beside its image's defaults, for in-place adoption (plan/adoption.ts). */
+async function liveOf(docker: Docker, info: ContainerInspectInfo, signal: AbortSignal): Promise<NonNullable<ObservedContainer['live']>> {
+  try {
+    const image = await docker.getImage(info.Image).inspect({ abortSignal: signal } as object);
+    return { ...liveConfigOf(info, image), imageFound: true };
+  } catch (err) {
+    if (dockerStatusCode(err) !== 404) throw err;
+    return { ...liveConfigOf(info, null), imageFound: false };
+  }
 }
 
 async function peerOf(docker: Docker, c: ObservedContainer, gateway: ObservedContainer | null, signal: AbortSignal): Promise<ObservedContainer['peer']> {

@@ -13,11 +13,14 @@
  *   6. planPulls: missing images pulled before any of that (nothing is removed for a declaration that cannot
  *      be created),
  *   7. planPortForwarding: the forwarded port delivered to the app.
+ * Then, beside the changes, the containers homeostat did not create that already match their declaration
+ * (`adoptInPlace`, plan/adoption.ts): no change, so `diff` stays empty; verify records them as owned.
  */
 import type { Plan, PlanInput } from '../core/contract.js';
 import { ownerOf } from './labels.js';
 import type { VpnChange, VpnObserved } from './model.js';
 import {
+  inPlaceAdoptions,
   planDependents,
   planForeign,
   planGateway,
@@ -25,6 +28,7 @@ import {
   planPortForwarding,
   planPulls,
   planRemovals,
+  type InPlaceAdoption,
   type VpnPlanDraft,
   type VpnPlanStep,
 } from './plan/index.js';
@@ -34,7 +38,12 @@ export { SETTLING_RECHECK_MS, PORT_FORWARDING_RECHECK_MS } from './plan/index.js
 
 export const VPN_PLAN_STEPS: readonly VpnPlanStep[] = [planLeaks, planForeign, planRemovals, planGateway, planDependents, planPulls, planPortForwarding];
 
-export function planVpn(spec: VpnSidecarSpec, observed: VpnObserved, input: PlanInput): Plan<VpnChange> {
+/** VpnSidecar's plan: the changes, and the containers to record as adopted in place once converged (omitted when none). */
+export interface VpnPlan extends Plan<VpnChange> {
+  adoptInPlace?: InPlaceAdoption[];
+}
+
+export function planVpn(spec: VpnSidecarSpec, observed: VpnObserved, input: PlanInput): VpnPlan {
   const at = { spec, observed, owner: ownerOf(input.name) };
   let plan: VpnPlanDraft = { changes: [] };
   for (const step of VPN_PLAN_STEPS) {
@@ -42,5 +51,7 @@ export function planVpn(spec: VpnSidecarSpec, observed: VpnObserved, input: Plan
     if (plan.final) break;
   }
   const { final: _final, ...result } = plan;
-  return result;
+  if (!spec.adopt || plan.final) return result;
+  const adoptInPlace = inPlaceAdoptions(spec, observed, result.changes);
+  return adoptInPlace.length > 0 ? { ...result, adoptInPlace } : result;
 }

@@ -8,13 +8,13 @@ import { applyVpn } from './apply.js';
 import { finalizeVpn } from './finalize.js';
 import type { VpnChange, VpnObserved } from './model.js';
 import { observeVpn } from './observe.js';
-import { planVpn } from './plan.js';
+import { planVpn, type VpnPlan } from './plan.js';
 import type { VpnSidecarSpec } from './spec.js';
 import { validateSpec } from './validate.js';
 import { verifyVpn } from './verify.js';
 import { watchVpn } from './watch.js';
 
-export const vpnSidecarReconciler: Reconciler<VpnSidecarSpec, VpnObserved, VpnChange> = {
+export const vpnSidecarReconciler: Reconciler<VpnSidecarSpec, VpnObserved, VpnChange, VpnPlan> = {
   kind: 'VpnSidecar',
   hostOf: (spec) => spec.host,
   validate: validateSpec,

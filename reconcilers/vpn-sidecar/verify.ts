@@ -4,21 +4,25 @@
  * the gateway's. A failure is an error (`KillSwitchNotVerified`, retried), never a quiet success. Also records
  * status fields (the tunnel's among them) and reports the kind's own conditions, TunnelUp and NoLeak (tunnel.ts).
  * Whether the resource is Degraded is the plan's to say (the machine hands it the plan made from this
- * observation), so nothing is planned again here.
+ * observation), so nothing is planned again here. Containers that plan found matching their declaration are
+ * recorded as adopted in place once the check passes (adopt-in-place.ts).
  */
-import { RetryableError, type Plan, type ReconcileContext, type VerifyResult } from '../core/contract.js';
-import type { VpnChange, VpnObserved } from './model.js';
+import { RetryableError, type ReconcileContext, type VerifyResult } from '../core/contract.js';
+import { recordInPlaceAdoptions } from './adopt-in-place.js';
+import type { VpnObserved } from './model.js';
+import type { VpnPlan } from './plan.js';
 import type { VpnSidecarRetryReason } from './reasons.js';
 import type { VpnSidecarSpec } from './spec.js';
 import { tunnelConditions, tunnelStatusFields } from './tunnel.js';
 
-export async function verifyVpn(observed: VpnObserved, _plan: Plan<VpnChange>, ctx: ReconcileContext<VpnSidecarSpec>): Promise<VerifyResult> {
+export async function verifyVpn(observed: VpnObserved, plan: VpnPlan, ctx: ReconcileContext<VpnSidecarSpec>): Promise<VerifyResult> {
   const spec = ctx.resource.spec;
   const gw = observed.gateway;
   const problems = killSwitchProblems(spec, observed);
   if (problems.length > 0 || !gw) {
     throw new RetryableError<VpnSidecarRetryReason>('KillSwitchNotVerified', `kill-switch check failed: ${problems.join('; ')}`);
   }
+  await recordInPlaceAdoptions(plan.adoptInPlace ?? [], ctx);
   const namespace = gw.netns !== null ? ` (network namespace ${gw.netns})` : '';
   ctx.setStatus({
     gatewayId: gw.id.slice(0, 12),

@@ -4,12 +4,13 @@
  * neither the import nor the diff changes a byte or an mtime under the root.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../support/built-cli.js';
+import { treeState } from '../support/import-lab.js';
 import { pctSshdEnv } from '../support/lxc.js';
 import { sshdAvailable, sshLoginOf, startSshd, type TestSshd } from '../support/sshd.js';
 
@@ -53,22 +54,6 @@ function seedRoot(root: string): void {
   execFileSync('mknod', [join(root, 'dev/net/tun'), 'c', '10', '200']);
   writeFileSync(join(root, 'etc/cron.d/keepalive'), '# keep the HDD awake\n*/5 * * * * root touch /mnt/hdd/.keepalive\n17 3 * * * root touch /mnt/hdd/.weird\n');
   writeFileSync(join(root, 'mnt/hdd/.keepalive'), ''); // cron touched it a moment ago
-}
-
-/** Every path under `root` with its bytes (files) and mtime: what "nothing was written" compares. */
-function treeState(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      const st = statSync(path, { throwIfNoEntry: false });
-      if (!st) continue;
-      out.set(relative(root, path), `${st.mtimeMs}:${st.mode}:${st.isFile() ? readFileSync(path, 'base64') : ''}`);
-      if (st.isDirectory()) walk(path);
-    }
-  };
-  walk(root);
-  return out;
 }
 
 interface Lab {

@@ -22,7 +22,7 @@ export function renderComposeImport(result: ComposeImport, file: string): string
     const services = [sidecar.gatewayService, ...new Set(sidecar.notes.map((n) => n.service).filter((s) => s !== sidecar.gatewayService))];
     const lines = [
       `VpnSidecar ${sidecar.manifest.metadata.name}: services ${services.join(', ')} of ${file}.`,
-      'Stop those containers (docker compose down) before applying: homeostat leaves containers it did not create alone (the resource is Stalled) unless spec.adopt is true, and then recreates them.',
+      'Before applying, stop those containers (docker compose down), or set spec.adopt: true: homeostat leaves containers it did not create alone (the resource is Stalled); with adopt it keeps each one whose live configuration matches its declaration (adopted in place) and recreates the others.',
       ...sections(sidecar.notes),
     ];
     parts.push(`${i === 0 ? '' : '---\n'}${comment(lines)}${stringify(sidecar.manifest, { lineWidth: 0 })}`);

@@ -9,10 +9,19 @@ import { describeOptions, showOption, type OptionField } from '../container-opti
 import { containerTarget, ref, shortId } from './step.js';
 import { formatBinding } from '../ports.js';
 import { sha256, showSecret } from '../secrets.js';
+import { inPlaceMismatches } from './adoption.js';
 
-/** Why `c` does not match `desired` (empty: it does). Secrets are shown by hash only. */
+/**
+ * Why `c` does not match `desired` (empty: it does). Secrets are shown by hash only. A container homeostat did not
+ * create matches only when it was read for in-place adoption and nothing differs (plan/adoption.ts).
+ */
 export function recreateReasons(c: ObservedContainer, desired: DesiredContainer, owner: string): string[] {
-  if (c.owner !== owner) return [`adopted: it was not created by homeostat for ${owner}`];
+  if (c.owner !== owner) {
+    const adopted = `adopted: it was not created by homeostat for ${owner}`;
+    if (c.owner !== null || !c.live) return [adopted];
+    const mismatches = inPlaceMismatches(c.live, desired);
+    return mismatches.length === 0 ? [] : [`${adopted}, and differs from its declaration (${mismatches.join('; ')})`];
+  }
   if (c.specHash === desired.specHash) return [];
   const reasons: string[] = [];
   for (const field of Object.keys(desired.fields).sort()) {
