@@ -49,6 +49,7 @@ export class HostPool {
       if (this.entries.has(name)) continue;
       const host = createHost(name, next.spec, { baseDir: next.baseDir, stateDir: this.opts.stateDir, log: this.opts.log });
       this.entries.set(name, { generation: next.generation, host, spec: next.spec });
+      host.warmUp(); // every Host is used at once (its own resource proves it answers): connect while the rest starts
       if (!changed.includes(name)) changed.push(name);
     }
     return changed;

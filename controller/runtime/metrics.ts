@@ -2,6 +2,7 @@
  * The controller's own metrics, on the process-wide registry that `/metrics` serves: reconcile totals and
  * durations by kind and result, queue depth, and how many resources of each kind are Ready.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from '../../reconcilers/core/metrics.js';
 
@@ -84,3 +85,25 @@ export const processMemory = once(
       },
     }),
 );
+
+/**
+ * The V8 heap by space (new, old, code, large objects...), its size and what is used of it: which part of the heap
+ * grew (a young generation sized for a burst, an old generation not yet shrunk) when `heapTotal` is large.
+ */
+export const heapSpaces = once(
+  'homeostat_process_heap_space_bytes',
+  () =>
+    new Gauge({
+      name: 'homeostat_process_heap_space_bytes',
+      help: 'The V8 heap by space: its size (what V8 reserved) and what is used of it.',
+      labelNames: ['space', 'measure'],
+      registers: [metricsRegistry],
+      collect() {
+        for (const space of getHeapSpaceStatistics()) {
+          this.set({ space: space.space_name, measure: 'size' }, space.space_size);
+          this.set({ space: space.space_name, measure: 'used' }, space.space_used_size);
+        }
+      },
+    }),
+);
+

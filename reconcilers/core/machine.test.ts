@@ -181,6 +181,17 @@ describe('reconcile machine', () => {
     expect(world.observes).toBe(1);
   });
 
+  it('lets go of the run environment and the observation once a run settles, keeping the outcome', async () => {
+    const { reconciler } = counterWorld();
+    const actor = createActor(reconcileMachine, { input: { key: 'Counter/r' } }).start();
+    actor.send({ type: 'RECONCILE', env: envFor(reconciler, { value: 2 }, 'g1') });
+    await waitFor(actor, settled);
+    const { context } = actor.getSnapshot();
+    expect(context.outcome).toMatchObject({ result: 'converged', generation: 'g1' });
+    expect(context.env).toBeNull();
+    expect(context.observed).toBeNull();
+  });
+
   it('plans exactly once per observation; verify gets the confirming plan and the observation it came from', async () => {
     const { world, reconciler } = counterWorld();
     const actor = createActor(reconcileMachine, { input: { key: 'Counter/c' } }).start();

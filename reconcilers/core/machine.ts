@@ -184,6 +184,12 @@ export const reconcileMachine = setup({
       },
     }),
     unchanged: assign({ outcome: { result: 'unchanged' } as RunOutcome }),
+    /**
+     * A settled run lets go of its environment and observation (a config's bytes, the run's context and its
+     * closures): a thousand idle actors would otherwise keep every last observation alive. The outcome and the
+     * plan (small) stay readable.
+     */
+    releaseRun: assign({ env: null, observed: null }),
   },
 }).createMachine({
   id: 'reconcile',
@@ -261,12 +267,15 @@ export const reconcileMachine = setup({
       },
     },
     ready: {
+      entry: 'releaseRun',
       on: { RECONCILE: START_RUN },
     },
     failed: {
+      entry: 'releaseRun',
       on: { RECONCILE: START_RUN },
     },
     stalled: {
+      entry: 'releaseRun',
       on: {
         RECONCILE: [
           { guard: and(['mayLeaveStall', 'specInvalid']), target: '#reconcile.stalled', actions: ['takeEnv', 'stallInvalid'] },

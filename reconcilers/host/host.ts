@@ -222,6 +222,11 @@ export interface Host {
    * machine, a forwarded channel over SSH. How homeostat reaches HTTP APIs published on a host's 127.0.0.1.
    */
   connectTcp(hostname: string, port: number): Promise<import('node:stream').Duplex>;
+  /**
+   * Starts connecting now (over SSH: the connection and the remote helper) so that the first real call does not
+   * wait for it; nothing to do on this machine. Never throws: a failure is what the first call reports.
+   */
+  warmUp(): void;
   /** Closes connections and watches. */
   close(): Promise<void>;
 }

@@ -382,6 +382,8 @@ export class LocalHost implements Host {
     });
   }
 
+  warmUp(): void {}
+
   async close(): Promise<void> {
     for (const w of [...this.watches]) w.close();
     await this.checker.close();

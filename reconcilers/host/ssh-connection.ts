@@ -79,6 +79,7 @@ export class SshConnection {
     return this.connecting;
   }
 
+  /** Connects after any backoff; without one, the attempt starts in this very tick (see `attempt`). */
   private async connect(): Promise<Client> {
     const wait = this.nextAttemptAt - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -96,10 +97,22 @@ export class SshConnection {
     }
   }
 
-  private async attempt(): Promise<Client> {
+  /**
+   * One connection attempt. Everything up to the socket's connect runs synchronously (no await before it), so
+   * that a connection asked for early (Host.warmUp) is under way while the caller goes on with other work.
+   */
+  private attempt(): Promise<Client> {
+    try {
+      return this.startAttempt();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private startAttempt(): Promise<Client> {
     const { opts } = this;
     const where = `ssh ${opts.user}@${opts.address}:${opts.port}`;
-    const serverHostKey = await opts.hostKeys.hostKeyAlgorithms();
+    const serverHostKey = opts.hostKeys.hostKeyAlgorithms();
     let hostKeyError: HostError | undefined;
     const config: ConnectConfig = {
       host: opts.address,
@@ -174,6 +187,9 @@ export class SshConnection {
         }
       });
       client.connect(config);
+      // ssh2 leaves Nagle on: a request written while the previous one is unacknowledged waits for the peer's
+      // delayed ACK (~40 ms on Linux). Every helper request and channel open would pay it.
+      client.setNoDelay(true);
     });
   }
 

@@ -193,11 +193,7 @@ export class RemoteHelper {
     const deadline = Date.now() + this.timeoutMs;
     const fail = (code: HostErrorCode, detail: string, cause?: unknown) =>
       new HostError(code, `${operation} ${hostPath}: ${detail}`, this.hostName, hostPath, { cause });
-    let proc = this.process;
-    if (!proc || proc.dead) {
-      proc = new HelperProcess(this.connection, this.hostName, () => this.sent++);
-      this.process = proc;
-    }
+    const proc = this.start();
     const id = this.nextId++;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -218,6 +214,12 @@ export class RemoteHelper {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The running helper process, started (connecting first when needed) if there is none. */
+  start(): HelperProcess {
+    if (!this.process || this.process.dead) this.process = new HelperProcess(this.connection, this.hostName, () => this.sent++);
+    return this.process;
   }
 
   close(): void {

@@ -299,6 +299,11 @@ export class SshHost implements Host {
     return this.connection.forwardTcp(hostname, port);
   }
 
+  warmUp(): void {
+    if (this.root !== undefined) this.helper.start();
+    else this.connection.get().catch(() => {});
+  }
+
   async close(): Promise<void> {
     this.helper.close();
     await this.watches.close();

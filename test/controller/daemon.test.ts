@@ -229,6 +229,12 @@ mounts.describe('controller on real files and tmpfs disks', () => {
     expect(memory('rss')).toBeGreaterThan(10e6);
     expect(memory('heapUsed')).toBeGreaterThan(0);
     expect(memory('heapUsed')).toBeLessThanOrEqual(memory('heapTotal'));
+    // The heap by space: the old space holds most of what lives, and no space uses more than it has.
+    const space = (name: string, measure: string) =>
+      Number(metrics.match(new RegExp(`homeostat_process_heap_space_bytes\\{space="${name}",measure="${measure}"\\} (\\d+)`))?.[1]);
+    expect(space('old_space', 'used')).toBeGreaterThan(1e6);
+    expect(space('old_space', 'used')).toBeLessThanOrEqual(space('old_space', 'size'));
+    expect(space('new_space', 'size')).toBeGreaterThan(0);
     const api = (await (await fetch(`${d.http.url}/api/v1/resources`)).json()) as { items: ResourceView[] };
     expect(api.items.map((i) => `${i.kind}/${i.name}`)).toContain('StorageKeepalive/hdd');
     expect((await fetch(`${d.http.url}/api/v1/reconcile/StorageKeepalive/hdd`, { method: 'POST' })).status).toBe(401);

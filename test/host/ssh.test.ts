@@ -214,6 +214,27 @@ sshd.describe('SshHost against a real sshd', () => {
       expect(generation()).toBe(1);
     });
 
+    it('warmUp connects and starts the remote helper before any call, and the first call uses them', async () => {
+      const host = sshHost({ root: scratch });
+      const internals = host as unknown as { connection: { generation: number }; helper: { running: boolean; requestsSent: number } };
+      host.warmUp();
+      expect(internals.helper.running).toBe(true); // started in the same tick
+      await waitUntil('connected by warmUp alone', () => internals.connection.generation === 1, 5000);
+      expect(internals.helper.requestsSent).toBe(0);
+      expect(await host.stat('/')).not.toBeNull();
+      expect(internals.connection.generation).toBe(1); // no second connection
+      expect(internals.helper.requestsSent).toBe(1);
+    });
+
+    it('warmUp against a host that refuses the login throws nothing; the first call reports it', async () => {
+      const strangerKey = join(scratch, 'stranger-warm_ed25519');
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', strangerKey]);
+      const host = sshHost({ identityFile: strangerKey, root: scratch });
+      expect(() => host.warmUp()).not.toThrow();
+      const err = await errorOf(host.stat('/'));
+      expect(isHostError(err, 'EACCES')).toBe(true);
+    });
+
     it('authenticates through an ssh-agent', async () => {
       const socket = join(scratch, 'agent.sock');
       const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });

@@ -29,6 +29,7 @@ export function connectSsh(server: TestSshd, timeoutMs = 10_000): Promise<Client
       readyTimeout: timeoutMs,
       hostVerifier: (key: Buffer) => key.toString('base64') === hostKey,
     });
+    client.setNoDelay(true); // as homeostat's own connections (ssh-connection.ts): no delayed-ACK stalls in the floor
   });
 }
 
