@@ -28,12 +28,15 @@ export const DEFAULT_ROOT = '/data';
 /** How many entries the look at other folders stats at most. */
 const OTHER_STATS_MAX = 64;
 const DEADLINE_MS = 60_000;
+/** Bind mounts from under these are devices or kernel views, never a unified tree. */
+const SYSTEM_TREES = ['/dev', '/proc', '/sys', '/run'];
 
 /** Every unified tree on `host` as a UnifiedNamespace document; roots that are not one in a note. */
 export async function importUnifiedNamespaces(host: Host): Promise<ImportResult> {
   const signal = AbortSignal.timeout(DEADLINE_MS);
   const shares = await shareLines(host, signal);
-  const mounted = new Set(shares.map((s) => s.mount.source));
+  // Device and kernel folders (/dev/dri, /dev/net) are passed-through devices (LxcDevice's), never a data tree.
+  const mounted = new Set(shares.map((s) => s.mount.source).filter((source) => !SYSTEM_TREES.some((dir) => isInside(dir, source))));
   const guesses = new Set(shares.flatMap((s) => parentTreeOf(s.mount.source) ?? []));
   const candidates = [...new Set([DEFAULT_ROOT, ...mounted, ...guesses])].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
 

@@ -45,9 +45,11 @@ const TRASH: Seed = {
   configs: {
     '100': 'arch: amd64\nhostname: arr\nmp0: /data,mp=/data\nrootfs: local-lvm:vm-100-disk-0,size=8G\n',
     '101': 'arch: amd64\nhostname: jelly\nmp0: /data/media,mp=/media\n',
-    '102': 'arch: amd64\nhostname: photos\nmp0: /srv/photos,mp=/photos\n',
+    // A device folder bind-mounted too (lxc.mount.entry): a device (LxcDevice's), not a candidate tree.
+    '102': 'arch: amd64\nhostname: photos\nmp0: /srv/photos,mp=/photos\nlxc.mount.entry: /dev/net dev/net none bind,create=dir\n',
   },
   trees(root) {
+    mkdirSync(join(root, 'dev/net'), { recursive: true });
     folders(join(root, 'data'), [...TRASH_LAYOUT, 'backups', 'media/photos']);
     writeFileSync(join(root, 'data/media/movies/film.mkv'), 'frames');
     folders(join(root, 'srv/photos'), ['2024']);
@@ -142,7 +144,7 @@ function expectTrash({ imported, specs }: ReturnType<typeof importThenDiff>): vo
   expect(imported).toContain('#   /etc/pve/lxc/100.conf: mp0: /data,mp=/data');
   expect(imported).toContain('#   /etc/pve/lxc/101.conf: mp0: /data/media,mp=/media');
   expect(imported).toContain('# Other folders, not declared (homeostat leaves undeclared folders alone): backups, media/photos');
-  expect(imported).toContain('# Not imported as UnifiedNamespace (no torrents/, usenet/ or media/ folder in them): pve:/srv/photos');
+  expect(imported).toContain('# Not imported as UnifiedNamespace (no torrents/, usenet/ or media/ folder in them): pve:/srv/photos\n');
   expect(imported).not.toContain('homeostat diff` will show');
 }
 
