@@ -43,6 +43,7 @@ export function buildRunEnv(target: RunTarget, access: RunAccess): BuiltRun {
   const { store } = access;
   const fields: Record<string, unknown> = {};
   const live = access.mode === 'live' ? access : null;
+  let log: Logger | undefined;
   const ctx: ReconcileContext = {
     resource,
     host,
@@ -62,7 +63,10 @@ export function buildRunEnv(target: RunTarget, access: RunAccess): BuiltRun {
       if (live) Object.assign(fields, f);
     },
     event: (type, reason, message) => live?.event(type, reason, message),
-    log: access.log.child({ resource: `${kind}/${name}` }),
+    // Made when first used: most runs log nothing, and a child logger per run was a measurable part of a start.
+    get log() {
+      return (log ??= access.log.child({ resource: `${kind}/${name}` }));
+    },
   };
   return { env: { reconciler, ctx }, fields };
 }

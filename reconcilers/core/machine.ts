@@ -66,13 +66,14 @@ export type ReconcileEvent =
 
 /**
  * Runs an effect with the run's context, its signal aborting with the run's or the actor's (linked only while the
- * effect runs). The context keeps its getters (e.g. the live inventory): they are read when a reconciler reads them.
+ * effect runs). The effect's context inherits the run's (its getters, e.g. the live inventory, are read when a
+ * reconciler reads them) with only `signal` its own: copying every property per effect cost ~35 µs, 0.15 s of a
+ * thousand-resource start.
  */
 function withEffectContext<T>(env: RunEnv, actorSignal: AbortSignal, effect: (ctx: ReconcileContext<any>) => Promise<T>): Promise<T> {
-  return withLinkedSignal([env.ctx.signal, actorSignal], (signal) => {
-    const descriptors = Object.getOwnPropertyDescriptors(env.ctx);
-    return effect(Object.defineProperties({}, { ...descriptors, signal: { value: signal, enumerable: true } }) as ReconcileContext<any>);
-  });
+  return withLinkedSignal([env.ctx.signal, actorSignal], (signal) =>
+    effect(Object.create(env.ctx, { signal: { value: signal, enumerable: true } }) as ReconcileContext<any>),
+  );
 }
 
 /** What a pure `plan` gets besides spec and observation, for a run (also `homeostat diff`). */
