@@ -15,6 +15,17 @@ export interface ImportedDocument {
   comments: string[];
 }
 
+/**
+ * A config line one document carries (a UnifiedNamespace share's `lxc.mount.entry` bind of the whole tree), so
+ * that another import (LxcDevice's list of lines it does not carry) does not list it too.
+ */
+export interface CarriedLine {
+  /** Host path of the config. */
+  configPath: string;
+  /** The line as it is in the file. */
+  text: string;
+}
+
 export interface ImportResult {
   documents: ImportedDocument[];
   /** Comment lines about what was read but carried by no document (a config with device lines none can express). */

@@ -3,7 +3,8 @@
  * `lxc.mount.entry` / `devN` lines suggest (the QuickSync and TUN lines as the kind's presets, anything else as
  * an explicit path), then, once each candidate is resolved on the host, the ones LxcDevice's own plan finds
  * already granted (nothing to add): only those go into the spec, so `diff` right after the import is empty. Every
- * device-related line the spec does not rest on is listed, with why.
+ * `lxc.*` / `devN` line the spec does not rest on is listed, with why, unless another document carries it (the bind
+ * mount of a /data tree a UnifiedNamespace shares).
  */
 import { posix } from 'node:path';
 import {
@@ -114,6 +115,8 @@ export interface LxcDeviceImportInput {
   candidates: Candidate[];
   /** Every candidate's entry and fallback entries, resolved on the host. */
   resolved: Resolved[];
+  /** Lines of this config another document carries (a UnifiedNamespace share): not listed as not carried. */
+  carriedElsewhere?: ReadonlySet<string>;
 }
 
 /**
@@ -150,7 +153,7 @@ export function lxcDeviceDocument(input: LxcDeviceImportInput): { document: Impo
   const entries = mainEntries(snapshot.doc);
   const lineNo = (e: ConfigEntry) => e.index + 1;
   const carried = entries.filter((e) => used.has(e.text));
-  const left = entries.filter((e) => isListedLine(e) && !used.has(e.text));
+  const left = entries.filter((e) => isListedLine(e) && !used.has(e.text) && !input.carriedElsewhere?.has(e.text));
   const unexpressed =
     left.length === 0
       ? []

@@ -11,23 +11,33 @@ import { readConfig } from '../../reconcilers/lxc-config/index.js';
 import { deviceCgroupKey, PRESETS, resolveDevices } from '../../reconcilers/lxc-device/index.js';
 import type { LxcDeviceSpec } from '../../reconcilers/lxc-device/spec.js';
 import { CRON_DIR } from '../../reconcilers/storage-keepalive/index.js';
-import type { ImportedDocument, ImportResult } from './document.js';
+import type { CarriedLine, ImportedDocument, ImportResult } from './document.js';
 import { configLocations, listIfExists } from './host-configs.js';
 import { cronLines, isKeepaliveLike, keepaliveDocument } from './keepalive.js';
 import { deviceCandidates, entriesToResolve, lxcDeviceDocument, styleOf, type Resolved } from './lxc-device.js';
 import { importUnifiedNamespaces } from './unified-namespace-survey.js';
 import { importVpnSidecars } from './vpn-sidecar-containers.js';
 
-/** Everything homeostat can describe on `host`, as documents, and notes on what it read but cannot carry. */
+/**
+ * Everything homeostat can describe on `host`, as documents, and notes on what it read but cannot carry. The
+ * container configs' device lines are read once the /data trees are: a bind mount of a tree its UnifiedNamespace
+ * shares is carried, not listed.
+ */
 export async function importHost(host: Host): Promise<ImportResult> {
-  const [devices, keepalives, namespaces, sidecars] = await Promise.all([importLxcDevices(host), importKeepalives(host), importUnifiedNamespaces(host), importVpnSidecars(host)]);
+  const trees = importUnifiedNamespaces(host);
+  const [devices, keepalives, namespaces, sidecars] = await Promise.all([
+    trees.then((t) => importLxcDevices(host, t.carried)),
+    importKeepalives(host),
+    trees,
+    importVpnSidecars(host),
+  ]);
   return {
     documents: [...devices.documents, ...keepalives.documents, ...namespaces.documents, ...sidecars.documents],
     notes: [...devices.notes, ...keepalives.notes, ...namespaces.notes, ...sidecars.notes],
   };
 }
 
-async function importLxcDevices(host: Host): Promise<ImportResult> {
+async function importLxcDevices(host: Host, carried: readonly CarriedLine[]): Promise<ImportResult> {
   const documents: ImportedDocument[] = [];
   const notes: string[] = [];
   const locations = await configLocations(host);
@@ -55,7 +65,8 @@ async function importLxcDevices(host: Host): Promise<ImportResult> {
         resolved.push({ entry, problem: errorMessage(err) });
       }
     }
-    const { document, unexpressed } = lxcDeviceDocument({ host: host.name, snapshot, style, cgroupKey, candidates, resolved });
+    const carriedElsewhere = new Set(carried.filter((c) => c.configPath === location.path).map((c) => c.text));
+    const { document, unexpressed } = lxcDeviceDocument({ host: host.name, snapshot, style, cgroupKey, candidates, resolved, carriedElsewhere });
     if (document) documents.push(document);
     notes.push(...unexpressed);
   }

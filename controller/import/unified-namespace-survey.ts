@@ -19,7 +19,7 @@ import {
   type ObservedFolder,
   type UnifiedNamespaceSpec,
 } from '../../reconcilers/unified-namespace/index.js';
-import type { ImportResult } from './document.js';
+import type { CarriedLine, ImportResult } from './document.js';
 import { configLocations, listIfExists } from './host-configs.js';
 import { looksUnified, parentTreeOf, surveySpec, TRASH_FOLDERS, unifiedNamespaceDocument, type ShareLine, type TreeSurvey } from './unified-namespace.js';
 
@@ -31,8 +31,11 @@ const DEADLINE_MS = 60_000;
 /** Bind mounts from under these are devices or kernel views, never a unified tree. */
 const SYSTEM_TREES = ['/dev', '/proc', '/sys', '/run'];
 
-/** Every unified tree on `host` as a UnifiedNamespace document; roots that are not one in a note. */
-export async function importUnifiedNamespaces(host: Host): Promise<ImportResult> {
+/**
+ * Every unified tree on `host` as a UnifiedNamespace document; roots that are not one in a note. `carried`: the
+ * config lines the documents' shares rest on (the LxcDevice import does not list them as not carried).
+ */
+export async function importUnifiedNamespaces(host: Host): Promise<ImportResult & { carried: CarriedLine[] }> {
   const signal = AbortSignal.timeout(DEADLINE_MS);
   const shares = await shareLines(host, signal);
   // Device and kernel folders (/dev/dri, /dev/net) are passed-through devices (LxcDevice's), never a data tree.
@@ -40,7 +43,7 @@ export async function importUnifiedNamespaces(host: Host): Promise<ImportResult>
   const guesses = new Set(shares.flatMap((s) => parentTreeOf(s.mount.source) ?? []));
   const candidates = [...new Set([DEFAULT_ROOT, ...mounted, ...guesses])].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
 
-  const result: ImportResult = { documents: [], notes: [] };
+  const result: ImportResult & { carried: CarriedLine[] } = { documents: [], notes: [], carried: [] };
   const imported: string[] = [];
   const notUnified: string[] = [];
   for (const root of candidates) {
@@ -67,6 +70,7 @@ export async function importUnifiedNamespaces(host: Host): Promise<ImportResult>
     }
     made.document.comments.push(...(await whatDiffWouldDo(host, made.spec, signal)));
     result.documents.push(made.document);
+    result.carried.push(...made.carries);
     imported.push(root);
   }
   if (notUnified.length > 0) {

@@ -137,6 +137,13 @@ describe('UnifiedNamespace import (pure)', () => {
         'Container 102 mounts the tree more than once: the resource will say so (Degraded/SplitMounts).',
       ]),
     );
+    // The lines the shares rest on (LxcDevice's import does not list them as not carried); sub-folder mounts are not.
+    expect(made).toMatchObject({
+      carries: [
+        { configPath: '/etc/pve/lxc/100.conf', text: 'mp0: /data,mp=/data' },
+        { configPath: '/etc/pve/lxc/102.conf', text: 'lxc.mount.entry: /data srv/data none bind,create=dir 0 0' },
+      ],
+    });
     const plan = diffOf(states, s, texts);
     expect(plan.changes).toEqual([]);
     expect(plan.degraded?.reason).toBe('SplitMounts');

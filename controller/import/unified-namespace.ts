@@ -17,7 +17,7 @@ import {
   type ObservedFolder,
   type UnifiedNamespaceSpec,
 } from '../../reconcilers/unified-namespace/index.js';
-import { manifestName, type ImportedDocument } from './document.js';
+import { manifestName, type CarriedLine, type ImportedDocument } from './document.js';
 
 /** One bind mount of the root, or of a folder below it, in a container config. */
 export interface ShareLine {
@@ -82,8 +82,11 @@ function leftOutBecause(folder: ObservedFolder, mode: number): string | null {
   }
 }
 
-/** The document for one tree and the full spec it prints, or a note on why there is none. */
-export type TreeImport = { document: ImportedDocument; spec: UnifiedNamespaceSpec } | { document: null; note: string | null };
+/**
+ * The document for one tree, the full spec it prints and the config lines it carries (every mount of the whole
+ * tree: `shareInto` rests on them), or a note on why there is none.
+ */
+export type TreeImport = { document: ImportedDocument; spec: UnifiedNamespaceSpec; carries: CarriedLine[] } | { document: null; note: string | null };
 
 /** The document for one tree (none when the root is not a folder or the spec would not validate). */
 export function unifiedNamespaceDocument(survey: TreeSurvey): TreeImport {
@@ -173,7 +176,7 @@ export function unifiedNamespaceDocument(survey: TreeSurvey): TreeImport {
         ]),
   ];
   const document: ImportedDocument = { kind: 'UnifiedNamespace', name: manifestName(`${host}${root.replaceAll('/', '-')}`), spec: specAsPrinted(spec), comments };
-  return { document, spec };
+  return { document, spec, carries: whole.map((s) => ({ configPath: s.configPath, text: s.mount.text })) };
 }
 
 /** The spec without the fields left to their defaults (layout none, no directories, requireSameFilesystem true, no shares). */

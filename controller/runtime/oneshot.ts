@@ -79,6 +79,8 @@ export interface ResourceDiff {
   host: string;
   changes: Change[];
   degraded?: string;
+  /** The plan's notes: what `diff` says that is not a change (see Plan.notes). */
+  notes?: string[];
   /** The resource could not be planned (host unreachable, stalled...). */
   error?: string;
   /** The resource is gone from the manifests: its inventory would be pruned. */
@@ -156,6 +158,7 @@ async function diffResource(
       host: hostName,
       changes: plan.changes,
       ...(plan.degraded ? { degraded: `${plan.degraded.reason}: ${plan.degraded.message}` } : {}),
+      ...(plan.notes && plan.notes.length > 0 ? { notes: plan.notes } : {}),
     };
   } catch (err) {
     return { key, host: hostName, changes: [], error: isStalledError(err) ? `${err.reason}: ${errorMessage(err)}` : errorMessage(err) };

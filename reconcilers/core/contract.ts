@@ -52,6 +52,11 @@ export interface Plan<C extends Change = Change> {
   degraded?: ReportedCondition;
   /** Reconcile again after this long even without drift (e.g. the next heartbeat). */
   requeueAfterMs?: number;
+  /**
+   * What `diff` should say that is not a change (e.g. a container adopted in place as it runs): one line each,
+   * never a secret. A plan with notes and no changes is empty: nothing to apply, `diff` exits 0.
+   */
+  notes?: string[];
 }
 
 /** What a pure `plan` may know besides spec and observation. */

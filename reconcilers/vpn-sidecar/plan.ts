@@ -14,12 +14,14 @@
  *      be created),
  *   7. planPortForwarding: the forwarded port delivered to the app.
  * Then, beside the changes, the containers homeostat did not create that already match their declaration
- * (`adoptInPlace`, plan/adoption.ts): no change, so `diff` stays empty; verify records them as owned.
+ * (`adoptInPlace`, plan/adoption.ts): no change, so `diff` stays empty and only notes them; verify records them
+ * as owned.
  */
 import type { Plan, PlanInput } from '../core/contract.js';
 import { ownerOf } from './labels.js';
 import type { VpnChange, VpnObserved } from './model.js';
 import {
+  adoptionNote,
   inPlaceAdoptions,
   planDependents,
   planForeign,
@@ -38,7 +40,10 @@ export { SETTLING_RECHECK_MS, PORT_FORWARDING_RECHECK_MS } from './plan/index.js
 
 export const VPN_PLAN_STEPS: readonly VpnPlanStep[] = [planLeaks, planForeign, planRemovals, planGateway, planDependents, planPulls, planPortForwarding];
 
-/** VpnSidecar's plan: the changes, and the containers to record as adopted in place once converged (omitted when none). */
+/**
+ * VpnSidecar's plan: the changes, and the containers to record as adopted in place once converged (omitted when
+ * none), each also a note for `diff`.
+ */
 export interface VpnPlan extends Plan<VpnChange> {
   adoptInPlace?: InPlaceAdoption[];
 }
@@ -53,5 +58,5 @@ export function planVpn(spec: VpnSidecarSpec, observed: VpnObserved, input: Plan
   const { final: _final, ...result } = plan;
   if (!spec.adopt || plan.final) return result;
   const adoptInPlace = inPlaceAdoptions(spec, observed, result.changes);
-  return adoptInPlace.length > 0 ? { ...result, adoptInPlace } : result;
+  return adoptInPlace.length > 0 ? { ...result, adoptInPlace, notes: [...(result.notes ?? []), ...adoptInPlace.map(adoptionNote)] } : result;
 }

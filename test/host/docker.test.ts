@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { createHost, isHostError, LocalHost, type Host } from '../../reconcilers/host/index.js';
 import { ensureTestImages, TEST_IMAGE, uniqueSuffix } from '../support/docker.js';
 import { integration } from '../support/integration.js';
-import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
+import { sshdAvailable, sshLoginOf, startSshd, type TestSshd } from '../support/sshd.js';
 
 const SOCKET = '/var/run/docker.sock';
 const dockerd = integration('dockerd', existsSync(SOCKET), `no Docker engine socket at ${SOCKET}`);
@@ -47,7 +47,7 @@ sshd.describe('Host docker endpoint over SSH (the remote socket forwarded on the
     host = createHost(
       'docker-ct',
       {
-        ssh: { address: '127.0.0.1', port: server.port, user: server.user, identityFile: server.identityFile, knownHostsFile: server.knownHostsFile },
+        ssh: sshLoginOf(server),
         docker: { socketPath: SOCKET },
       },
       { baseDir: '/', stateDir: '/tmp' },

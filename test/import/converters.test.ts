@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, proxmoxConfigLocation } from '../../reconcilers/lxc-config/index.js';
 import { cronLines, intervalOfSchedule, keepaliveDocument, touchedFile } from '../../controller/import/keepalive.js';
-import { deviceCandidates, styleOf } from '../../controller/import/lxc-device.js';
+import { deviceCandidates, lxcDeviceDocument, styleOf } from '../../controller/import/lxc-device.js';
 import { manifestName, renderImport } from '../../controller/import/document.js';
 
 const snapshot = (text: string) => ({ location: proxmoxConfigLocation('100'), raw: Buffer.from(text), doc: parseConfig('proxmox', text) });
@@ -54,6 +54,25 @@ describe('LxcDevice candidates', () => {
     expect(styleOf(snapshot('dev0: /dev/net/tun,gid=104,mode=0660\ndev1: /dev/dri/card0,gid=104,mode=0660\n'))).toEqual({ style: 'dev', gid: 104, mode: '0660' });
     expect(styleOf(snapshot('dev0: /dev/net/tun,gid=104\ndev1: /dev/dri/card0,gid=44\n'))).toEqual({ style: 'raw' });
     expect(styleOf(snapshot('dev0: /dev/net/tun\nlxc.cgroup2.devices.allow: c 10:200 rwm\n'))).toEqual({ style: 'raw' });
+  });
+});
+
+describe('LxcDevice lines not carried', () => {
+  it('lists every lxc.* line no entry rests on, except those another document carries (a UnifiedNamespace share)', () => {
+    const text = 'lxc.apparmor.profile: unconfined\nlxc.mount.entry: /data data none bind,create=dir 0 0\nlxc.mount.entry: /srv srv none bind 0 0\n';
+    const input = { host: 'pve', snapshot: snapshot(text), style: { style: 'raw' as const }, cgroupKey: 'lxc.cgroup2.devices.allow', candidates: [], resolved: [] };
+    const listed = (carriedElsewhere?: Set<string>) => lxcDeviceDocument({ ...input, ...(carriedElsewhere ? { carriedElsewhere } : {}) }).unexpressed;
+    expect(listed()).toEqual([
+      'Not carried by homeostat (left as they are: homeostat never edits a line it does not own), /etc/pve/lxc/100.conf:',
+      '  line 1: lxc.apparmor.profile: unconfined',
+      '  line 2: lxc.mount.entry: /data data none bind,create=dir 0 0',
+      '  line 3: lxc.mount.entry: /srv srv none bind 0 0',
+    ]);
+    expect(listed(new Set(['lxc.mount.entry: /data data none bind,create=dir 0 0']))).toEqual([
+      'Not carried by homeostat (left as they are: homeostat never edits a line it does not own), /etc/pve/lxc/100.conf:',
+      '  line 1: lxc.apparmor.profile: unconfined',
+      '  line 3: lxc.mount.entry: /srv srv none bind 0 0',
+    ]);
   });
 });
 

@@ -2,13 +2,14 @@
  * `homeostat import host` for UnifiedNamespace, end to end with the built CLI, on seeded Proxmox sandbox roots
  * reached two ways (this machine with `root`, and a loopback sshd): a TRaSH /data tree (1000:1000, 2775) shared
  * into CT 100 with mp0, a tree with part of the layout shared at another path, and a tree whose folders disagree
- * on mode and owner. Each time the manifests validate, `diff` exits 0, and not a byte, mtime, ctime, mode or
+ * on mode and owner; and on a plain LXC root (configs only: no container runs), a tree shared with
+ * `lxc.mount.entry`. Each time the manifests validate, `diff` exits 0, and not a byte, mtime, ctime, mode or
  * owner under the root changes.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { TRASH_LAYOUT } from '../../reconcilers/unified-namespace/index.js';
@@ -34,7 +35,9 @@ function folders(root: string, rels: readonly string[], mode = 0o2775, uid = OWN
 }
 
 interface Seed {
-  /** Container configs by VMID. */
+  /** The Host's platform: Proxmox (`/etc/pve/lxc/VMID.conf`, the default) or plain LXC (`/var/lib/lxc/NAME/config`). */
+  platform?: 'proxmox' | 'lxc';
+  /** Container configs by VMID (Proxmox) or name (LXC). */
   configs: Record<string, string>;
   /** Makes the trees under the sandbox root. */
   trees(root: string): void;
@@ -84,6 +87,30 @@ const MOUNTED: Seed = {
     folders(join(root, 'data/media/movies'), []);
   },
 };
+/**
+ * Plain LXC, configs in LXC's own `key = value` syntax: a TRaSH /data bind-mounted whole into `arr` with an
+ * `lxc.mount.entry` (the line a UnifiedNamespace share writes there), and only /data/media into `jelly`.
+ */
+const PLAIN_LXC: Seed = {
+  platform: 'lxc',
+  configs: {
+    arr: [
+      'lxc.include = /usr/share/lxc/config/common.conf',
+      'lxc.arch = linux64',
+      'lxc.rootfs.path = dir:/var/lib/lxc/arr/rootfs',
+      'lxc.uts.name = arr',
+      'lxc.net.0.type = veth',
+      'lxc.net.0.link = lxcbr0',
+      'lxc.mount.entry = /data data none bind,create=dir 0 0',
+      '',
+    ].join('\n'),
+    jelly: ['lxc.rootfs.path = dir:/var/lib/lxc/jelly/rootfs', 'lxc.uts.name = jelly', 'lxc.mount.entry = /data/media media none bind,create=dir 0 0', ''].join('\n'),
+  },
+  trees(root) {
+    folders(join(root, 'data'), TRASH_LAYOUT);
+  },
+};
+
 /** Mount points the seeds made, unmounted (by path) after the tests. */
 const mounted: string[] = [];
 
@@ -97,10 +124,12 @@ interface Lab {
 function newLab(seed: Seed, hostSpec: (root: string) => object): Lab {
   const dir = mkdtempSync(join(tmpdir(), 'hs-import-un-'));
   const lab = { dir, root: join(dir, 'root'), manifests: join(dir, 'manifests'), state: join(dir, 'state') };
-  for (const sub of ['etc/pve/lxc', 'sys/fs/cgroup/lxc']) mkdirSync(join(lab.root, sub), { recursive: true });
-  for (const [vmid, text] of Object.entries(seed.configs)) {
-    writeFileSync(join(lab.root, `etc/pve/lxc/${vmid}.conf`), text);
-    chmodSync(join(lab.root, `etc/pve/lxc/${vmid}.conf`), 0o640);
+  for (const sub of ['etc/pve/lxc', 'var/lib/lxc', 'sys/fs/cgroup/lxc']) mkdirSync(join(lab.root, sub), { recursive: true });
+  for (const [container, text] of Object.entries(seed.configs)) {
+    const path = join(lab.root, seed.platform === 'lxc' ? `var/lib/lxc/${container}/config` : `etc/pve/lxc/${container}.conf`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+    chmodSync(path, 0o640);
   }
   seed.trees(lab.root);
   mkdirSync(lab.manifests);
@@ -202,6 +231,20 @@ describe('homeostat import host: UnifiedNamespace', () => {
       { host: 'pve', root: '/data', layout: 'trash', owner: { uid: OWNER, gid: OWNER }, mode: '2775', requireSameFilesystem: false, shareInto: [{ container: '100' }] },
     ]);
     expect(imported).toContain('media/movies (a separate mount)');
+  });
+
+  it('plain LXC, the tree bind-mounted whole with lxc.mount.entry: the share found and carried (not listed as a line homeostat leaves)', () => {
+    const lab = newLab(PLAIN_LXC, (root) => ({ platform: 'lxc', root }));
+    labs.push(lab);
+    const { specs, imported } = importThenDiff(lab);
+    expect(specs).toEqual([{ host: 'pve', root: '/data', layout: 'trash', owner: { uid: OWNER, gid: OWNER }, mode: '2775', shareInto: [{ container: 'arr' }] }]);
+    // The whole-tree mount is in the UnifiedNamespace's comments only: its share carries it.
+    expect(imported.split('\n').filter((l) => l.includes('lxc.mount.entry = /data data'))).toEqual([
+      '#   /var/lib/lxc/arr/config: lxc.mount.entry = /data data none bind,create=dir 0 0',
+    ]);
+    // The mount of a folder inside the tree is carried by nothing: both imports list it.
+    expect(imported).toContain('#   /var/lib/lxc/jelly/config: lxc.mount.entry = /data/media media none bind,create=dir 0 0');
+    expect(imported).toMatch(/# Not carried by homeostat \(left as they are: homeostat never edits a line it does not own\), \/var\/lib\/lxc\/jelly\/config:\n(# {3}line \d+: .*\n)*# {3}line 3: lxc\.mount\.entry = \/data\/media media none bind,create=dir 0 0\n/);
   });
 
   describe.skipIf(!sshdAvailable())('over SSH (loopback sshd)', () => {

@@ -12,7 +12,7 @@ import { dockerd, freeLoopbackPort } from '../support/docker.js';
 import { ensureGluetunStandinImage, GLUETUN_STANDIN_IMAGE, setForwardedPort } from '../support/gluetun-standin.js';
 import { integration } from '../support/integration.js';
 import { waitUntil } from '../support/wait.js';
-import { sshdAvailable, startSshd } from '../support/sshd.js';
+import { sshdAvailable, sshLoginOf, startSshd } from '../support/sshd.js';
 import { QBT_PASSWORD, QBT_USER, qbittorrentAvailable, startQbittorrent, type TestQbittorrent } from '../support/qbittorrent.js';
 import { isReady, startVpnDaemon, timeUntil, vpnManifest, type VpnDaemonLab } from './daemon-lab.js';
 import { vpnFixture, WG_KEY_VALUE, type VpnFixture } from './fixture.js';
@@ -45,13 +45,7 @@ qbittorrent.describe('VpnSidecar port forwarding', () => {
   overSsh.it('the same through an SSH Docker Host (engine socket and HTTP forwarded over its connection)', async () => {
     const server = await startSshd();
     try {
-      await deliversTheForwardedPort({
-        address: '127.0.0.1',
-        port: server.port,
-        user: server.user,
-        identityFile: server.identityFile,
-        knownHostsFile: server.knownHostsFile,
-      });
+      await deliversTheForwardedPort(sshLoginOf(server));
     } finally {
       await lab?.stop();
       lab = undefined;

@@ -1,7 +1,8 @@
 /**
  * `homeostat diff`, `homeostat apply` and the offline half of `prune --confirm` (no controller running): the
  * one-shot runs of controller/runtime/oneshot.ts against the live hosts. Exit codes as design.md says: diff 0 none,
- * 1 changes, 2 error; apply 0 all Ready, 1 not.
+ * 1 changes, 2 error (a plan's notes, e.g. an adoption in place, are printed but are no change); apply 0 all
+ * Ready, 1 not.
  */
 import { createLogger, silentLogger } from '../../../reconcilers/core/log.js';
 import { errorMessage } from '../../../reconcilers/core/problem.js';
@@ -73,6 +74,8 @@ export async function diff(o: OneShotFlags): Promise<never> {
         continue;
       }
       if (d.degraded) process.stdout.write(`  ${d.key} (${d.host}): degraded: ${d.degraded}\n`);
+      // Notes are not changes: they never count, so a diff of notes alone still says "no changes" and exits 0.
+      for (const note of d.notes ?? []) process.stdout.write(`  ${d.key} (${d.host}): note: ${note}\n`);
       if (d.changes.length === 0) continue;
       changes++;
       process.stdout.write(`~ ${d.key} (${d.host}):\n`);

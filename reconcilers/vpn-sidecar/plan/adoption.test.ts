@@ -139,12 +139,16 @@ function observed(over: { gateway?: Partial<ObservedContainer>; app?: Partial<Ob
 const input = { name: 'vpn', now: 0, inventory: [], memo: {} };
 
 describe('planVpn with adopt: true', () => {
-  it('plans no change for matching foreign containers and lists them for verify to record', () => {
+  it('plans no change for matching foreign containers, lists them for verify to record, and notes them for diff', () => {
     const plan = planVpn(spec(), observed(), input);
     expect(plan.changes).toEqual([]);
     expect(plan.adoptInPlace?.map((a) => [a.name, a.role, a.specHash])).toEqual([
       ['gw', 'gateway', desiredGateway(spec(), {}).specHash],
       ['app', 'dependent', desiredDependent(app(), {}).specHash],
+    ]);
+    expect(plan.notes).toEqual([
+      'adopt container gw (gggggggggggg) in place: it matches its declaration',
+      'adopt container app (aaaaaaaaaaaa) in place: it matches its declaration',
     ]);
   });
 
@@ -152,6 +156,7 @@ describe('planVpn with adopt: true', () => {
     const plan = planVpn(spec(), observed({ app: { live: live(inspect('dependent', { HostConfig: { Binds: ['/data:/srv'] } })) } }), input);
     expect(plan.changes.map((c) => c.summary)).toEqual([expect.stringMatching(/^recreate app \(aaaaaaaaaaaa\): adopted: .* differs from its declaration \(volumes differ\)$/)]);
     expect(plan.adoptInPlace?.map((a) => a.name)).toEqual(['gw']);
+    expect(plan.notes).toEqual(['adopt container gw (gggggggggggg) in place: it matches its declaration']);
   });
 
   it('without adopt, stalls as before; without a reading, recreates as before', () => {
@@ -159,6 +164,7 @@ describe('planVpn with adopt: true', () => {
     const unread = planVpn(spec(), observed({ gateway: { live: undefined }, app: { live: undefined } }), input);
     expect(unread.changes[0]!.summary).toMatch(/adopted: it was not created by homeostat for VpnSidecar\/vpn$/);
     expect(unread.adoptInPlace).toBeUndefined();
+    expect(unread.notes).toBeUndefined();
   });
 
   it('a recorded adoption reads as owned: no change, nothing to adopt again, and a spec change recreates it', () => {

@@ -9,7 +9,8 @@
  *   in): image, env and secret env (by hash), command, entrypoint, user, working dir, labels, stop timeout,
  *   healthcheck, restart policy, capabilities, devices, tmpfs, read-only, shm size, ulimits, sysctls, published
  *   ports, mounts, and every setting the spec has no field for (privileged, DNS, ...: any one set is a mismatch);
- * - when nothing differs, the plan has no change for it (so `diff` is empty) and lists it in `adoptInPlace`;
+ * - when nothing differs, the plan has no change for it (so `diff` is empty: it prints a note, `adoptionNote`) and
+ *   lists it in `adoptInPlace`;
  *   verify, after a converged run (`apply`, never `diff`), records it in the resource's inventory with the spec
  *   hash and field hashes it matched (`detail.adoptedInPlace`), and says so in an event;
  * - from then on observe reads that record as the owner, spec-hash and spec-fields labels the container lacks, so
@@ -36,6 +37,11 @@ export interface InPlaceAdoption {
   specHash: string;
   /** The spec-fields label it would have had (`field=hash,...`). */
   fields: string;
+}
+
+/** The line `diff` prints for an adoption (a plan note: no change, nothing on the Docker host is touched). */
+export function adoptionNote(a: Pick<InPlaceAdoption, 'id' | 'name'>): string {
+  return `adopt container ${a.name} (${a.id.slice(0, 12)}) in place: it matches its declaration`;
 }
 
 /** What an inventory record of a container adopted in place holds besides name and role. */

@@ -10,5 +10,5 @@ export { planDependents, gatewayRenewal, type GatewayRenewal } from './dependent
 export { planPulls, isContainerChange } from './pulls.js';
 export { planPortForwarding, PORT_FORWARDING_RECHECK_MS } from './port-forwarding.js';
 export { recreateReasons, describeDesired } from './container-changes.js';
-export { adoptedInPlaceOf, adoptionItem, inPlaceAdoptions, inPlaceMismatches, withAdoptionRecord, type InPlaceAdoption } from './adoption.js';
+export { adoptedInPlaceOf, adoptionItem, adoptionNote, inPlaceAdoptions, inPlaceMismatches, withAdoptionRecord, type InPlaceAdoption } from './adoption.js';
 export type { VpnPlanDraft, VpnPlanInput, VpnPlanStep } from './step.js';
