@@ -7,11 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
 import { SCRATCH_PREFIX } from '../../reconcilers/core/scratch.js';
 import { testResource } from '../../test/support/resource.js';
 import { sleep, waitUntil } from '../../test/support/wait.js';
+import { watchOnlyKind } from '../../test/support/watch-only-kind.js';
 import { HostPool } from './hosts.js';
 import { DriftWatches } from './watches.js';
 
@@ -20,17 +20,7 @@ let hosts: HostPool;
 let watches: DriftWatches;
 const drifted: string[] = [];
 
-const folderKind: Reconciler<{ path: string }, null> = {
-  kind: 'Folder',
-  hostOf: () => 'sandbox',
-  async observe() {
-    return null;
-  },
-  plan: () => ({ changes: [] }),
-  async apply() {},
-  async finalize() {},
-  watchTargets: (spec) => [spec.path],
-};
+const folderKind = watchOnlyKind('Folder', 'sandbox');
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'homeostat-watches-'));
@@ -50,7 +40,7 @@ afterEach(async () => {
 describe('drift watches', () => {
   it("a change in a watched folder is drift; homeostat's own scratch files there are not", async () => {
     const folder = testResource('Folder', 'data', { path: '/data' });
-    watches.ensure('Folder/data', folder, folderKind as Reconciler<any, any, Change>, hosts.get('sandbox')!);
+    watches.ensure('Folder/data', folder, folderKind, hosts.get('sandbox')!);
     await sleep(100); // inotify armed
 
     const scratch = join(dir, 'root/data', `${SCRATCH_PREFIX}hardlink-probe-data`);

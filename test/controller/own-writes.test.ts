@@ -7,7 +7,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
-import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { silentLogger } from '../../reconcilers/core/log.js';
 import type { Host } from '../../reconcilers/host/index.js';
 import { HostPool } from '../../controller/runtime/hosts.js';
@@ -16,20 +15,11 @@ import { integration } from '../support/integration.js';
 import { testResource } from '../support/resource.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../support/sshd.js';
 import { sleep, waitUntil } from '../support/wait.js';
+import { watchOnlyKind } from '../support/watch-only-kind.js';
 
 const suite = integration('sshd and inotifywait', sshdAvailable(), 'openssh-server is not installed, or not root');
 
-const fileKind: Reconciler<{ host: string; path: string }, null> = {
-  kind: 'File',
-  hostOf: (spec) => spec.host,
-  async observe() {
-    return null;
-  },
-  plan: () => ({ changes: [] }),
-  async apply() {},
-  async finalize() {},
-  watchTargets: (spec) => [spec.path],
-};
+const fileKind = watchOnlyKind('File', 'local');
 
 let dir: string;
 let sshd: TestSshd;
@@ -64,7 +54,7 @@ async function watched(hostName: 'local' | 'remote'): Promise<Host> {
   const host = hosts.get(hostName)!;
   writeFileSync(join(dir, hostName, CONFIG), 'arch: amd64\n');
   const key = `File/${hostName}`;
-  watches.ensure(key, testResource('File', hostName, { host: hostName, path: CONFIG }), fileKind as Reconciler<any, any, Change>, host);
+  watches.ensure(key, testResource('File', hostName, { host: hostName, path: CONFIG }), fileKind, host);
   // Armed once a change by hand is seen (the SSH watch starts a remote inotifywait).
   await waitUntil('the watch is armed', async () => {
     writeFileSync(join(dir, hostName, CONFIG), 'arch: amd64\n');
