@@ -209,8 +209,10 @@ export interface VpnSidecarSpec {
    */
   host: string;
   /**
-   * Take over containers with a declared name that homeostat did not create (they are recreated). Off by default:
-   * such a container is left alone and the resource is Stalled.
+   * Take over containers with a declared name that homeostat did not create. One whose live configuration matches its
+   * declaration is adopted in place (recorded in homeostat's state, not recreated; what `homeostat import host`
+   * writes); any other is recreated, with the differences named. Off by default: such a container is left alone and
+   * the resource is Stalled.
    * @default false
    */
   adopt: boolean;
