@@ -40,8 +40,13 @@ export function isDeviceLine(entry: ConfigEntry): boolean {
   return indexedKey(entry.key)?.prefix === 'dev';
 }
 
-/** Lines an import lists as not carried: pasted `lxc.*` lines and `devN` entries (Proxmox's own keys are not homeostat's). */
-export function isListedLine(entry: ConfigEntry): boolean {
+/**
+ * Lines an import lists as not carried. On Proxmox: the pasted `lxc.*` lines and `devN` entries (Proxmox's own keys
+ * are not homeostat's). On plain LXC every key is `lxc.*` (its name, rootfs, network...): only the cgroup and mount
+ * lines, where devices and shared folders live, are listed.
+ */
+export function isListedLine(entry: ConfigEntry, flavor: 'proxmox' | 'lxc'): boolean {
+  if (flavor === 'lxc') return /^lxc\.(cgroup2?|mount)\./.test(entry.key);
   return entry.key.startsWith('lxc.') || indexedKey(entry.key)?.prefix === 'dev';
 }
 
@@ -153,7 +158,7 @@ export function lxcDeviceDocument(input: LxcDeviceImportInput): { document: Impo
   const entries = mainEntries(snapshot.doc);
   const lineNo = (e: ConfigEntry) => e.index + 1;
   const carried = entries.filter((e) => used.has(e.text));
-  const left = entries.filter((e) => isListedLine(e) && !used.has(e.text) && !input.carriedElsewhere?.has(e.text));
+  const left = entries.filter((e) => isListedLine(e, snapshot.location.flavor) && !used.has(e.text) && !input.carriedElsewhere?.has(e.text));
   const unexpressed =
     left.length === 0
       ? []

@@ -1,6 +1,6 @@
 /** The pure converters of `homeostat import host`: cron lines → StorageKeepalive, config lines → LxcDevice candidates. */
 import { describe, expect, it } from 'vitest';
-import { parseConfig, proxmoxConfigLocation } from '../../reconcilers/lxc-config/index.js';
+import { lxcConfigLocation, parseConfig, proxmoxConfigLocation } from '../../reconcilers/lxc-config/index.js';
 import { cronLines, intervalOfSchedule, keepaliveDocument, touchedFile } from '../../controller/import/keepalive.js';
 import { deviceCandidates, lxcDeviceDocument, styleOf } from '../../controller/import/lxc-device.js';
 import { manifestName, renderImport } from '../../controller/import/document.js';
@@ -72,6 +72,27 @@ describe('LxcDevice lines not carried', () => {
       'Not carried by homeostat (left as they are: homeostat never edits a line it does not own), /etc/pve/lxc/100.conf:',
       '  line 1: lxc.apparmor.profile: unconfined',
       '  line 3: lxc.mount.entry: /srv srv none bind 0 0',
+    ]);
+  });
+});
+
+describe('LxcDevice lines not carried, plain LXC', () => {
+  it("lists only the cgroup and mount lines: the container's own settings (name, rootfs, network) are not homeostat's to carry", () => {
+    const text = [
+      'lxc.uts.name = arr',
+      'lxc.rootfs.path = dir:/var/lib/lxc/arr/rootfs',
+      'lxc.net.0.type = veth',
+      'lxc.apparmor.profile = unconfined',
+      'lxc.cgroup2.devices.allow = c 188:* rwm',
+      'lxc.mount.entry = /srv srv none bind 0 0',
+      '',
+    ].join('\n');
+    const lxcSnapshot = { location: lxcConfigLocation('arr'), raw: Buffer.from(text), doc: parseConfig('lxc', text) };
+    const input = { host: 'box', snapshot: lxcSnapshot, style: { style: 'raw' as const }, cgroupKey: 'lxc.cgroup2.devices.allow', candidates: [], resolved: [] };
+    expect(lxcDeviceDocument(input).unexpressed).toEqual([
+      'Not carried by homeostat (left as they are: homeostat never edits a line it does not own), /var/lib/lxc/arr/config:',
+      '  line 5: lxc.cgroup2.devices.allow = c 188:* rwm',
+      '  line 6: lxc.mount.entry = /srv srv none bind 0 0',
     ]);
   });
 });
