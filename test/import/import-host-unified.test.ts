@@ -13,9 +13,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { TRASH_LAYOUT } from '../../reconcilers/unified-namespace/index.js';
-import { runCli } from '../support/built-cli.js';
 import { canMount } from '../support/integration.js';
-import { treeState } from '../support/import-lab.js';
+import { importValidateDiff, treeState } from '../support/import-lab.js';
 import { pctSshdEnv } from '../support/lxc.js';
 import { sshdAvailable, sshLoginOf, startSshd, type TestSshd } from '../support/sshd.js';
 
@@ -145,25 +144,13 @@ const env = { ...process.env, HOMEOSTAT_STATE_DIR: '' };
 
 /** Import, validate, diff: each exits 0, nothing under the root changes. The UnifiedNamespace documents and the output. */
 function importThenDiff(lab: Lab): { imported: string; specs: Array<Record<string, unknown>> } {
-  const before = treeState(lab.root);
-  const run = runCli(['import', 'host', 'pve', '--manifests', lab.manifests, '--state', lab.state], env);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  expect(treeState(lab.root)).toEqual(before);
-  writeFileSync(join(lab.manifests, 'imported.yaml'), run.stdout);
-
-  const validate = runCli(['validate', '--manifests', lab.manifests], env);
-  expect(validate.stdout + validate.stderr).not.toMatch(/error/i);
-  expect(validate.code).toBe(0);
-  const diff = runCli(['diff', '--manifests', lab.manifests, '--state', lab.state], env);
-  expect(diff.stdout + diff.stderr, diff.stdout + diff.stderr).not.toMatch(/^[~!-] /m);
+  const { imported, before, diff } = importValidateDiff(lab, env);
   expect(diff.stdout).toContain('no changes');
-  expect(diff.code).toBe(0);
   expect(treeState(lab.root)).toEqual(before);
 
-  const docs = parseAllDocuments(run.stdout).map((d) => d.toJS() as { kind?: string; spec?: Record<string, unknown> } | null);
+  const docs = parseAllDocuments(imported).map((d) => d.toJS() as { kind?: string; spec?: Record<string, unknown> } | null);
   const specs = docs.filter((d) => d?.kind === 'UnifiedNamespace').map((d) => d!.spec!);
-  return { imported: run.stdout, specs };
+  return { imported, specs };
 }
 
 function expectTrash({ imported, specs }: ReturnType<typeof importThenDiff>): void {

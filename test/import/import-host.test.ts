@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../support/built-cli.js';
-import { treeState } from '../support/import-lab.js';
+import { importValidateDiff, treeState } from '../support/import-lab.js';
 import { pctSshdEnv } from '../support/lxc.js';
 import { sshdAvailable, sshLoginOf, startSshd, type TestSshd } from '../support/sshd.js';
 
@@ -79,25 +79,13 @@ function newLab(hostSpec: (root: string) => object): Lab {
 const env = { ...process.env, HOMEOSTAT_STATE_DIR: '' };
 
 function importThenDiff(lab: Lab): { imported: string } {
-  const before = treeState(lab.root);
-  const run = runCli(['import', 'host', 'pve', '--manifests', lab.manifests, '--state', lab.state], env);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  expect(treeState(lab.root)).toEqual(before); // the import wrote nothing
-  writeFileSync(join(lab.manifests, 'imported.yaml'), run.stdout);
-
-  const validate = runCli(['validate', '--manifests', lab.manifests], env);
-  expect(validate.stdout + validate.stderr).not.toMatch(/error/i);
-  expect(validate.code).toBe(0);
-  const diff = runCli(['diff', '--manifests', lab.manifests, '--state', lab.state], env);
-  expect(diff.stdout + diff.stderr, diff.stdout + diff.stderr).not.toMatch(/^[~!-] /m);
-  expect(diff.code).toBe(0);
+  const { imported, before } = importValidateDiff(lab, env);
   const after = treeState(lab.root);
   for (const vmid of ['100', '101', '102']) {
     const conf = `etc/pve/lxc/${vmid}.conf`;
     expect(after.get(conf)).toBe(before.get(conf)); // byte-identical, not even rewritten
   }
-  return { imported: run.stdout };
+  return { imported };
 }
 
 function expectImported(imported: string): void {
