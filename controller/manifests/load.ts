@@ -13,7 +13,7 @@ import { resolveIdentities } from './identities.js';
 import { directoryOverLimits, manifestLimits, tooManyDocumentsOverall, type ManifestLimits } from './limits.js';
 import { compareManifestErrors, unreadableFile, type ManifestError } from './manifest-error.js';
 import { parseManifestFile } from './parse.js';
-import type { ParseCache } from './parse-cache.js';
+import { parseContext, type ParseCache } from './parse-cache.js';
 import { MANIFEST_READ_CONCURRENCY, readManifestText, ReadBudget, statSizes } from './read-bounded.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 
@@ -77,7 +77,7 @@ export async function readManifestFile(
     const read = await readManifestText(join(dir, file), file, limits, budget);
     if ('error' in read) return { resources: [], errors: [read.error], documents: 0, ...(read.overBudget ? { overBudget: true } : {}) };
     const parse = () => parseManifestFile(file, read.text, schemas, limits);
-    return cache ? cache.parsed(file, read.text, JSON.stringify(limits), parse) : parse();
+    return cache ? cache.parsed(file, read.text, parseContext(limits), parse) : parse();
   } catch (err) {
     return { resources: [], errors: [unreadableFile(file, err)], documents: 0 };
   }

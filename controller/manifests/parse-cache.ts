@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ManifestLimits } from './limits.js';
 import type { ParsedManifestFile } from './parse.js';
 
 const FILE = 'manifest-parse-cache.json';
@@ -30,6 +31,11 @@ export interface ParseCache {
 interface Stored {
   parser: string;
   entries: Record<string, ParsedManifestFile>;
+}
+
+/** A parse's context in the cache's key: the limits it was checked against (the same bytes under other limits parse anew). */
+export function parseContext(limits: ManifestLimits): string {
+  return JSON.stringify(limits);
 }
 
 /** The cache in `stateDir` for the build `parserId`; `readonly` never writes it (`diff`). */

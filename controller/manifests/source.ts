@@ -30,6 +30,7 @@ import { resolveIdentities } from './identities.js';
 import { compareManifestErrors, formatManifestError, unreadableFile, type ManifestError } from './manifest-error.js';
 import { directoryOverLimits, manifestLimits, tooManyDocumentsOverall, type ManifestLimits } from './limits.js';
 import { parseManifestFile } from './parse.js';
+import { parseContext, type ParseCache } from './parse-cache.js';
 import { MANIFEST_READ_CONCURRENCY, readManifestText, ReadBudget, type BoundedRead } from './read-bounded.js';
 import { gitDirOf, readRevision } from './revision.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
@@ -58,6 +59,13 @@ export interface ManifestSourceOptions {
   schemas?: SchemaRegistry;
   /** Limits on files, bytes, documents and YAML values (limits.ts); defaults from DEFAULT_MANIFEST_LIMITS. */
   limits?: Partial<ManifestLimits>;
+  /**
+   * What this build parsed before (parse-cache.ts, the cache `apply` and `diff` keep): the first snapshot takes a
+   * file's documents from it when its bytes are the same, and saves what it read; later reloads parse. A restart
+   * of the daemon then parses only the files that changed. Ignored with other schemas (the cache keys the limits,
+   * not the schemas).
+   */
+  parseCache?: ParseCache;
 }
 
 type Listener<T> = (value: T) => void;
@@ -114,6 +122,8 @@ export class ManifestSource {
   private rescanTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The parse cache, while the first snapshot is read (see ManifestSourceOptions.parseCache). */
+  private parseCache: ParseCache | undefined;
 
   constructor(dir: string, options: ManifestSourceOptions = {}) {
     this.dir = resolve(dir);
@@ -122,6 +132,7 @@ export class ManifestSource {
     this.rescanMs = options.rescanMs ?? 30_000;
     this.schemas = options.schemas ?? defaultSchemas();
     this.limits = manifestLimits(options.limits);
+    this.parseCache = options.schemas === undefined ? options.parseCache : undefined;
   }
 
   /** Starts watching, reads the whole directory and returns the first snapshot (listeners hear the ones after it). */
@@ -140,6 +151,8 @@ export class ManifestSource {
       const initial = this.flush({ paths: new Set(), force: true });
       this.flushing = initial.catch(() => undefined); // start() rejects with it
       await initial;
+      this.parseCache?.save();
+      this.parseCache = undefined;
       await this.watchGitHead();
       if (this.rescanMs > 0) {
         this.rescanTimer = setInterval(() => this.enqueue({ paths: new Set(), force: false, recheck: true }), this.rescanMs);
@@ -318,7 +331,8 @@ export class ManifestSource {
     if ('error' in read) return read.overBudget ? { refused: read.error } : failed(read.error, listedSignature);
     const textHash = createHash('sha256').update(read.text).digest('hex');
     if (known && known.textHash === textHash) return { state: { ...known, signature: read.signature } };
-    const { resources, errors, documents } = parseManifestFile(file, read.text, this.schemas, this.limits);
+    const parse = () => parseManifestFile(file, read.text, this.schemas, this.limits);
+    const { resources, errors, documents } = this.parseCache ? this.parseCache.parsed(file, read.text, parseContext(this.limits), parse) : parse();
     const lastGood = errors.length === 0 ? resources : (known?.lastGood ?? []);
     return { state: { signature: read.signature, textHash, bytes: read.bytes, documents, lastGood, errors } };
   }

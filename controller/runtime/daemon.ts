@@ -30,6 +30,8 @@ export interface DaemonOptions {
   drainMs?: number;
   /** `run --git URL …`: manifests from a git repository (controller/source/) instead of `manifestsDir`. */
   git?: GitSourceSpec;
+  /** The bundled build's identity: a restart reuses what this build parsed before (controller/manifests/parse-cache.ts). */
+  parserId?: string;
 }
 
 export interface Daemon {

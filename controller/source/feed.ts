@@ -5,7 +5,7 @@
  * (for git the stable `current` checkout), `openManifestFeed` opens the source.
  */
 import type { Logger } from 'pino';
-import { ManifestSource, type ManifestSnapshot } from '../manifests/index.js';
+import { ManifestSource, openParseCache, type ManifestSnapshot, type ParseCache } from '../manifests/index.js';
 import type { StateStore } from '../state/store.js';
 import { GitSource, gitManifestsDir, type GitSourceSpec } from './git-source.js';
 import { reportSourceCondition } from './report.js';
@@ -27,6 +27,8 @@ export interface FeedOptions {
   stateDir: string;
   /** `run --git …`: a git source instead of the directory. */
   git?: GitSourceSpec;
+  /** The bundled build's identity: the directory's first snapshot reuses what this build parsed (parse-cache.ts). */
+  parserId?: string;
 }
 
 /** The controller's manifests folder for these options (pure: before the state directory is locked). */
@@ -35,7 +37,8 @@ export function manifestsDirOf(opts: FeedOptions): string {
 }
 
 export function openManifestFeed(opts: FeedOptions & { log: Logger; store: StateStore }): ManifestFeed {
-  return opts.git ? gitFeed(opts, opts.git) : directoryFeed(opts.manifestsDir);
+  if (opts.git) return gitFeed(opts, opts.git);
+  return directoryFeed(opts.manifestsDir, opts.parserId ? openParseCache(opts.stateDir, opts.parserId) : undefined);
 }
 
 function gitFeed(opts: FeedOptions & { log: Logger; store: StateStore }, spec: GitSourceSpec): ManifestFeed {
@@ -53,8 +56,8 @@ function gitFeed(opts: FeedOptions & { log: Logger; store: StateStore }, spec: G
   };
 }
 
-function directoryFeed(dir: string): ManifestFeed {
-  const source = new ManifestSource(dir);
+function directoryFeed(dir: string, parseCache?: ParseCache): ManifestFeed {
+  const source = new ManifestSource(dir, { parseCache });
   let latest: ManifestSnapshot | undefined;
   const state = (): SourceState => ({ type: 'directory', location: source.dir, appliedCommit: latest?.revision.commit ?? null });
   source.onSnapshot((snapshot) => (latest = snapshot));

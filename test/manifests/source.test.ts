@@ -1,10 +1,11 @@
 /** ManifestSource against real files and real chokidar: every change ends in one consistent snapshot. */
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   formatManifestError,
   ManifestSource,
+  openParseCache,
   type ManifestSnapshot,
   type ManifestSourceOptions,
 } from '../../controller/manifests/index.js';
@@ -40,6 +41,32 @@ describe('ManifestSource', () => {
     expect(first.errors).toEqual([]);
     expect(first.revision).toEqual({ commit: null, dirty: false });
     expect(source.current()).toBe(first);
+  });
+
+  it("a restart's first snapshot takes unchanged files from the build's parse cache and saves what it read; later edits are parsed", async () => {
+    const dir = await tempDir();
+    const state = await tempDir('homeostat-manifests-state-');
+    await writeFiles(dir, { 'a.yaml': keepalive('a', '/mnt/a'), 'b.yaml': keepalive('b', '/mnt/b') });
+    const first = await started(dir, { parseCache: openParseCache(state, 'build-1'), rescanMs: 0 });
+    expect(pathsOf(first.first)).toEqual({ 'StorageKeepalive/a': '/mnt/a', 'StorageKeepalive/b': '/mnt/b' });
+    await first.source.close();
+
+    // What the cache holds is what the next start uses: make its entry for a.yaml say another path.
+    const file = join(state, 'manifest-parse-cache.json');
+    const cached = JSON.parse(await readFile(file, 'utf8')) as { entries: Record<string, { resources: Array<{ spec: { path: string } }> }> };
+    expect(Object.keys(cached.entries)).toHaveLength(2);
+    for (const entry of Object.values(cached.entries)) for (const r of entry.resources) if (r.spec.path === '/mnt/a') r.spec.path = '/mnt/from-cache';
+    await writeFile(file, JSON.stringify(cached));
+    await writeFiles(dir, { 'b.yaml': keepalive('b', '/mnt/b2') }); // changed since: parsed again
+
+    const second = await started(dir, { parseCache: openParseCache(state, 'build-1'), rescanMs: 0 });
+    expect(pathsOf(second.first)).toEqual({ 'StorageKeepalive/a': '/mnt/from-cache', 'StorageKeepalive/b': '/mnt/b2' });
+    // Another build's start uses none of it.
+    const other = await started(dir, { parseCache: openParseCache(state, 'build-2'), rescanMs: 0 });
+    expect(pathsOf(other.first)).toEqual({ 'StorageKeepalive/a': '/mnt/a', 'StorageKeepalive/b': '/mnt/b2' });
+    // After the first snapshot the cache is out of the way: an edit is parsed as written.
+    await writeFiles(dir, { 'a.yaml': keepalive('a', '/mnt/a3') });
+    await second.recorder.waitFor(has('StorageKeepalive/a', '/mnt/a3'));
   });
 
   it('rescan() looks at the directory at once and resolves after publishing what it found', async () => {

@@ -6,6 +6,7 @@ import { ApiTokenError, RemoteListenRefused } from '../../http/index.js';
 import { runUntilSignalled } from '../../runtime/daemon.js';
 import { StateLockError } from '../../state/lock.js';
 import { GitFlagError, gitSpecFromFlags, type GitFlags } from '../../source/index.js';
+import { bundledParserId } from '../../manifests/index.js';
 import { parseListen, resolveCommon, type CommonOptions } from '../defaults.js';
 import { fail } from '../exit.js';
 
@@ -15,6 +16,9 @@ export interface RunOptions extends Partial<CommonOptions>, GitFlags {
   allowHost: string[];
   resync: string;
 }
+
+/** This bundled build's identity, for the parse cache (undefined when not running from the bundle: no cache). */
+const PARSER_ID = bundledParserId(import.meta.url);
 
 export async function run(o: RunOptions): Promise<never> {
   const common = resolveCommon(o);
@@ -35,6 +39,7 @@ export async function run(o: RunOptions): Promise<never> {
       listen: { ...parseListen(o.listen), allowRemote: o.allowRemote === true, allowHosts: o.allowHost },
       resyncMs: durationMs(o.resync),
       ...(git ? { git } : {}),
+      ...(PARSER_ID ? { parserId: PARSER_ID } : {}),
     });
     process.exit(0);
   } catch (err) {
