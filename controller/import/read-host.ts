@@ -7,12 +7,11 @@
  */
 import { errorMessage } from '../../reconcilers/core/problem.js';
 import { isHostError, type Host } from '../../reconcilers/host/index.js';
-import { readConfig } from '../../reconcilers/lxc-config/index.js';
 import { deviceCgroupKey, PRESETS, resolveDevices } from '../../reconcilers/lxc-device/index.js';
 import type { LxcDeviceSpec } from '../../reconcilers/lxc-device/spec.js';
 import { CRON_DIR } from '../../reconcilers/storage-keepalive/index.js';
 import type { CarriedLine, ImportedDocument, ImportResult } from './document.js';
-import { configLocations, listIfExists } from './host-configs.js';
+import { listIfExists, readHostConfigs, type ReadHostConfig } from './host-configs.js';
 import { cronLines, isKeepaliveLike, keepaliveDocument } from './keepalive.js';
 import { deviceCandidates, entriesToResolve, lxcDeviceDocument, styleOf, type Resolved } from './lxc-device.js';
 import { importUnifiedNamespaces } from './unified-namespace-survey.js';
@@ -24,9 +23,10 @@ import { importVpnSidecars } from './vpn-sidecar-containers.js';
  * shares is carried, not listed.
  */
 export async function importHost(host: Host): Promise<ImportResult> {
-  const trees = importUnifiedNamespaces(host);
+  const configs = readHostConfigs(host);
+  const trees = configs.then((c) => importUnifiedNamespaces(host, c));
   const [devices, keepalives, namespaces, sidecars] = await Promise.all([
-    trees.then((t) => importLxcDevices(host, t.carried)),
+    Promise.all([configs, trees]).then(([c, t]) => importLxcDevices(host, c, t.carried)),
     importKeepalives(host),
     trees,
     importVpnSidecars(host),
@@ -37,23 +37,20 @@ export async function importHost(host: Host): Promise<ImportResult> {
   };
 }
 
-async function importLxcDevices(host: Host, carried: readonly CarriedLine[]): Promise<ImportResult> {
+async function importLxcDevices(host: Host, configs: readonly ReadHostConfig[], carried: readonly CarriedLine[]): Promise<ImportResult> {
   const documents: ImportedDocument[] = [];
   const notes: string[] = [];
-  const locations = await configLocations(host);
-  if (locations.length === 0) return { documents, notes };
+  if (configs.length === 0) return { documents, notes };
   const quicksync = PRESETS['intel-quicksync']!.dir!;
   const driNodes = (await listIfExists(host, quicksync.path)).filter((n) => quicksync.match.test(n)).map((n) => `${quicksync.path}/${n}`);
   const cgroupKey = await deviceCgroupKey(host);
-  for (const location of locations) {
-    let snapshot;
-    try {
-      snapshot = await readConfig(host, location);
-    } catch (err) {
-      notes.push(`${location.path}: not read (${errorMessage(err)})`);
+  for (const config of configs) {
+    const { location } = config;
+    if ('error' in config) {
+      notes.push(`${location.path}: not read (${errorMessage(config.error)})`);
       continue;
     }
-    if (snapshot === null) continue;
+    const { snapshot } = config;
     const style = styleOf(snapshot);
     const candidates = deviceCandidates(snapshot, driNodes);
     const resolved: Resolved[] = [];

@@ -1,8 +1,9 @@
 /**
  * The reading half of the UnifiedNamespace import, through the Host API only: which roots containers bind-mount
- * (read with lxc-config and the kind's share parsing) plus `/data`, each root's TRaSH folders as the kind's own
- * `observe` sees them, a bounded look at other folders, and, once the document is made, the kind's `plan` on a
- * fresh observation of it: anything it would change (nothing, on every tree tried) is put in the comments.
+ * (in the configs importHost read once, parsed with the kind's share parsing) plus `/data`, each root's TRaSH
+ * folders as the kind's own `observe` sees them, a bounded look at other folders, and, once the document is made,
+ * the kind's `plan` on a fresh observation of it: anything it would change (nothing, on every tree tried) is put in
+ * the comments.
  * Never a write: the context it gives `observe` refuses every recording.
  */
 import { posix } from 'node:path';
@@ -11,7 +12,6 @@ import { silentLogger } from '../../reconcilers/core/log.js';
 import { errorMessage } from '../../reconcilers/core/problem.js';
 import { API_VERSION } from '../../reconcilers/core/resource.js';
 import type { Host } from '../../reconcilers/host/index.js';
-import { readConfig } from '../../reconcilers/lxc-config/index.js';
 import {
   configMounts,
   isInside,
@@ -20,7 +20,7 @@ import {
   type UnifiedNamespaceSpec,
 } from '../../reconcilers/unified-namespace/index.js';
 import type { CarriedLine, ImportResult } from './document.js';
-import { configLocations, listIfExists } from './host-configs.js';
+import { listIfExists, type ReadHostConfig } from './host-configs.js';
 import { looksUnified, parentTreeOf, surveySpec, TRASH_FOLDERS, unifiedNamespaceDocument, type ShareLine, type TreeSurvey } from './unified-namespace.js';
 
 /** The conventional root, looked at even when no container mounts it. */
@@ -35,9 +35,9 @@ const SYSTEM_TREES = ['/dev', '/proc', '/sys', '/run'];
  * Every unified tree on `host` as a UnifiedNamespace document; roots that are not one in a note. `carried`: the
  * config lines the documents' shares rest on (the LxcDevice import does not list them as not carried).
  */
-export async function importUnifiedNamespaces(host: Host): Promise<ImportResult & { carried: CarriedLine[] }> {
+export async function importUnifiedNamespaces(host: Host, configs: readonly ReadHostConfig[]): Promise<ImportResult & { carried: CarriedLine[] }> {
   const signal = AbortSignal.timeout(DEADLINE_MS);
-  const shares = await shareLines(host, signal);
+  const shares = shareLines(configs);
   // Device and kernel folders (/dev/dri, /dev/net) are passed-through devices (LxcDevice's), never a data tree.
   const mounted = new Set(shares.map((s) => s.mount.source).filter((source) => !SYSTEM_TREES.some((dir) => isInside(dir, source))));
   const guesses = new Set(shares.flatMap((s) => parentTreeOf(s.mount.source) ?? []));
@@ -82,14 +82,13 @@ export async function importUnifiedNamespaces(host: Host): Promise<ImportResult 
 const depth = (path: string) => path.split('/').filter(Boolean).length;
 
 /** Every bind mount of a host path in every container config's main section (configs that cannot be read are skipped: the LxcDevice import lists them). */
-async function shareLines(host: Host, signal: AbortSignal): Promise<ShareLine[]> {
-  const lines: ShareLine[] = [];
-  for (const location of await configLocations(host)) {
-    const snapshot = await readConfig(host, location, { signal }).catch(() => null);
-    if (snapshot === null) continue;
-    for (const mount of configMounts(snapshot.doc)) lines.push({ container: location.container, configPath: location.path, mount });
-  }
-  return lines;
+/** The mounts of every config read (one that could not be read the LxcDevice import reports). */
+function shareLines(configs: readonly ReadHostConfig[]): ShareLine[] {
+  return configs.flatMap((config) =>
+    'snapshot' in config
+      ? configMounts(config.snapshot.doc).map((mount) => ({ container: config.location.container, configPath: config.location.path, mount }))
+      : [],
+  );
 }
 
 /**

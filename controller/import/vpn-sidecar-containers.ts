@@ -25,16 +25,19 @@ export async function importVpnSidecars(host: Host, secretsDir = DEFAULT_SECRETS
   if (!kind) return { documents: [], notes: [] };
   let read: { containers: ContainerInspectInfo[]; images: Map<string, Pick<ImageInspectInfo, 'Config'>> };
   try {
-    read = await readGroups(docker);
+    read = await readGroups(docker, AbortSignal.timeout(DOCKER_READ_DEADLINE_MS));
   } catch (err) {
     return { documents: [], notes: [`Docker engine of ${host.name} not read: ${errorMessage(explainDockerError(host.name, docker, err))}`] };
   }
   return vpnSidecarDocuments({ host: host.name, ...read, check: specCheckFor(kind), secretsDir });
 }
 
+/** The whole read of the engine: an engine that hangs ends the VpnSidecar part with a note, not the import. */
+const DOCKER_READ_DEADLINE_MS = 60_000;
+
 /** The containers in `container:` mode and the ones they join (inspected), and their images. */
-async function readGroups(docker: Docker): Promise<{ containers: ContainerInspectInfo[]; images: Map<string, Pick<ImageInspectInfo, 'Config'>> }> {
-  const listed = await docker.listContainers({ all: true });
+async function readGroups(docker: Docker, signal: AbortSignal): Promise<{ containers: ContainerInspectInfo[]; images: Map<string, Pick<ImageInspectInfo, 'Config'>> }> {
+  const listed = await docker.listContainers({ all: true, abortSignal: signal } as object);
   const joined = listed.filter((c) => (c.HostConfig?.NetworkMode ?? '').startsWith('container:'));
   const ids = new Set(joined.map((c) => c.Id));
   const byName = new Map(listed.flatMap((c) => c.Names.map((n) => [n.replace(/^\//, ''), c.Id] as const)));
@@ -42,10 +45,10 @@ async function readGroups(docker: Docker): Promise<{ containers: ContainerInspec
     const target = c.HostConfig!.NetworkMode.slice('container:'.length);
     ids.add(byName.get(target) ?? target);
   }
-  const containers = (await Promise.all([...ids].map((id) => inspectContainer(docker, id)))).filter((c): c is ContainerInspectInfo => c !== null);
+  const containers = (await Promise.all([...ids].map((id) => inspectContainer(docker, id, signal)))).filter((c): c is ContainerInspectInfo => c !== null);
   const images = new Map<string, Pick<ImageInspectInfo, 'Config'>>();
   for (const imageId of new Set(containers.map((c) => c.Image))) {
-    const image = await docker.getImage(imageId).inspect().catch(() => null);
+    const image = await docker.getImage(imageId).inspect({ abortSignal: signal } as object).catch(() => null);
     if (image) images.set(imageId, image);
   }
   return { containers, images };

@@ -12,8 +12,8 @@
  * step of the `observe` effect: the transition out of observing decides by that plan in its guards (no eventless
  * state in between: one microstep less per run, ~15 % of the machine's cost in a cold start), and the latest plan
  * stays in the context for `verify`. After an apply the machine observes again (`confirming`) and requires an empty
- * plan: a reconciler that does not converge fails loudly instead of flapping. Whether a stalled resource is looked at again is decided here alone (`mayLeaveStall`):
- * a new generation, a forced reconcile, or drift on the host. Scheduling (when to retry, resync) belongs to
+ * plan: a reconciler that does not converge fails loudly instead of flapping. Whether a stalled resource is looked
+ * at again is decided here alone (`mayLeaveStall`): a new generation, a forced reconcile, or drift on the host. Scheduling (when to retry, resync) belongs to
  * the work queue, not to timers in here.
  */
 import { withLinkedSignal } from './linked-signal.js';
@@ -101,13 +101,19 @@ function planned(env: RunEnv, observed: unknown): Planned {
   }
 }
 
-const isPlannedEvent = (event: unknown): event is { output: Planned } =>
-  typeof event === 'object' && event !== null && 'output' in event && typeof (event as { output: unknown }).output === 'object' && (event as { output: object | null }).output !== null && 'planError' in (event as { output: object }).output;
+/** The observe effect's output, on its done event (the only events the guards and actions below read it from). */
+const plannedOf = (event: unknown): Planned => (event as { output: Planned }).output;
 
 /** An effect's or a plan's error: a StalledError stalls (waits for a human), anything else fails (the queue retries it). */
 const FAIL = [
   { guard: 'errorIsStalled', target: '#reconcile.stalled', actions: 'failWith' },
   { target: '#reconcile.failed', actions: 'failWith' },
+] as const;
+
+/** An observation whose plan failed: a StalledError stalls, anything else fails (the same rule as FAIL's). */
+const PLAN_FAILED = [
+  { guard: 'observedPlanStalled', target: '#reconcile.stalled', actions: ['takePlanned', 'failWith'] },
+  { guard: 'observedPlanFailed', target: '#reconcile.failed', actions: ['takePlanned', 'failWith'] },
 ] as const;
 
 /** A RECONCILE that may start a run: a spec that does not validate stalls at once instead (no effect runs). */
@@ -142,12 +148,10 @@ export const reconcileMachine = setup({
     /** The RECONCILE's spec does not validate (checked on the event: the run then never starts). */
     specInvalid: ({ event }) => event.type === 'RECONCILE' && invalidProblems(event.env).length > 0,
     errorIsStalled: ({ context, event }) => isStalledError((event as { error?: unknown }).error ?? context.planError),
-    planFailed: ({ context }) => context.planError !== null,
-    hasChanges: ({ context }) => (context.plan?.changes.length ?? 0) > 0,
-    /** The observation's plan (on the observe effect's done event) failed, with a StalledError. */
-    observedPlanStalled: ({ event }) => isPlannedEvent(event) && event.output.planError !== null && isStalledError(event.output.planError),
-    observedPlanFailed: ({ event }) => isPlannedEvent(event) && event.output.planError !== null,
-    observedPlanHasChanges: ({ event }) => isPlannedEvent(event) && (event.output.plan?.changes.length ?? 0) > 0,
+    /** The observation's plan (on the observe effect's done event) failed, with a StalledError / at all. */
+    observedPlanStalled: ({ event }) => isStalledError(plannedOf(event).planError),
+    observedPlanFailed: ({ event }) => plannedOf(event).planError !== null,
+    observedPlanHasChanges: ({ event }) => (plannedOf(event).plan?.changes.length ?? 0) > 0,
   },
   actions: {
     takeEnv: assign({
@@ -160,7 +164,7 @@ export const reconcileMachine = setup({
     }),
     /** The observation and the plan made from it (`planned`), as the observe effect returned them. */
     takePlanned: assign(({ event }) => {
-      const { observed, plan, planError } = (event as unknown as { output: Planned }).output;
+      const { observed, plan, planError } = plannedOf(event);
       return { observed, plan, planError };
     }),
     recordApplied: assign({ applied: ({ context }) => context.plan?.changes ?? [] }),
@@ -243,8 +247,7 @@ export const reconcileMachine = setup({
             src: 'observe',
             input: ({ context }) => context.env!,
             onDone: [
-              { guard: 'observedPlanStalled', target: '#reconcile.stalled', actions: ['takePlanned', 'failWith'] },
-              { guard: 'observedPlanFailed', target: '#reconcile.failed', actions: ['takePlanned', 'failWith'] },
+              ...PLAN_FAILED,
               { guard: 'observedPlanHasChanges', target: 'applying', actions: 'takePlanned' },
               { target: 'verifying', actions: 'takePlanned' },
             ],
@@ -265,8 +268,7 @@ export const reconcileMachine = setup({
             src: 'observe',
             input: ({ context }) => context.env!,
             onDone: [
-              { guard: 'observedPlanStalled', target: '#reconcile.stalled', actions: ['takePlanned', 'failWith'] },
-              { guard: 'observedPlanFailed', target: '#reconcile.failed', actions: ['takePlanned', 'failWith'] },
+              ...PLAN_FAILED,
               { guard: 'observedPlanHasChanges', target: '#reconcile.failed', actions: ['takePlanned', 'failNotConverged'] },
               { target: 'verifying', actions: 'takePlanned' },
             ],
