@@ -31,8 +31,11 @@ export interface CrashLab {
   readConf(): string;
   writeManifest(file: string, text: string): void;
   removeManifest(file: string): void;
-  /** Starts `homeostat run` on the manifests (with the holding flock on its PATH). */
-  startDaemon(): DaemonProcess;
+  /**
+   * Starts `homeostat run` on the manifests (with the holding flock on its PATH); `under` runs it under another
+   * program (spawnDaemon).
+   */
+  startDaemon(under?: readonly string[]): DaemonProcess;
   /** Runs the CLI once with this lab's state directory, e.g. `homeostat('apply', '--manifests', lab.manifests)`. */
   homeostat(...args: string[]): CliRun;
   cleanup(): void;
@@ -60,9 +63,10 @@ export function createCrashLab(original: string): CrashLab {
     readConf: () => readFileSync(real(CT_CONF), 'utf8'),
     writeManifest: (file, text) => writeFileSync(join(manifests, file), text),
     removeManifest: (file) => rmSync(join(manifests, file), { force: true }),
-    startDaemon() {
+    startDaemon(under) {
       // The holding flock first on PATH; killing the daemon's process group takes a held flock with it.
-      const daemon = spawnDaemon(['--manifests', manifests, '--state', state, '--listen', '127.0.0.1:0'], { ...baseEnv, PATH: `${bin}:${baseEnv.PATH ?? ''}` });
+      const args = ['--manifests', manifests, '--state', state, '--listen', '127.0.0.1:0'];
+      const daemon = spawnDaemon(args, { ...baseEnv, PATH: `${bin}:${baseEnv.PATH ?? ''}` }, under);
       daemons.push(daemon);
       return daemon;
     },

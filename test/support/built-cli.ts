@@ -69,9 +69,13 @@ export interface DaemonProcess {
   kill(): Promise<NodeJS.Signals | null>;
 }
 
-/** Starts `homeostat run ARGS` in its own process group. */
-export function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEnv): DaemonProcess {
-  const child = spawn(process.execPath, [BUILT_CLI, 'run', ...args], {
+/**
+ * Starts `homeostat run ARGS` in its own process group. `under` runs it under another program (its argv up to
+ * the command, e.g. strace's `syscallDelay`); that program is the group's leader and goes with the kill.
+ */
+export function spawnDaemon(args: readonly string[], env: NodeJS.ProcessEnv, under: readonly string[] = []): DaemonProcess {
+  const argv = [...under, process.execPath, BUILT_CLI, 'run', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: the kill takes what it runs with it

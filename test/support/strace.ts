@@ -48,3 +48,15 @@ export function traceSyscalls(syscalls: readonly string[], argv: readonly string
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The argv prefix that runs a command with every call of `syscalls` held `ms` after it returned: the call's
+ * effect is there (a folder made) but the process cannot go on yet, so a test can act in that moment without
+ * racing it. Only those calls stop in strace (`--seccomp-bpf`); nothing is printed. `-D` keeps the command
+ * itself the spawned process (strace traces it from a grandchild in the same process group), so its exit, its
+ * pid and the locks it holds are the command's own.
+ */
+export function syscallDelay(syscalls: readonly string[], ms: number): string[] {
+  const list = syscalls.join(',');
+  return [STRACE, '-D', '-f', '-qq', '--seccomp-bpf', '-o', '/dev/null', '-e', `trace=${list}`, '-e', `inject=${list}:delay_exit=${ms * 1000}`, '--'];
+}

@@ -5,7 +5,10 @@
  *
  * The test watches the tree (inotify) and SIGKILLs the daemon's process group the moment a new folder appears,
  * round after round (each round's daemon gets one folder further), until several kills have landed after a
- * mkdir and before the folder's identity was recorded (read from the state store with the daemon dead: the
+ * mkdir and before the folder's identity was recorded. The daemon runs under strace, which holds each mkdir
+ * 300 ms after it returned: without that, a loaded machine let the daemon make every folder before the kill
+ * came, and no kill landed in the window. With it, the kill meets the daemon inside the window whatever the
+ * load (read from the state store with the daemon dead: the
  * folder is there and its record is an intent, or missing altogether). Recording after the mkdir (what
  * UnifiedNamespace once did) fails here: such a folder has no record, and deleting the resource keeps it forever.
  * Then either the resource is deleted at once (finalize meets the intents), or one `apply` converges first
@@ -19,10 +22,13 @@ import type { InventoryItem } from '../../reconcilers/core/contract.js';
 import { createCrashLab, type CrashLab } from '../lxc-config/crash-lab.js';
 import { BUILT_CLI, type DaemonProcess } from '../support/built-cli.js';
 import { integration } from '../support/integration.js';
+import { straceAvailable, syscallDelay } from '../support/strace.js';
 import { hostManifest } from '../support/lab.js';
 import { manifestDoc } from '../support/manifests.js';
 
-const built = integration('built CLI', existsSync(BUILT_CLI), 'run `npm run build` first (npm test does)');
+const built = integration('built CLI and strace', existsSync(BUILT_CLI) && straceAvailable(), 'run `npm run build` first (npm test does) and install strace');
+/** How long each mkdir of the daemon is held after it returned: the moment the kill lands in. */
+const MKDIR_HELD = syscallDelay(['mkdir', 'mkdirat'], 300);
 
 /** Flat, so that one watch on the root sees every folder homeostat makes. */
 const FOLDERS = Array.from({ length: 60 }, (_, i) => `f${String(i).padStart(2, '0')}`);
@@ -110,8 +116,8 @@ function killWhenNewFolder(l: CrashLab, daemon: DaemonProcess, known: ReadonlySe
 }
 
 /**
- * Kill rounds until WANTED_IN_WINDOW kills landed between a mkdir and its record (here nearly every kill does:
- * the window holds the new folder's open, fstat and the record's write) or every folder is made.
+ * Kill rounds until WANTED_IN_WINDOW kills landed between a mkdir and its record (with each mkdir held, every
+ * kill should) or every folder is made.
  */
 async function crashRounds(l: CrashLab): Promise<{ rounds: number; inWindow: number; madeFolders: string[] }> {
   let rounds = 0;
@@ -119,7 +125,7 @@ async function crashRounds(l: CrashLab): Promise<{ rounds: number; inWindow: num
   while (inWindow < WANTED_IN_WINDOW) {
     const known = new Set(readdirSync(l.real('/data')));
     if (FOLDERS.every((n) => known.has(n))) break; // every folder made: no moment left to kill in
-    const daemon = l.startDaemon();
+    const daemon = l.startDaemon(MKDIR_HELD);
     const name = await killWhenNewFolder(l, daemon, known);
     rounds++;
     const record = inventoryOf(l).find((i) => i.id === `/data/${name}`);
