@@ -15,7 +15,7 @@ import { manifestLimits, tooDeep, tooManyDocuments, tooManyNodes, type ManifestL
 import type { ManifestError, ManifestErrorCode } from './manifest-error.js';
 import { defaultSchemas, type SchemaRegistry } from './schema.js';
 import { describeSchemaErrors } from './schema-errors.js';
-import { checkYamlBudget } from './yaml-budget.js';
+import { budgetedTokens, type YamlBudgetProblem } from './yaml-budget.js';
 import { positionOf, type LinePosition } from './yaml-position.js';
 
 export { formatManifestError, type ManifestError, type ManifestErrorCode } from './manifest-error.js';
@@ -43,18 +43,28 @@ export function parseManifestFile(
   schemas: SchemaRegistry = defaultSchemas(),
   limits: ManifestLimits = manifestLimits(),
 ): ParsedManifestFile {
-  const over = checkYamlBudget(text, limits.maxNodesPerFile, limits.maxDepth);
-  if (over) {
-    const error = over.limit === 'nodes' ? tooManyNodes(relFile, over.at, limits) : tooDeep(relFile, over.at, limits);
-    return { resources: [], errors: [error], documents: 0 };
-  }
   const lineCounter = new LineCounter();
   const resources: Resource[] = [];
   const errors: ManifestError[] = [];
   let documents = 0;
+  // One lexing pass: the tokens are counted on their way to the parser, which never sees one past the limits.
+  const counted = budgetedTokens(text, limits.maxNodesPerFile, limits.maxDepth);
+  const parser = new Parser(lineCounter.addNewLine);
+  function* syntaxTree() {
+    lineCounter.addNewLine(0); // as Parser.parse does
+    for (const token of counted.tokens) yield* parser.next(token);
+    yield* parser.end();
+  }
+  const overBudget = (over: YamlBudgetProblem): ParsedManifestFile => ({
+    resources: [],
+    errors: [over.limit === 'nodes' ? tooManyNodes(relFile, over.at, limits) : tooDeep(relFile, over.at, limits)],
+    documents: 0,
+  });
   // logLevel 'error': the library's warnings (e.g. about collection keys) would go to stderr; they are errors here.
   const composer = new Composer({ uniqueKeys: false, logLevel: 'error' });
-  for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+  for (const doc of composer.compose(syntaxTree())) {
+    const over = counted.over();
+    if (over) return overBudget(over); // the document was cut short at the limit: nothing of the file applies
     documents++;
     if (documents > limits.maxDocumentsPerFile) {
       const at = lineCounter.linePos(doc.range[0]);
@@ -72,6 +82,8 @@ export function parseManifestFile(
     if ('resource' in parsed) resources.push(parsed.resource);
     else errors.push(...parsed.errors);
   }
+  const over = counted.over();
+  if (over) return overBudget(over);
   // The same identity twice in one file: neither document applies.
   const unique = resolveIdentities(resources);
   return {

@@ -47,6 +47,8 @@ export interface ControllerOptions {
   backoffMaxMs?: number;
   /** How long shutdown waits for running applies before aborting them. Default 10 s. */
   drainMs?: number;
+  /** A pool of Hosts already connecting (HostPool.prewarm); the controller makes its own when not given. */
+  hosts?: HostPool;
   /** Watch hosts for drift (the daemon). A one-shot `apply` does not: it exits once converged. Default true. */
   watchDrift?: boolean;
 }
@@ -94,7 +96,7 @@ export class Controller {
       if (this.reconcilers.has(r.kind)) throw new Error(`two reconcilers for kind ${r.kind}`);
       this.reconcilers.set(r.kind, r);
     }
-    this.hosts = new HostPool({ manifestsDir: opts.manifestsDir, stateDir: opts.stateDir, log: opts.log });
+    this.hosts = opts.hosts ?? new HostPool({ manifestsDir: opts.manifestsDir, stateDir: opts.stateDir, log: opts.log });
     this.watches = new DriftWatches({
       hosts: this.hosts,
       log: opts.log,

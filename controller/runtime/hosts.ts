@@ -20,6 +20,8 @@ interface Entry {
 
 export class HostPool {
   private readonly entries = new Map<string, Entry>();
+  /** Hosts made by prewarm(): the next update() reports them as changed, as if it had made them. */
+  private readonly prewarmed = new Set<string>();
 
   constructor(private readonly opts: { manifestsDir: string; stateDir: string; log: Logger }) {}
 
@@ -52,7 +54,18 @@ export class HostPool {
       host.warmUp(); // every Host is used at once (its own resource proves it answers): connect while the rest starts
       if (!changed.includes(name)) changed.push(name);
     }
+    for (const name of this.prewarmed) if (this.entries.has(name) && !changed.includes(name)) changed.push(name);
+    this.prewarmed.clear();
     return changed;
+  }
+
+  /**
+   * update() ahead of time: the Hosts start connecting now (a one-shot command, before the runtime is loaded,
+   * oneshot-start.ts), and the next update() still reports them as changed, so whoever takes the pool over
+   * treats them as new.
+   */
+  async prewarm(hostResources: Resource<HostSpecInput>[]): Promise<void> {
+    for (const name of await this.update(hostResources)) this.prewarmed.add(name);
   }
 
   get(name: string): Host | undefined {

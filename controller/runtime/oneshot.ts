@@ -11,29 +11,29 @@ import { isStalledError } from '../../reconcilers/core/contract.js';
 import { errorMessage, formatProblem } from '../../reconcilers/core/problem.js';
 import { formatMs } from '../../reconcilers/core/duration.js';
 import { planInputOf } from '../../reconcilers/core/machine.js';
-import { keyOf, type Resource, type ResourceKey, type Revision } from '../../reconcilers/core/resource.js';
-import { loadManifestDir, openParseCache, readRevision, type ManifestError } from '../manifests/index.js';
+import { keyOf, type Resource, type ResourceKey } from '../../reconcilers/core/resource.js';
 import { StateStore } from '../state/store.js';
 import { listResourceViews, type ResourceView } from '../status/views.js';
 import { openControllerSession } from './session.js';
-import { HostPool, type HostSpecInput } from './hosts.js';
+import type { HostPool } from './hosts.js';
+import { startOneShot, type OneShotSource, type OneShotStart } from './oneshot-start.js';
 import { buildRunEnv } from './run-context.js';
 import { DEFAULT_PER_HOST_CONCURRENCY } from './controller.js';
 import { mapLimited } from '../../reconcilers/core/map-limited.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export interface OneShotOptions {
-  manifestsDir: string;
-  stateDir: string;
-  log: Logger;
+export { ManifestsInvalid } from './oneshot-start.js';
+
+export interface OneShotOptions extends OneShotSource {
   reconcilers: Reconciler<any, any, Change>[];
   /** The deadline of the whole command. Default DEFAULT_ONESHOT_TIMEOUT_MS. */
   timeoutMs?: number;
-  /** The bundled build's identity: reuse what it parsed last time (controller/manifests/parse-cache.ts). */
-  parserId?: string;
-  /** The manifests' revision when `manifestsDir` is not a git work tree (`--git`: the fetched commit and its subject). */
-  revision?: Revision;
+  /**
+   * The manifests already read and their Hosts already connecting (startOneShot, which the CLI runs before it
+   * loads this module); read here when not given.
+   */
+  start?: OneShotStart;
 }
 
 /** `--timeout` when not given: 5 minutes. */
@@ -59,21 +59,6 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-export class ManifestsInvalid extends Error {
-  override readonly name = 'ManifestsInvalid';
-  constructor(readonly errors: ManifestError[]) {
-    super(`${errors.length} manifest error(s)`);
-  }
-}
-
-async function loadSnapshot(opts: OneShotOptions, access: 'read' | 'write') {
-  const dir = opts.manifestsDir;
-  const cache = opts.parserId && existsSync(opts.stateDir) ? openParseCache(opts.stateDir, opts.parserId, { readonly: access === 'read' }) : undefined;
-  const { resources, errors } = await loadManifestDir(dir, undefined, undefined, cache);
-  if (errors.length > 0) throw new ManifestsInvalid(errors);
-  return { resources: new Map(resources.map((r) => [keyOf(r), r] as const)), revision: opts.revision ?? (await readRevision(dir)) };
-}
-
 export interface ResourceDiff {
   key: ResourceKey;
   host: string;
@@ -89,17 +74,20 @@ export interface ResourceDiff {
 
 /** Plans every resource against its live host; changes nothing anywhere. */
 export async function diffOnce(opts: OneShotOptions): Promise<ResourceDiff[]> {
-  const snapshot = await loadSnapshot(opts, 'read');
-  const store = existsSync(join(opts.stateDir, 'state.db')) ? new StateStore(opts.stateDir, { readonly: true }) : null;
-  const hosts = new HostPool({ manifestsDir: opts.manifestsDir, stateDir: opts.stateDir, log: opts.log });
+  const { snapshot, hosts } = opts.start ?? (await startOneShot(opts, 'read'));
+  let store: StateStore | null = null;
+  try {
+    store = existsSync(join(opts.stateDir, 'state.db')) ? new StateStore(opts.stateDir, { readonly: true }) : null;
+  } catch (err) {
+    await hosts.closeAll();
+    throw err;
+  }
   const byKind = new Map(opts.reconcilers.map((r) => [r.kind, r]));
   const timeoutMs = opts.timeoutMs ?? DEFAULT_ONESHOT_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const expired = new Promise<'expired'>((resolve) => deadline.addEventListener('abort', () => resolve('expired'), { once: true }));
   const late = `did not finish within ${formatMs(timeoutMs)} (--timeout)`;
   try {
-    const hostResources = [...snapshot.resources.values()].filter((r) => r.kind === 'Host') as Resource<HostSpecInput>[];
-    await Promise.race([hosts.update(hostResources), expired]);
     // Like the daemon: resources of one host are planned DEFAULT_PER_HOST_CONCURRENCY at a time, hosts in
     // parallel; the report keeps the manifests' order.
     const planned = [...snapshot.resources.values()].flatMap((resource) => {
@@ -178,8 +166,14 @@ export interface ApplyResult {
  * At the deadline, the runs still going are aborted (every write is atomic) and reported as unsettled.
  */
 export async function applyOnce(opts: OneShotOptions & { confirmPrune?: boolean }): Promise<ApplyResult> {
-  const snapshot = await loadSnapshot(opts, 'write');
-  const session = openControllerSession({ ...opts, drainMs: 30_000, watchDrift: false });
+  const { snapshot, hosts } = opts.start ?? (await startOneShot(opts, 'write'));
+  let session;
+  try {
+    session = openControllerSession({ ...opts, hosts, drainMs: 30_000, watchDrift: false });
+  } catch (err) {
+    await hosts.closeAll(); // another controller holds the state directory, say
+    throw err;
+  }
   const { store, controller } = session;
   try {
     const settled = await within(

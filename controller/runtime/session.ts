@@ -8,6 +8,7 @@ import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { acquireStateLock } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
 import { Controller } from './controller.js';
+import type { HostPool } from './hosts.js';
 
 export interface SessionOptions {
   manifestsDir: string;
@@ -17,6 +18,8 @@ export interface SessionOptions {
   resyncMs?: number;
   drainMs?: number;
   watchDrift?: boolean;
+  /** Hosts already connecting (oneshot-start.ts); the controller makes its own pool when not given. */
+  hosts?: HostPool;
 }
 
 export interface ControllerSession {
@@ -43,6 +46,7 @@ export function openControllerSession(opts: SessionOptions): ControllerSession {
     ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
     ...(opts.drainMs !== undefined ? { drainMs: opts.drainMs } : {}),
     ...(opts.watchDrift !== undefined ? { watchDrift: opts.watchDrift } : {}),
+    ...(opts.hosts ? { hosts: opts.hosts } : {}),
   });
   return {
     store,

@@ -5,7 +5,7 @@
  */
 import { durationOutOfBounds, parseDuration } from '../../reconcilers/core/duration.js';
 import { checkedAuthPath, GitAuthError } from './git-env.js';
-import { DEFAULT_GIT_INTERVAL_MS, DEFAULT_GIT_PATH, DEFAULT_GIT_REF, type GitSourceSpec } from './git-source.js';
+import { DEFAULT_GIT_INTERVAL_MS, DEFAULT_GIT_PATH, DEFAULT_GIT_REF, type GitSourceSpec } from './spec.js';
 import { GitUrlError, parseGitUrl } from './git-url.js';
 import { normalizeRepoPath, RepoPathError } from './materialise.js';
 

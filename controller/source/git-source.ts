@@ -20,7 +20,6 @@ import { errorMessage } from '../../reconcilers/core/problem.js';
 import { formatManifestError, manifestLimits, type ManifestLimits, type ManifestSnapshot, type SchemaRegistry } from '../manifests/index.js';
 import { currentCommit, ensureLayout, removeCheckoutsExcept, sourceLayout, switchCurrent, type SourceLayout } from './checkouts.js';
 import { loadCommit } from './commit-snapshot.js';
-import type { GitAuthFiles } from './git-env.js';
 import { FetchError, GitMirror } from './git-mirror.js';
 import { parseGitUrl, registerRemoteSecrets, type GitRemote } from './git-url.js';
 import { normalizeRepoPath } from './materialise.js';
@@ -28,21 +27,7 @@ import { recordFetch } from './metrics.js';
 import { SyncSchedule } from './schedule.js';
 import { commitProblem, describeCommit, type SourceProblem } from './problem.js';
 import type { SourceControl, SourceState } from './types.js';
-
-export interface GitSourceSpec extends GitAuthFiles {
-  /** `--git`: a path, file://, ssh://, user@host:repo, https:// (credentials in it are never shown). */
-  url: string;
-  /** `--ref`: a branch or tag. Default `main`. */
-  ref?: string;
-  /** `--path`: the folder of manifests inside the repository. Default `manifests`. */
-  path?: string;
-  /** `--interval`. Default 1 minute. */
-  intervalMs?: number;
-  /** The deadline of one fetch. Default 2 minutes. */
-  fetchTimeoutMs?: number;
-  /** Fetches start at least this far apart, however often `refresh()` is called. Default 1 s. */
-  minFetchGapMs?: number;
-}
+import { DEFAULT_GIT_INTERVAL_MS, DEFAULT_GIT_PATH, DEFAULT_GIT_REF, type GitSourceSpec } from './spec.js';
 
 export interface GitSourceOptions extends GitSourceSpec {
   stateDir: string;
@@ -51,9 +36,7 @@ export interface GitSourceOptions extends GitSourceSpec {
   schemas?: SchemaRegistry;
 }
 
-export const DEFAULT_GIT_REF = 'main';
-export const DEFAULT_GIT_PATH = 'manifests';
-export const DEFAULT_GIT_INTERVAL_MS = 60_000;
+export { DEFAULT_GIT_INTERVAL_MS, DEFAULT_GIT_PATH, DEFAULT_GIT_REF, type GitSourceSpec } from './spec.js';
 
 /** What listeners of `onChange` hear after every fetch. */
 export type SourceChangeListener = (state: SourceState, problem: SourceProblem | null) => void;

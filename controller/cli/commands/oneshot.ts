@@ -4,16 +4,16 @@
  * 1 changes, 2 error (a plan's notes, e.g. an adoption in place, are printed but are no change); apply 0 all
  * Ready, 1 not.
  */
+import type { Logger } from 'pino';
 import { createLogger, silentLogger } from '../../../reconcilers/core/log.js';
 import { errorMessage } from '../../../reconcilers/core/problem.js';
 import type { Revision } from '../../../reconcilers/core/resource.js';
-import { allReconcilers } from '../../../reconcilers/index.js';
-import { applyOnce, diffOnce, ManifestsInvalid } from '../../runtime/oneshot.js';
+import { ManifestsInvalid, startOneShot, type OneShotStart } from '../../runtime/oneshot-start.js';
 import { resolveCommon, timeoutOption, type CommonOptions } from '../defaults.js';
 import { fail } from '../exit.js';
 import { printManifestErrors, renderGet } from '../output.js';
-import { bundledParserId } from '../../manifests/index.js';
-import { checkoutOnce, CommitInvalid, FetchError, GitFlagError, gitSpecFromFlags, type GitFlags } from '../../source/index.js';
+import { bundledParserId } from '../../manifests/parse-cache.js';
+import { GitFlagError, gitSpecFromFlags, type GitFlags } from '../../source/flags.js';
 
 export interface OneShotFlags extends Partial<CommonOptions>, GitFlags {
   timeout: string;
@@ -34,6 +34,7 @@ async function manifestsOf(o: OneShotFlags, code: number): Promise<{ manifestsDi
     throw err;
   }
   if (!git) return { manifestsDir: common.manifests };
+  const { checkoutOnce, CommitInvalid, FetchError } = await import('../../source/index.js');
   try {
     const checkout = await checkoutOnce(git);
     process.once('exit', () => checkout.dispose());
@@ -52,12 +53,23 @@ async function manifestsOf(o: OneShotFlags, code: number): Promise<{ manifestsDi
 /** This bundled build's identity, for the parse cache (undefined when not running from the bundle: no cache). */
 const PARSER_ID = bundledParserId(import.meta.url);
 
-export async function diff(o: OneShotFlags): Promise<never> {
+/**
+ * Reads the manifests and starts connecting to their Hosts, then loads the runtime (the controller, the
+ * reconcilers, xstate): the handshakes go on while it compiles. Only then is the runtime's module imported.
+ */
+async function startThenLoad(o: OneShotFlags, code: number, log: Logger, access: 'read' | 'write') {
   const common = resolveCommon(o);
+  const manifests = await manifestsOf(o, code);
+  const start: OneShotStart = await startOneShot({ ...manifests, stateDir: common.state, log, parserId: PARSER_ID }, access);
+  const [runtime, { allReconcilers }] = await Promise.all([import('../../runtime/oneshot.js'), import('../../../reconcilers/index.js')]);
+  return { runtime, options: { ...manifests, stateDir: common.state, log, reconcilers: allReconcilers, parserId: PARSER_ID, start } };
+}
+
+export async function diff(o: OneShotFlags): Promise<never> {
   const timeoutMs = timeoutOption(o.timeout, 2);
   try {
-    const manifests = await manifestsOf(o, 2);
-    const diffs = await diffOnce({ ...manifests, stateDir: common.state, log: silentLogger, reconcilers: allReconcilers, timeoutMs, parserId: PARSER_ID });
+    const { runtime, options } = await startThenLoad(o, 2, silentLogger, 'read');
+    const diffs = await runtime.diffOnce({ ...options, timeoutMs });
     let changes = 0;
     let errors = 0;
     for (const d of diffs) {
@@ -95,17 +107,10 @@ export async function diff(o: OneShotFlags): Promise<never> {
 }
 
 export async function apply(o: OneShotFlags): Promise<never> {
-  const common = resolveCommon(o);
   const timeoutMs = timeoutOption(o.timeout, 1);
   try {
-    const { views, held, unsettled } = await applyOnce({
-      ...(await manifestsOf(o, 1)),
-      stateDir: common.state,
-      log: createLogger({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn' }),
-      reconcilers: allReconcilers,
-      timeoutMs,
-      parserId: PARSER_ID,
-    });
+    const { runtime, options } = await startThenLoad(o, 1, createLogger({ level: process.env.HOMEOSTAT_LOG_LEVEL ?? 'warn' }), 'write');
+    const { views, held, unsettled } = await runtime.applyOnce({ ...options, timeoutMs });
     process.stdout.write((await renderGet(views, 'wide')) + '\n');
     if (held.length > 0) process.stdout.write(`prune held (mass deletion): ${held.join(', ')}; run \`homeostat prune --confirm\`\n`);
     if (unsettled.length > 0) {
@@ -123,6 +128,7 @@ export async function apply(o: OneShotFlags): Promise<never> {
 /** `prune --confirm` with no controller running: one apply that may prune what the guard would hold. */
 export async function pruneOffline(common: CommonOptions): Promise<void> {
   try {
+    const [{ applyOnce }, { allReconcilers }] = await Promise.all([import('../../runtime/oneshot.js'), import('../../../reconcilers/index.js')]);
     const { views } = await applyOnce({
       manifestsDir: common.manifests,
       stateDir: common.state,
