@@ -15,7 +15,7 @@ import type { Host } from '../../reconcilers/host/index.js';
 import type { Condition } from '../state/conditions.js';
 import type { ResourceStatus, StateStore } from '../state/store.js';
 import { DesiredState } from './desired.js';
-import { HostPool } from './hosts.js';
+import { HostPool, type HostSpecInput } from './hosts.js';
 import { countRun, queueDepth, readyResources, reconcileDuration } from './metrics.js';
 import { nextStatus, reconcilingStatus, suspendedStatus, type SettledOutcome } from './next-status.js';
 import { WorkQueue } from './queue.js';
@@ -116,6 +116,15 @@ export class Controller {
     });
     queueDepth.set(0);
     readyResources.reset();
+  }
+
+  /**
+   * Starts connecting to these Hosts ahead of the first snapshot (HostPool.prewarm; the daemon's host-prescan);
+   * the snapshot's Hosts settle the pool, and its resources are queued as usual.
+   */
+  async prewarmHosts(hostResources: readonly Resource[]): Promise<void> {
+    if (this.started || hostResources.length === 0) return;
+    await this.hosts.prewarm(hostResources.filter((r) => r.kind === 'Host') as Resource<HostSpecInput>[]);
   }
 
   /** Takes a manifest snapshot: updates hosts, queues changed keys, starts prunes (or holds them). */

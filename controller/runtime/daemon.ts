@@ -12,6 +12,7 @@ import type { Change, Reconciler } from '../../reconcilers/core/contract.js';
 import { formatRevision } from '../../reconcilers/core/resource.js';
 import { assertListenAllowed, ensureApiToken, startHttp, type HttpEndpoint, type HttpListen } from '../http/index.js';
 import { formatManifestError, type ManifestError } from '../manifests/index.js';
+import { prescanHosts } from '../manifests/host-prescan.js';
 import { startNotifications } from '../notify/index.js';
 import type { Condition } from '../state/conditions.js';
 import type { StateStore } from '../state/store.js';
@@ -84,6 +85,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let http: HttpEndpoint | undefined;
   try {
     const token = ensureApiToken(opts.stateDir);
+    // The Hosts start connecting now and the handshakes overlap the parse (a git source's hosts wait for its fetch).
+    if (!opts.git) await controller.prewarmHosts(await prescanHosts(opts.manifestsDir));
     // null: a git source with no good commit yet; nothing is accepted, so nothing recorded earlier is pruned.
     const first = await source.start();
     if (first) {
