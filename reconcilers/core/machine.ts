@@ -1,20 +1,21 @@
 /**
  * The reconcile machine (xstate v5): one actor per resource, living as long as the resource does.
  *
- *   idle ─RECONCILE→ (invalid spec: stalled) running[observing → (applying → confirming)? → verifying] → ready
+ *   idle ─RECONCILE→ (invalid spec: stalled) running[observing → (applying → confirming)?] → ready
  *   errors → failed (the work queue schedules the retry with backoff) · StalledError/invalid spec → stalled,
  *   which ignores RECONCILE until the generation changes (or a forced reconcile) · SUSPEND/RESUME ·
  *   DELETE (from anywhere, aborting a run in flight) → finalizing → deleted.
  *
- * Every side effect is a named actor (`observe`, `apply`, `verify`, `finalize`) that receives the AbortSignal
- * fromPromise gives it, combined with the controller's shutdown signal, and passes it on to I/O; tests swap
- * them with `.provide()`. Planning is pure and done in one place (`planned`), once per observation, as the last
- * step of the `observe` effect: the transition out of observing decides by that plan in its guards (no eventless
- * state in between: one microstep less per run, ~15 % of the machine's cost in a cold start), and the latest plan
- * stays in the context for `verify`. After an apply the machine observes again (`confirming`) and requires an empty
- * plan: a reconciler that does not converge fails loudly instead of flapping. Whether a stalled resource is looked
- * at again is decided here alone (`mayLeaveStall`): a new generation, a forced reconcile, or drift on the host. Scheduling (when to retry, resync) belongs to
- * the work queue, not to timers in here.
+ * Every side effect is a named actor (`observe`, `apply`, `finalize`) that receives the AbortSignal fromPromise
+ * gives it, combined with the controller's shutdown signal, and passes it on to I/O; tests swap them with
+ * `.provide()`. The `observe` effect is observe, plan, and verify when the plan is empty: planning is pure and
+ * done in one place (`planned`), once per observation, and the transition out of observing/confirming decides by
+ * that plan in its guards; the reconciler's `verify` runs on the observation and plan it is about, in the same
+ * effect (no state and no actor of its own: each invoke is an actor xstate builds and tears down, which was a
+ * fifth of the machine's cost in a cold start). After an apply the machine observes again (`confirming`) and
+ * requires an empty plan: a reconciler that does not converge fails loudly instead of flapping. Whether a stalled
+ * resource is looked at again is decided here alone (`mayLeaveStall`): a new generation, a forced reconcile, or
+ * drift on the host. Scheduling (when to retry, resync) belongs to the work queue, not to timers in here.
  */
 import { withLinkedSignal } from './linked-signal.js';
 import { and, assign, fromPromise, setup } from 'xstate';
@@ -85,11 +86,13 @@ export function planInputOf(env: RunEnv): PlanInput {
 
 const generationOf = (context: ReconcileMachineContext) => context.env!.ctx.resource.generation;
 
-/** An observation and the plan made from it: the observe effect's output. */
+/** An observation, the plan made from it, and what verify says when that plan is empty: the observe effect's output. */
 interface Planned {
   observed: unknown;
   plan: Plan | null;
   planError: unknown;
+  /** Set when the plan is empty (nothing left to do): the reconciler's verify of this observation and plan. */
+  verified?: VerifyResult;
 }
 
 /** The one place a plan is made: from the observation an effect just returned (pure; a throw is the plan's error). */
@@ -129,15 +132,21 @@ export const reconcileMachine = setup({
     input: {} as { key: string },
   },
   actors: {
-    /** Observes, then plans from that observation (pure, once): the transition out of it decides by the plan. */
+    /**
+     * Observes, then plans from that observation (pure, once), then, when the plan is empty, verifies: the
+     * transition out of it decides by the plan, and an empty one goes straight to ready with the verify result.
+     */
     observe: fromPromise<Planned, RunEnv>(async ({ input, signal }) =>
-      planned(input, await withEffectContext(input, signal, (ctx) => input.reconciler.observe(ctx))),
+      withEffectContext(input, signal, async (ctx) => {
+        const result = planned(input, await input.reconciler.observe(ctx));
+        if (result.planError === null && result.plan && result.plan.changes.length === 0) {
+          result.verified = input.reconciler.verify ? await input.reconciler.verify(result.observed, result.plan, ctx) : {};
+        }
+        return result;
+      }),
     ),
     apply: fromPromise<void, { env: RunEnv; changes: Change[]; observed: unknown }>(async ({ input, signal }) =>
       withEffectContext(input.env, signal, (ctx) => input.env.reconciler.apply(input.changes, input.observed, ctx)),
-    ),
-    verify: fromPromise<VerifyResult, { env: RunEnv; observed: unknown; plan: Plan }>(async ({ input, signal }) =>
-      input.env.reconciler.verify ? withEffectContext(input.env, signal, (ctx) => input.env.reconciler.verify!(input.observed, input.plan, ctx)) : {},
     ),
     finalize: fromPromise<void, RunEnv>(async ({ input, signal }) => withEffectContext(input, signal, (ctx) => input.reconciler.finalize(ctx))),
   },
@@ -196,9 +205,10 @@ export const reconcileMachine = setup({
       const message = invalidProblems(context.env!).map(formatProblem).join('; ');
       return { stalledGeneration: generation, outcome: { result: 'stalled', generation, reason: 'InvalidSpec', message } as RunOutcome };
     }),
+    /** The run converged: the observe effect's plan was empty and verify (on its done event) said how it stands. */
     converge: assign({
       outcome: ({ context, event }) => {
-        const output = (event as { output?: VerifyResult }).output ?? {};
+        const output = plannedOf(event).verified ?? {};
         const degraded = output.degraded ?? context.plan?.degraded;
         return {
           result: 'converged',
@@ -249,7 +259,7 @@ export const reconcileMachine = setup({
             onDone: [
               ...PLAN_FAILED,
               { guard: 'observedPlanHasChanges', target: 'applying', actions: 'takePlanned' },
-              { target: 'verifying', actions: 'takePlanned' },
+              { target: '#reconcile.ready', actions: ['takePlanned', 'converge'] },
             ],
             onError: FAIL,
           },
@@ -270,16 +280,8 @@ export const reconcileMachine = setup({
             onDone: [
               ...PLAN_FAILED,
               { guard: 'observedPlanHasChanges', target: '#reconcile.failed', actions: ['takePlanned', 'failNotConverged'] },
-              { target: 'verifying', actions: 'takePlanned' },
+              { target: '#reconcile.ready', actions: ['takePlanned', 'converge'] },
             ],
-            onError: FAIL,
-          },
-        },
-        verifying: {
-          invoke: {
-            src: 'verify',
-            input: ({ context }) => ({ env: context.env!, observed: context.observed, plan: context.plan! }),
-            onDone: { target: '#reconcile.ready', actions: 'converge' },
             onError: FAIL,
           },
         },
