@@ -128,6 +128,7 @@ describe('reconcile machine', () => {
       actors: {
         apply: (await import('xstate')).fromPromise(async ({ signal }) => {
           await new Promise<void>((resolve) => signal.addEventListener('abort', () => ((sawAbort = true), resolve())));
+          throw signal.reason; // an apply that only ends when its run is aborted
         }),
       },
     });

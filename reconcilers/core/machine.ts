@@ -1,19 +1,20 @@
 /**
  * The reconcile machine (xstate v5): one actor per resource, living as long as the resource does.
  *
- *   idle ─RECONCILE→ (invalid spec: stalled) running[observing → (applying → confirming)?] → ready
+ *   idle ─RECONCILE→ (invalid spec: stalled) running[observing → applying?] → ready
  *   errors → failed (the work queue schedules the retry with backoff) · StalledError/invalid spec → stalled,
  *   which ignores RECONCILE until the generation changes (or a forced reconcile) · SUSPEND/RESUME ·
  *   DELETE (from anywhere, aborting a run in flight) → finalizing → deleted.
  *
  * Every side effect is a named actor (`observe`, `apply`, `finalize`) that receives the AbortSignal fromPromise
  * gives it, combined with the controller's shutdown signal, and passes it on to I/O; tests swap them with
- * `.provide()`. The `observe` effect is observe, plan, and verify when the plan is empty: planning is pure and
- * done in one place (`planned`), once per observation, and the transition out of observing/confirming decides by
- * that plan in its guards; the reconciler's `verify` runs on the observation and plan it is about, in the same
- * effect (no state and no actor of its own: each invoke is an actor xstate builds and tears down, which was a
- * fifth of the machine's cost in a cold start). After an apply the machine observes again (`confirming`) and
- * requires an empty plan: a reconciler that does not converge fails loudly instead of flapping. Whether a stalled
+ * `.provide()`. Both `observe` and `apply` end in `observeAndPlan`: observe, plan, and verify when the plan is
+ * empty. Planning is pure and done in one place (`planned`), once per observation, and the transition out of
+ * observing/applying decides by that plan in its guards; the reconciler's `verify` runs on the observation and
+ * plan it is about, in the same effect. After an apply the effect observes again and the machine requires an
+ * empty plan (the confirming plan): a reconciler that does not converge fails loudly instead of flapping. No
+ * state and no actor of their own for confirming and verifying: each invoke is an actor xstate builds and tears
+ * down, and those two were two fifths of the machine's cost in a cold start. Whether a stalled
  * resource is looked at again is decided here alone (`mayLeaveStall`): a new generation, a forced reconcile, or
  * drift on the host. Scheduling (when to retry, resync) belongs to the work queue, not to timers in here.
  */
@@ -104,7 +105,19 @@ function planned(env: RunEnv, observed: unknown): Planned {
   }
 }
 
-/** The observe effect's output, on its done event (the only events the guards and actions below read it from). */
+/**
+ * Observes, plans from that observation (pure, once), and when the plan is empty verifies: the last step of the
+ * observe and the apply effects.
+ */
+async function observeAndPlan(env: RunEnv, ctx: ReconcileContext<any>): Promise<Planned> {
+  const result = planned(env, await env.reconciler.observe(ctx));
+  if (result.planError === null && result.plan && result.plan.changes.length === 0) {
+    result.verified = env.reconciler.verify ? await env.reconciler.verify(result.observed, result.plan, ctx) : {};
+  }
+  return result;
+}
+
+/** The observe or apply effect's output, on its done event (the only events the guards and actions below read it from). */
 const plannedOf = (event: unknown): Planned => (event as { output: Planned }).output;
 
 /** An effect's or a plan's error: a StalledError stalls (waits for a human), anything else fails (the queue retries it). */
@@ -117,6 +130,12 @@ const FAIL = [
 const PLAN_FAILED = [
   { guard: 'observedPlanStalled', target: '#reconcile.stalled', actions: ['takePlanned', 'failWith'] },
   { guard: 'observedPlanFailed', target: '#reconcile.failed', actions: ['takePlanned', 'failWith'] },
+] as const;
+
+/** The same after an apply: what was applied is recorded first (from the plan being replaced by the confirming one). */
+const CONFIRMING_PLAN_FAILED = [
+  { guard: 'observedPlanStalled', target: '#reconcile.stalled', actions: ['recordApplied', 'takePlanned', 'failWith'] },
+  { guard: 'observedPlanFailed', target: '#reconcile.failed', actions: ['recordApplied', 'takePlanned', 'failWith'] },
 ] as const;
 
 /** A RECONCILE that may start a run: a spec that does not validate stalls at once instead (no effect runs). */
@@ -132,21 +151,14 @@ export const reconcileMachine = setup({
     input: {} as { key: string },
   },
   actors: {
-    /**
-     * Observes, then plans from that observation (pure, once), then, when the plan is empty, verifies: the
-     * transition out of it decides by the plan, and an empty one goes straight to ready with the verify result.
-     */
-    observe: fromPromise<Planned, RunEnv>(async ({ input, signal }) =>
-      withEffectContext(input, signal, async (ctx) => {
-        const result = planned(input, await input.reconciler.observe(ctx));
-        if (result.planError === null && result.plan && result.plan.changes.length === 0) {
-          result.verified = input.reconciler.verify ? await input.reconciler.verify(result.observed, result.plan, ctx) : {};
-        }
-        return result;
+    /** Observes and plans (observeAndPlan): an empty plan goes straight to ready with its verify result. */
+    observe: fromPromise<Planned, RunEnv>(async ({ input, signal }) => withEffectContext(input, signal, (ctx) => observeAndPlan(input, ctx))),
+    /** Applies the plan's changes, then observes and plans again: that confirming plan must be empty. */
+    apply: fromPromise<Planned, { env: RunEnv; changes: Change[]; observed: unknown }>(async ({ input, signal }) =>
+      withEffectContext(input.env, signal, async (ctx) => {
+        await input.env.reconciler.apply(input.changes, input.observed, ctx);
+        return observeAndPlan(input.env, ctx);
       }),
-    ),
-    apply: fromPromise<void, { env: RunEnv; changes: Change[]; observed: unknown }>(async ({ input, signal }) =>
-      withEffectContext(input.env, signal, (ctx) => input.env.reconciler.apply(input.changes, input.observed, ctx)),
     ),
     finalize: fromPromise<void, RunEnv>(async ({ input, signal }) => withEffectContext(input, signal, (ctx) => input.reconciler.finalize(ctx))),
   },
@@ -265,22 +277,15 @@ export const reconcileMachine = setup({
           },
         },
         applying: {
+          // Apply, then observe again and plan once more (in the effect): the plan must now be empty, else the
+          // reconciler does not converge.
           invoke: {
             src: 'apply',
             input: ({ context }) => ({ env: context.env!, changes: context.plan!.changes, observed: context.observed }),
-            onDone: { target: 'confirming', actions: 'recordApplied' },
-            onError: FAIL,
-          },
-        },
-        confirming: {
-          // Observe again and plan once more: the plan must now be empty, else the reconciler does not converge.
-          invoke: {
-            src: 'observe',
-            input: ({ context }) => context.env!,
             onDone: [
-              ...PLAN_FAILED,
-              { guard: 'observedPlanHasChanges', target: '#reconcile.failed', actions: ['takePlanned', 'failNotConverged'] },
-              { target: '#reconcile.ready', actions: ['takePlanned', 'converge'] },
+              ...CONFIRMING_PLAN_FAILED,
+              { guard: 'observedPlanHasChanges', target: '#reconcile.failed', actions: ['recordApplied', 'takePlanned', 'failNotConverged'] },
+              { target: '#reconcile.ready', actions: ['recordApplied', 'takePlanned', 'converge'] },
             ],
             onError: FAIL,
           },
