@@ -86,13 +86,16 @@ async function measureFloor(host: ScaleHost, shape: ScaleShape, samples: number)
 /**
  * `run` from scratch until all is Ready: times, memory at Ready (VmRSS, VmHWM, and the daemon's own heap figures
  * from /metrics), and on the last sample, the CPU while idle after and the memory at the end of that idle window
- * (V8 hands back the heap a start-up burst grew only once the process has been quiet for a while).
+ * (V8 hands back the heap a start-up burst grew only once the process has been quiet for a while), with the lowest
+ * RSS read in the window (once a second) and how long after Ready it came.
  */
 async function measureColdStart(lab: ScaleLab, samples: number, idleMs: number) {
   const times: number[] = [];
   const memory: Array<{ rssMb: number; hwmMb: number; heapUsedMb: number; heapTotalMb: number }> = [];
   const stops: number[] = [];
-  let idle: { windowMs: number; cpuMs: number; cpuPercent: number; rssMb: number; heapUsedMb: number; heapTotalMb: number } | undefined;
+  let idle:
+    | { windowMs: number; cpuMs: number; cpuPercent: number; rssMb: number; rssMinMb: number; rssMinAfterMs: number; heapUsedMb: number; heapTotalMb: number }
+    | undefined;
   for (let i = 0; i < samples; i++) {
     lab.reset();
     const t0 = performance.now();
@@ -106,7 +109,14 @@ async function measureColdStart(lab: ScaleLab, samples: number, idleMs: number) 
       if (i === samples - 1) {
         const cpu0 = cpuTimeMsOf(pid);
         const w0 = performance.now();
-        await sleep(idleMs);
+        // RSS once a second too: when V8's memory reducer hands back what the burst grew varies from run to run,
+        // so the lowest reading and when it came are reported beside the one at the end.
+        let rssMin = { mb: memoryOf(pid).rssMb, afterMs: 0 };
+        while (performance.now() - w0 < idleMs) {
+          await sleep(Math.min(1000, idleMs - (performance.now() - w0)));
+          const mb = memoryOf(pid).rssMb;
+          if (mb < rssMin.mb) rssMin = { mb, afterMs: performance.now() - w0 };
+        }
         const cpuMs = cpuTimeMsOf(pid) - cpu0;
         const windowMs = performance.now() - w0;
         const after = await daemonMemory(lab);
@@ -115,6 +125,8 @@ async function measureColdStart(lab: ScaleLab, samples: number, idleMs: number) 
           cpuMs: round(cpuMs, 1),
           cpuPercent: round((cpuMs / windowMs) * 100, 2),
           rssMb: round(memoryOf(pid).rssMb, 1),
+          rssMinMb: round(rssMin.mb, 1),
+          rssMinAfterMs: Math.round(rssMin.afterMs),
           heapUsedMb: after.heapUsed,
           heapTotalMb: after.heapTotal,
         };
