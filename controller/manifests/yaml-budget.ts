@@ -42,13 +42,6 @@ export function budgetedTokens(text: string, maxNodes: number, maxDepth: number)
   return { tokens: tokens(), over: () => problem };
 }
 
-/** The whole file's count alone (no parse): the first problem, or undefined when the file is within the limits. */
-export function checkYamlBudget(text: string, maxNodes: number, maxDepth: number): YamlBudgetProblem | undefined {
-  const counted = budgetedTokens(text, maxNodes, maxDepth);
-  for (const _ of counted.tokens);
-  return counted.over();
-}
-
 /** 1-based line and column (in UTF-16 units, as the YAML library's LineCounter counts them) of `offset`. */
 export function positionAt(text: string, offset: number): LinePosition {
   let line = 1;

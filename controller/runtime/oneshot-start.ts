@@ -52,10 +52,7 @@ export async function startOneShot(opts: OneShotSource, access: 'read' | 'write'
   const revision = opts.revision ? Promise.resolve(opts.revision) : readRevision(dir); // git runs meanwhile
   const cache = opts.parserId && existsSync(opts.stateDir) ? openParseCache(opts.stateDir, opts.parserId, { readonly: access === 'read' }) : undefined;
   const { resources, errors } = await loadManifestDir(dir, undefined, undefined, cache);
-  if (errors.length > 0) {
-    await revision.catch(() => undefined);
-    throw new ManifestsInvalid(errors);
-  }
+  if (errors.length > 0) throw new ManifestsInvalid(errors); // readRevision never rejects: nothing left dangling
   const hosts = new HostPool({ manifestsDir: dir, stateDir: opts.stateDir, log: opts.log });
   try {
     await hosts.prewarm(resources.filter((r): r is Resource<HostSpecInput> => r.kind === 'Host'));

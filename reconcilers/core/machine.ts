@@ -94,6 +94,8 @@ interface Planned {
   planError: unknown;
   /** Set when the plan is empty (nothing left to do): the reconciler's verify of this observation and plan. */
   verified?: VerifyResult;
+  /** Set by the apply effect: the changes it applied (this observation is the confirming one, made after them). */
+  applied?: Change[];
 }
 
 /** The one place a plan is made: from the observation an effect just returned (pure; a throw is the plan's error). */
@@ -132,11 +134,6 @@ const PLAN_FAILED = [
   { guard: 'observedPlanFailed', target: '#reconcile.failed', actions: ['takePlanned', 'failWith'] },
 ] as const;
 
-/** The same after an apply: what was applied is recorded first (from the plan being replaced by the confirming one). */
-const CONFIRMING_PLAN_FAILED = [
-  { guard: 'observedPlanStalled', target: '#reconcile.stalled', actions: ['recordApplied', 'takePlanned', 'failWith'] },
-  { guard: 'observedPlanFailed', target: '#reconcile.failed', actions: ['recordApplied', 'takePlanned', 'failWith'] },
-] as const;
 
 /** A RECONCILE that may start a run: a spec that does not validate stalls at once instead (no effect runs). */
 const START_RUN = [
@@ -157,7 +154,7 @@ export const reconcileMachine = setup({
     apply: fromPromise<Planned, { env: RunEnv; changes: Change[]; observed: unknown }>(async ({ input, signal }) =>
       withEffectContext(input.env, signal, async (ctx) => {
         await input.env.reconciler.apply(input.changes, input.observed, ctx);
-        return observeAndPlan(input.env, ctx);
+        return { ...(await observeAndPlan(input.env, ctx)), applied: input.changes };
       }),
     ),
     finalize: fromPromise<void, RunEnv>(async ({ input, signal }) => withEffectContext(input, signal, (ctx) => input.reconciler.finalize(ctx))),
@@ -183,12 +180,11 @@ export const reconcileMachine = setup({
       applied: [],
       outcome: null,
     }),
-    /** The observation and the plan made from it (`planned`), as the observe effect returned them. */
+    /** The observation and the plan made from it (`planned`), and what was applied, as the effect returned them. */
     takePlanned: assign(({ event }) => {
-      const { observed, plan, planError } = plannedOf(event);
-      return { observed, plan, planError };
+      const { observed, plan, planError, applied } = plannedOf(event);
+      return { observed, plan, planError, ...(applied ? { applied } : {}) };
     }),
-    recordApplied: assign({ applied: ({ context }) => context.plan?.changes ?? [] }),
     failWith: assign(({ context, event }) => {
       const error = (event as { error?: unknown }).error ?? context.planError;
       const generation = generationOf(context);
@@ -283,9 +279,9 @@ export const reconcileMachine = setup({
             src: 'apply',
             input: ({ context }) => ({ env: context.env!, changes: context.plan!.changes, observed: context.observed }),
             onDone: [
-              ...CONFIRMING_PLAN_FAILED,
-              { guard: 'observedPlanHasChanges', target: '#reconcile.failed', actions: ['recordApplied', 'takePlanned', 'failNotConverged'] },
-              { target: '#reconcile.ready', actions: ['recordApplied', 'takePlanned', 'converge'] },
+              ...PLAN_FAILED,
+              { guard: 'observedPlanHasChanges', target: '#reconcile.failed', actions: ['takePlanned', 'failNotConverged'] },
+              { target: '#reconcile.ready', actions: ['takePlanned', 'converge'] },
             ],
             onError: FAIL,
           },
